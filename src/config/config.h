@@ -1,0 +1,147 @@
+// ghscale's configuration: one YAML file, parsed and validated by load_config_*()
+// (loader.h). Every field has its default here, so a config names only what differs.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/secret_ref.h"
+#include "core/clock.h"
+#include "core/labels.h"
+
+namespace ghscale::config {
+
+using namespace std::chrono_literals;
+
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct ServerConfig {
+  std::string address = "0.0.0.0";
+  int port = 8080;  // 0 = any free port (tests)
+  std::string webhook_path = "/webhook";
+  std::optional<TlsConfig> tls;
+  int threads = 0;  // 0 = one per core
+  std::size_t max_body_bytes = 25 * 1024 * 1024;  // GitHub's largest payload
+  std::size_t max_header_bytes = 16 * 1024;
+  int max_connections = 10000;
+  Duration read_timeout = 10s;   // whole request, headers and body
+  Duration idle_timeout = 75s;   // keep-alive between requests
+  Duration shutdown_grace = 5s;  // in-flight requests finish within this on SIGTERM
+};
+
+struct GitHubAuth {
+  enum class Kind { kPat, kApp };
+  Kind kind = Kind::kPat;
+  std::optional<SecretRef> token;        // pat
+  std::int64_t app_id = 0;               // app
+  std::optional<SecretRef> private_key;  // app: PEM
+  std::int64_t installation_id = 0;      // app: 0 = discover from org or repo
+  std::string org;                       // app: installation discovery
+  std::string repo;                      // app: installation discovery ("owner/name")
+};
+
+struct GitHubConfig {
+  std::string api_url = "https://api.github.com";  // GHES: https://HOST/api/v3
+  GitHubAuth auth;
+  int rate_limit_reserve = 500;  // below this many calls left, non-urgent calls wait
+};
+
+struct WebhookConfig {
+  std::vector<SecretRef> secrets;  // any may match: rotation
+};
+
+struct StoreConfig {
+  enum class Kind { kSqlite, kDynamoDb };
+  Kind kind = Kind::kSqlite;
+  std::string sqlite_path = "data/ghscale.db";  // relative to the config file's folder
+  std::string dynamodb_table;
+  std::string dynamodb_region;
+  std::string dynamodb_endpoint_url;
+  Duration retention = 168h;  // completed jobs and old actions are pruned after this
+};
+
+struct ProviderConfig {
+  enum class Kind { kSim, kAwsAsg, kAwsFleet };
+  Kind kind = Kind::kSim;
+  std::string region;
+  std::string endpoint_url;
+  // aws_asg
+  std::string asg_name;
+  // aws_fleet
+  std::string launch_template;  // name or lt-... id
+  std::string launch_template_version = "$Default";
+  std::vector<std::string> instance_types;
+  std::vector<std::string> subnets;
+  std::string spot_allocation_strategy = "price-capacity-optimized";
+  std::vector<std::string> on_demand_fallback_errors = {"InsufficientInstanceCapacity", "MaxSpotInstanceCountExceeded",
+                                                        "UnfulfillableCapacity"};
+  // hand-over of runner registrations (aws_*)
+  std::string ssm_prefix = "/ghscale";
+  // sim
+  Duration boot_time = 30s;
+  double spot_interruption_rate = 0.0;  // per instance-hour
+};
+
+struct PoolScope {
+  enum class Kind { kOrg, kRepo, kEnterprise };
+  Kind kind = Kind::kOrg;
+  std::string name;  // org login, "owner/repo", or enterprise slug
+};
+
+struct PoolConfig {
+  std::string name;
+  LabelSet labels;  // as written plus the implied self-hosted, os and arch labels
+  std::string os = "linux";
+  std::string arch = "x64";
+  PoolScope scope;
+  std::string runner_group = "Default";
+  ProviderConfig provider;
+  int min_idle = 0;
+  int max_runners = 10;
+  int on_demand_base = 1;
+  bool ephemeral = true;
+  Duration cooldown = 0ms;
+  Duration idle_timeout = 5min;
+  Duration min_lifetime = 5min;
+  Duration boot_timeout = 5min;
+};
+
+struct ReconcileConfig {
+  Duration tick = 10s;
+  Duration sweep = 15min;  // as the original's rate(15 minutes)
+  Duration debounce = 50ms;
+  Duration lease_ttl = 30s;
+  double launch_rate = 10.0;  // token bucket: launches per second per pool
+  int launch_burst = 50;
+};
+
+struct LoggingConfig {
+  std::string level = "info";
+  std::string format = "json";
+  std::string file;  // empty = stderr
+};
+
+struct MetricsConfig {
+  bool enabled = true;
+  std::string path = "/metrics";
+};
+
+struct Config {
+  std::string source_path;  // the file it came from
+  ServerConfig server;
+  GitHubConfig github;
+  WebhookConfig webhook;
+  StoreConfig store;
+  std::vector<PoolConfig> pools;
+  ReconcileConfig reconcile;
+  LoggingConfig logging;
+  MetricsConfig metrics;
+};
+
+}  // namespace ghscale::config

@@ -1,0 +1,471 @@
+#include "config/loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "config/yaml_reader.h"
+
+namespace ghscale::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// http(s)://host[/path], no spaces. (std::regex is avoided: slow, and GCC 12 warns
+// spuriously about it in optimised sanitizer builds.)
+bool looks_like_http_url(std::string_view url) {
+  std::string_view rest;
+  if (url.substr(0, 8) == "https://") {
+    rest = url.substr(8);
+  } else if (url.substr(0, 7) == "http://") {
+    rest = url.substr(7);
+  } else {
+    return false;
+  }
+  if (rest.empty() || rest[0] == '/') return false;
+  return rest.find_first_of(" \t\r\n") == std::string_view::npos;
+}
+
+// Pool names become parts of tags, parameter paths and metric labels.
+bool valid_pool_name(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  auto ok = [](char c, bool first) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (!first && (c == '-' || c == '_'));
+  };
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (!ok(name[i], i == 0)) return false;
+  }
+  return true;
+}
+
+class Loader {
+ public:
+  Loader(std::string name, std::string base_dir, std::vector<Diagnostic>& errors)
+      : r_(name, errors), base_dir_(std::move(base_dir)) {
+    cfg_.source_path = std::move(name);
+  }
+
+  void load(const YAML::Node& root) {
+    if (root.IsNull() || !root.IsDefined()) {
+      r_.error(root, "", "the file is empty; it needs at least webhook.secrets");
+      return;
+    }
+    if (!r_.check_map(root, "", {"server", "github", "webhook", "store", "pools", "reconcile", "logging", "metrics"})) {
+      return;
+    }
+    if (root["server"]) server(root["server"]);
+    if (root["github"]) github(root["github"]);
+    webhook(root["webhook"], root);
+    if (root["store"]) store(root["store"]);
+    if (root["pools"]) pools(root["pools"]);
+    if (root["reconcile"]) reconcile(root["reconcile"]);
+    if (root["logging"]) logging(root["logging"]);
+    if (root["metrics"]) metrics(root["metrics"]);
+    cfg_.store.sqlite_path = resolve_path(cfg_.store.sqlite_path);
+  }
+
+  Config take() { return std::move(cfg_); }
+
+ private:
+  std::string resolve_path(const std::string& p) const {
+    if (p.empty() || fs::path(p).is_absolute()) return p;
+    return (fs::path(base_dir_) / p).lexically_normal().string();
+  }
+
+  void check_readable(const YAML::Node& at, const std::string& path, const std::string& file) {
+    std::ifstream in(file);
+    if (!in) r_.error(at, path, "cannot read file \"" + file + "\": " + std::strerror(errno));
+  }
+
+  void server(const YAML::Node& n) {
+    const std::string p = "server";
+    if (!r_.check_map(n, p,
+                      {"address", "port", "webhook_path", "tls", "threads", "max_body_bytes", "max_header_bytes",
+                       "max_connections", "read_timeout", "idle_timeout", "shutdown_grace"})) {
+      return;
+    }
+    auto& s = cfg_.server;
+    r_.read(n, "address", p, s.address);
+    r_.read(n, "port", p, s.port, 0, 65535);
+    if (r_.read(n, "webhook_path", p, s.webhook_path) && (s.webhook_path.empty() || s.webhook_path[0] != '/')) {
+      r_.error(n["webhook_path"], p + ".webhook_path", "must start with /");
+    }
+    r_.read(n, "threads", p, s.threads, 0, 256);
+    r_.read(n, "max_body_bytes", p, s.max_body_bytes);
+    r_.read(n, "max_header_bytes", p, s.max_header_bytes);
+    r_.read(n, "max_connections", p, s.max_connections, 1, 1000000);
+    r_.read_duration(n, "read_timeout", p, s.read_timeout);
+    r_.read_duration(n, "idle_timeout", p, s.idle_timeout);
+    r_.read_duration(n, "shutdown_grace", p, s.shutdown_grace);
+    if (YAML::Node tls = n["tls"]) {
+      const std::string tp = p + ".tls";
+      if (r_.check_map(tls, tp, {"cert_file", "key_file"})) {
+        TlsConfig t;
+        bool have_cert = r_.read(tls, "cert_file", tp, t.cert_file);
+        bool have_key = r_.read(tls, "key_file", tp, t.key_file);
+        if (!have_cert) r_.error(tls, tp + ".cert_file", "is required with tls");
+        if (!have_key) r_.error(tls, tp + ".key_file", "is required with tls");
+        if (have_cert && have_key) {
+          t.cert_file = resolve_path(t.cert_file);
+          t.key_file = resolve_path(t.key_file);
+          check_readable(tls["cert_file"], tp + ".cert_file", t.cert_file);
+          check_readable(tls["key_file"], tp + ".key_file", t.key_file);
+          s.tls = t;
+        }
+      }
+    }
+  }
+
+  void secret(const YAML::Node& n, const std::string& path, std::optional<SecretRef>& out) {
+    SecretRef ref;
+    if (!r_.read_secret(n, path, ref)) return;
+    if (ref.kind == SecretRef::Kind::kFile) {
+      ref.target = resolve_path(ref.target);
+      check_readable(n, path, ref.target);
+    }
+    out = ref;
+  }
+
+  void github(const YAML::Node& n) {
+    const std::string p = "github";
+    if (!r_.check_map(n, p, {"api_url", "auth", "rate_limit_reserve"})) return;
+    auto& g = cfg_.github;
+    if (r_.read(n, "api_url", p, g.api_url)) {
+      if (!looks_like_http_url(g.api_url)) {
+        r_.error(n["api_url"], p + ".api_url",
+                 "expected an http(s) URL such as https://api.github.com or https://HOST/api/v3");
+      }
+      while (g.api_url.size() > 1 && g.api_url.back() == '/') g.api_url.pop_back();
+    }
+    r_.read(n, "rate_limit_reserve", p, g.rate_limit_reserve, 0, 1000000);
+    YAML::Node a = n["auth"];
+    if (!a) {
+      r_.error(n, p + ".auth", "is required (pat or app)");
+      return;
+    }
+    const std::string ap = p + ".auth";
+    if (!r_.check_map(a, ap, {"pat", "app"})) return;
+    if (a["pat"] && a["app"]) {
+      r_.error(a, ap, "choose one of pat or app, not both");
+      return;
+    }
+    if (YAML::Node pat = a["pat"]) {
+      g.auth.kind = GitHubAuth::Kind::kPat;
+      const std::string pp = ap + ".pat";
+      if (pat.IsScalar()) {  // shorthand: pat: env:GITHUB_TOKEN
+        secret(pat, pp, g.auth.token);
+      } else if (r_.check_map(pat, pp, {"token"})) {
+        if (pat["token"]) {
+          secret(pat["token"], pp + ".token", g.auth.token);
+        } else {
+          r_.error(pat, pp + ".token", "is required");
+        }
+      }
+    } else if (YAML::Node app = a["app"]) {
+      g.auth.kind = GitHubAuth::Kind::kApp;
+      const std::string pp = ap + ".app";
+      if (!r_.check_map(app, pp, {"id", "private_key", "installation_id", "org", "repo"})) return;
+      if (!r_.read(app, "id", pp, g.auth.app_id, 1)) {
+        if (!app["id"]) r_.error(app, pp + ".id", "is required (the GitHub App's id)");
+      }
+      if (app["private_key"]) {
+        secret(app["private_key"], pp + ".private_key", g.auth.private_key);
+      } else {
+        r_.error(app, pp + ".private_key", "is required (a reference to the App's PEM key)");
+      }
+      r_.read(app, "installation_id", pp, g.auth.installation_id, 1);
+      r_.read(app, "org", pp, g.auth.org);
+      if (r_.read(app, "repo", pp, g.auth.repo) && g.auth.repo.find('/') == std::string::npos) {
+        r_.error(app["repo"], pp + ".repo", "expected owner/name");
+      }
+      if (!app["installation_id"] && !app["org"] && !app["repo"]) {
+        r_.error(app, pp, "needs installation_id, or org or repo to discover the installation");
+      }
+    } else {
+      r_.error(a, ap, "needs pat or app");
+    }
+  }
+
+  void webhook(const YAML::Node& n, const YAML::Node& root) {
+    const std::string p = "webhook";
+    if (!n) {
+      r_.error(root, p + ".secrets", "is required: at least one webhook secret reference");
+      return;
+    }
+    if (!r_.check_map(n, p, {"secrets"})) return;
+    YAML::Node s = n["secrets"];
+    if (!s) {
+      r_.error(n, p + ".secrets", "is required: at least one webhook secret reference");
+      return;
+    }
+    if (!s.IsSequence()) {
+      r_.error(s, p + ".secrets", "expected a list of secret references, got " + describe_kind(s));
+      return;
+    }
+    if (s.size() == 0) r_.error(s, p + ".secrets", "needs at least one secret reference");
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      std::optional<SecretRef> ref;
+      secret(s[i], YamlReader::index(p + ".secrets", i), ref);
+      if (ref) cfg_.webhook.secrets.push_back(*ref);
+    }
+  }
+
+  void store(const YAML::Node& n) {
+    const std::string p = "store";
+    if (!r_.check_map(n, p, {"sqlite", "dynamodb", "retention"})) return;
+    auto& s = cfg_.store;
+    r_.read_duration(n, "retention", p, s.retention);
+    if (n["sqlite"] && n["dynamodb"]) {
+      r_.error(n, p, "choose one of sqlite or dynamodb, not both");
+      return;
+    }
+    if (YAML::Node q = n["sqlite"]) {
+      s.kind = StoreConfig::Kind::kSqlite;
+      if (q.IsNull()) return;
+      if (r_.check_map(q, p + ".sqlite", {"path"})) r_.read(q, "path", p + ".sqlite", s.sqlite_path);
+    } else if (YAML::Node d = n["dynamodb"]) {
+      s.kind = StoreConfig::Kind::kDynamoDb;
+      const std::string dp = p + ".dynamodb";
+      if (!r_.check_map(d, dp, {"table", "region", "endpoint_url"})) return;
+      if (!r_.read(d, "table", dp, s.dynamodb_table)) {
+        if (!d["table"]) r_.error(d, dp + ".table", "is required");
+      }
+      r_.read(d, "region", dp, s.dynamodb_region);
+      r_.read(d, "endpoint_url", dp, s.dynamodb_endpoint_url);
+    }
+  }
+
+  void provider(const YAML::Node& n, const std::string& p, ProviderConfig& out) {
+    if (!n.IsMap()) {
+      r_.error(n, p, "expected a map with a type, got " + describe_kind(n));
+      return;
+    }
+    std::string type;
+    if (!n["type"]) {
+      r_.error(n, p + ".type", "is required: sim, aws_asg or aws_fleet");
+      return;
+    }
+    if (!r_.read_enum(n, "type", p, type, {"sim", "aws_asg", "aws_fleet"})) return;
+    if (type == "sim") {
+      out.kind = ProviderConfig::Kind::kSim;
+      if (!r_.check_map(n, p, {"type", "boot_time", "spot_interruption_rate"})) return;
+      r_.read_duration(n, "boot_time", p, out.boot_time);
+      r_.read(n, "spot_interruption_rate", p, out.spot_interruption_rate, 0.0, 1000.0);
+      return;
+    }
+    if (type == "aws_asg") {
+      out.kind = ProviderConfig::Kind::kAwsAsg;
+      if (!r_.check_map(n, p, {"type", "region", "endpoint_url", "asg_name", "ssm_prefix"})) return;
+      if (!r_.read(n, "asg_name", p, out.asg_name) && !n["asg_name"]) {
+        r_.error(n, p + ".asg_name", "is required for aws_asg");
+      }
+    } else {
+      out.kind = ProviderConfig::Kind::kAwsFleet;
+      if (!r_.check_map(n, p,
+                        {"type", "region", "endpoint_url", "launch_template", "launch_template_version",
+                         "instance_types", "subnets", "spot_allocation_strategy", "on_demand_fallback_errors",
+                         "ssm_prefix"})) {
+        return;
+      }
+      if (!r_.read(n, "launch_template", p, out.launch_template) && !n["launch_template"]) {
+        r_.error(n, p + ".launch_template", "is required for aws_fleet");
+      }
+      r_.read(n, "launch_template_version", p, out.launch_template_version);
+      if (r_.read_list(n, "instance_types", p, out.instance_types)) {
+        if (out.instance_types.empty()) r_.error(n["instance_types"], p + ".instance_types", "needs at least one");
+      } else if (!n["instance_types"]) {
+        r_.error(n, p + ".instance_types", "is required for aws_fleet");
+      }
+      r_.read_list(n, "subnets", p, out.subnets);
+      r_.read_enum(n, "spot_allocation_strategy", p, out.spot_allocation_strategy,
+                   {"price-capacity-optimized", "capacity-optimized", "lowest-price", "diversified",
+                    "capacity-optimized-prioritized"});
+      r_.read_list(n, "on_demand_fallback_errors", p, out.on_demand_fallback_errors);
+    }
+    r_.read(n, "region", p, out.region);
+    r_.read(n, "endpoint_url", p, out.endpoint_url);
+    if (r_.read(n, "ssm_prefix", p, out.ssm_prefix) && (out.ssm_prefix.empty() || out.ssm_prefix[0] != '/')) {
+      r_.error(n["ssm_prefix"], p + ".ssm_prefix", "must start with /");
+    }
+  }
+
+  void scope(const YAML::Node& n, const std::string& p, PoolScope& out) {
+    if (!r_.check_map(n, p, {"org", "repo", "enterprise"})) return;
+    int count = (n["org"] ? 1 : 0) + (n["repo"] ? 1 : 0) + (n["enterprise"] ? 1 : 0);
+    if (count != 1) {
+      r_.error(n, p, "needs exactly one of org, repo or enterprise");
+      return;
+    }
+    if (r_.read(n, "org", p, out.name)) out.kind = PoolScope::Kind::kOrg;
+    if (r_.read(n, "enterprise", p, out.name)) out.kind = PoolScope::Kind::kEnterprise;
+    if (r_.read(n, "repo", p, out.name)) {
+      out.kind = PoolScope::Kind::kRepo;
+      auto slash = out.name.find('/');
+      if (slash == std::string::npos || slash == 0 || slash + 1 == out.name.size()) {
+        r_.error(n["repo"], p + ".repo", "expected owner/name");
+      }
+    }
+  }
+
+  void pools(const YAML::Node& n) {
+    if (!n.IsSequence()) {
+      r_.error(n, "pools", "expected a list of pools, got " + describe_kind(n));
+      return;
+    }
+    std::map<std::string, std::pair<std::size_t, YAML::Mark>> names;
+    std::vector<std::pair<std::string, std::size_t>> label_keys;
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      const YAML::Node pn = n[i];
+      const std::string p = YamlReader::index("pools", i);
+      if (!r_.check_map(pn, p,
+                        {"name", "labels", "os", "arch", "scope", "runner_group", "provider", "min_idle",
+                         "max_runners", "on_demand_base", "ephemeral", "cooldown", "idle_timeout", "min_lifetime",
+                         "boot_timeout"})) {
+        continue;
+      }
+      PoolConfig pool;
+      if (!r_.read(pn, "name", p, pool.name)) {
+        if (!pn["name"]) r_.error(pn, p + ".name", "is required");
+      } else if (!valid_pool_name(pool.name)) {
+        r_.error(pn["name"], p + ".name",
+                 "\"" + pool.name + "\" must be lower-case letters, digits, - and _ (at most 63)");
+      } else if (auto [it, inserted] = names.try_emplace(pool.name, i, pn["name"].Mark()); !inserted) {
+        r_.error(pn["name"], p + ".name",
+                 "duplicate pool name \"" + pool.name + "\" (first used by pools[" + std::to_string(it->second.first) +
+                     "] at line " + std::to_string(it->second.second.line + 1) + ")");
+      }
+      r_.read_enum(pn, "os", p, pool.os, {"linux", "windows", "macos"});
+      r_.read_enum(pn, "arch", p, pool.arch, {"x64", "arm64"});
+      std::vector<std::string> labels;
+      if (r_.read_list(pn, "labels", p, labels)) {
+        if (labels.empty()) r_.error(pn["labels"], p + ".labels", "needs at least one label");
+      } else if (!pn["labels"]) {
+        r_.error(pn, p + ".labels", "is required");
+      }
+      pool.labels = LabelSet(labels);
+      pool.labels.add("self-hosted");
+      pool.labels.add(pool.os);
+      pool.labels.add(pool.arch);
+      if (!labels.empty()) {
+        std::string key = pool.labels.joined();
+        for (const auto& [other, j] : label_keys) {
+          if (other == key) {
+            r_.error(pn["labels"], p + ".labels",
+                     "same label set as pools[" + std::to_string(j) +
+                         "]; every job would go to the first of them, so this pool would never be used");
+          }
+        }
+        label_keys.emplace_back(key, i);
+      }
+      if (YAML::Node s = pn["scope"]) {
+        scope(s, p + ".scope", pool.scope);
+      } else {
+        r_.error(pn, p + ".scope", "is required: org, repo or enterprise");
+      }
+      r_.read(pn, "runner_group", p, pool.runner_group);
+      if (YAML::Node pr = pn["provider"]) {
+        provider(pr, p + ".provider", pool.provider);
+      } else {
+        r_.error(pn, p + ".provider", "is required");
+      }
+      bool have_min = r_.read(pn, "min_idle", p, pool.min_idle, 0, 100000);
+      bool have_max = r_.read(pn, "max_runners", p, pool.max_runners, 0, 100000);
+      r_.read(pn, "on_demand_base", p, pool.on_demand_base, 0, 100000);
+      r_.read(pn, "ephemeral", p, pool.ephemeral);
+      r_.read_duration(pn, "cooldown", p, pool.cooldown);
+      r_.read_duration(pn, "idle_timeout", p, pool.idle_timeout);
+      r_.read_duration(pn, "min_lifetime", p, pool.min_lifetime);
+      r_.read_duration(pn, "boot_timeout", p, pool.boot_timeout);
+      if ((have_min || have_max) && pool.min_idle > pool.max_runners) {
+        YAML::Node at = have_min ? pn["min_idle"] : pn["max_runners"];
+        r_.error(at, p + (have_min ? ".min_idle" : ".max_runners"),
+                 "min_idle (" + std::to_string(pool.min_idle) + ") is greater than max_runners (" +
+                     std::to_string(pool.max_runners) + ")");
+      }
+      cfg_.pools.push_back(std::move(pool));
+    }
+  }
+
+  void reconcile(const YAML::Node& n) {
+    const std::string p = "reconcile";
+    if (!r_.check_map(n, p, {"tick", "sweep", "debounce", "lease_ttl", "launch_rate", "launch_burst"})) return;
+    auto& c = cfg_.reconcile;
+    r_.read_duration(n, "tick", p, c.tick);
+    r_.read_duration(n, "sweep", p, c.sweep);
+    r_.read_duration(n, "debounce", p, c.debounce);
+    r_.read_duration(n, "lease_ttl", p, c.lease_ttl);
+    r_.read(n, "launch_rate", p, c.launch_rate, 0.001, 100000.0);
+    r_.read(n, "launch_burst", p, c.launch_burst, 1, 100000);
+    for (auto [key, value] : {std::pair{"tick", c.tick}, {"sweep", c.sweep}, {"lease_ttl", c.lease_ttl}}) {
+      if (n[key] && value.count() == 0) r_.error(n[key], p + "." + key, "must be greater than 0");
+    }
+  }
+
+  void logging(const YAML::Node& n) {
+    const std::string p = "logging";
+    if (!r_.check_map(n, p, {"level", "format", "file"})) return;
+    r_.read_enum(n, "level", p, cfg_.logging.level, {"debug", "info", "warn", "error"});
+    r_.read_enum(n, "format", p, cfg_.logging.format, {"json", "text"});
+    if (r_.read(n, "file", p, cfg_.logging.file)) cfg_.logging.file = resolve_path(cfg_.logging.file);
+  }
+
+  void metrics(const YAML::Node& n) {
+    const std::string p = "metrics";
+    if (!r_.check_map(n, p, {"enabled", "path"})) return;
+    r_.read(n, "enabled", p, cfg_.metrics.enabled);
+    if (r_.read(n, "path", p, cfg_.metrics.path) && (cfg_.metrics.path.empty() || cfg_.metrics.path[0] != '/')) {
+      r_.error(n["path"], p + ".path", "must start with /");
+    }
+  }
+
+  YamlReader r_;
+  std::string base_dir_;
+  Config cfg_;
+};
+
+}  // namespace
+
+LoadResult load_config_text(std::string_view yaml, const std::string& name, const std::string& base_dir) {
+  LoadResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    Diagnostic d;
+    d.file = name;
+    d.line = e.mark.line + 1;
+    d.column = e.mark.column + 1;
+    d.message = "YAML syntax error: " + e.msg;
+    result.errors.push_back(std::move(d));
+    return result;
+  }
+  Loader loader(name, base_dir, result.errors);
+  loader.load(root);
+  std::stable_sort(result.errors.begin(), result.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
+  if (result.errors.empty()) result.config = loader.take();
+  return result;
+}
+
+LoadResult load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || fs::is_directory(path)) {
+    LoadResult result;
+    int err = fs::is_directory(path) ? EISDIR : errno;
+    result.errors.push_back(Diagnostic{path, 0, 0, "", std::string("cannot read file: ") + std::strerror(err)});
+    return result;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  std::string base = fs::path(path).parent_path().string();
+  return load_config_text(ss.str(), path, base.empty() ? "." : base);
+}
+
+}  // namespace ghscale::config

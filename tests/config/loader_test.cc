@@ -1,0 +1,135 @@
+#include "config/loader.h"
+
+#include <gtest/gtest.h>
+
+#include "core/duration.h"
+
+namespace ghscale::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kMinimal = "webhook: {secrets: [env:WEBHOOK_SECRET]}\n";
+
+LoadResult load(const std::string& yaml) { return load_config_text(yaml, "test.yaml", "/etc/ghscale"); }
+
+std::string errors(const LoadResult& r) { return format_all(r.errors); }
+
+TEST(Loader, MinimalConfigGetsDefaults) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const Config& c = *r.config;
+  EXPECT_EQ(c.server.port, 8080);
+  EXPECT_EQ(c.server.webhook_path, "/webhook");
+  EXPECT_EQ(c.server.max_body_bytes, 25u * 1024 * 1024);
+  EXPECT_EQ(c.github.api_url, "https://api.github.com");
+  EXPECT_EQ(c.store.kind, StoreConfig::Kind::kSqlite);
+  EXPECT_EQ(c.store.sqlite_path, "/etc/ghscale/data/ghscale.db");  // relative to the file's folder
+  EXPECT_EQ(c.reconcile.sweep, 15min);
+  EXPECT_EQ(c.reconcile.tick, 10s);
+  EXPECT_EQ(c.webhook.secrets.size(), 1u);
+  EXPECT_EQ(c.webhook.secrets[0].text(), "env:WEBHOOK_SECRET");
+  EXPECT_TRUE(c.pools.empty());
+}
+
+TEST(Loader, PoolWithImpliedLabelsAndDefaults) {
+  auto r = load(std::string(kMinimal) +
+                "pools:\n"
+                "  - name: gpu\n"
+                "    labels: [GPU, Linux]\n"
+                "    arch: arm64\n"
+                "    scope: {repo: acme/app}\n"
+                "    provider: {type: sim, boot_time: 45s}\n"
+                "    cooldown: 60000\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const PoolConfig& p = r.config->pools.at(0);
+  EXPECT_EQ(p.labels.joined(), "arm64,gpu,linux,self-hosted");
+  EXPECT_EQ(p.scope.kind, PoolScope::Kind::kRepo);
+  EXPECT_EQ(p.scope.name, "acme/app");
+  EXPECT_EQ(p.provider.kind, ProviderConfig::Kind::kSim);
+  EXPECT_EQ(p.provider.boot_time, 45s);
+  EXPECT_EQ(p.cooldown, 60s);  // plain milliseconds, as the original's settings_cooldown
+  EXPECT_EQ(p.min_idle, 0);
+  EXPECT_EQ(p.max_runners, 10);
+  EXPECT_EQ(p.on_demand_base, 1);
+  EXPECT_TRUE(p.ephemeral);
+  EXPECT_EQ(p.idle_timeout, 5min);
+  EXPECT_EQ(p.min_lifetime, 5min);
+  EXPECT_EQ(p.boot_timeout, 5min);
+  EXPECT_EQ(p.runner_group, "Default");
+}
+
+TEST(Loader, GitHubAppAndDynamoDb) {
+  auto r = load(std::string(kMinimal) +
+                "github:\n"
+                "  api_url: https://ghe.example.com/api/v3/\n"
+                "  auth: {app: {id: 42, private_key: 'ssm:/gh/key', installation_id: 7}}\n"
+                "store: {dynamodb: {table: ghscale, region: eu-west-1}}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  EXPECT_EQ(r.config->github.api_url, "https://ghe.example.com/api/v3");
+  EXPECT_EQ(r.config->github.auth.kind, GitHubAuth::Kind::kApp);
+  EXPECT_EQ(r.config->github.auth.app_id, 42);
+  EXPECT_EQ(r.config->github.auth.private_key->text(), "ssm:/gh/key");
+  EXPECT_EQ(r.config->github.auth.installation_id, 7);
+  EXPECT_EQ(r.config->store.kind, StoreConfig::Kind::kDynamoDb);
+  EXPECT_EQ(r.config->store.dynamodb_table, "ghscale");
+}
+
+TEST(Loader, PatShorthand) {
+  auto r = load(std::string(kMinimal) + "github: {auth: {pat: env:GITHUB_TOKEN}}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  EXPECT_EQ(r.config->github.auth.token->text(), "env:GITHUB_TOKEN");
+}
+
+TEST(Loader, ReportsAllErrorsInFileOrder) {
+  auto r = load("logging: {format: xml}\nwebhook: {secrets: []}\nserver: {webhook_path: hook}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(errors(r),
+            "test.yaml:1:19: logging.format: \"xml\" is not one of json, text\n"
+            "test.yaml:2:20: webhook.secrets: needs at least one secret reference\n"
+            "test.yaml:3:24: server.webhook_path: must start with /\n");
+}
+
+TEST(Loader, BothStoresOrBothAuthsAreAmbiguous) {
+  auto r = load(std::string(kMinimal) +
+                "store: {sqlite: {path: a.db}, dynamodb: {table: t}}\n"
+                "github: {auth: {pat: env:A, app: {id: 1}}}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(errors(r),
+            "test.yaml:2:8: store: choose one of sqlite or dynamodb, not both\n"
+            "test.yaml:3:16: github.auth: choose one of pat or app, not both\n");
+}
+
+TEST(Loader, ProviderKeysDependOnType) {
+  auto r = load(std::string(kMinimal) +
+                "pools:\n"
+                "  - name: a\n"
+                "    labels: [x]\n"
+                "    scope: {org: o}\n"
+                "    provider: {type: aws_asg, asg_nme: g}\n"
+                "  - name: b\n"
+                "    labels: [y]\n"
+                "    scope: {org: o}\n"
+                "    provider: {type: aws_flet}\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(errors(r),
+            "test.yaml:6:15: pools[0].provider.asg_name: is required for aws_asg\n"
+            "test.yaml:6:31: pools[0].provider.asg_nme: unknown key \"asg_nme\"; did you mean \"asg_name\"?\n"
+            "test.yaml:10:22: pools[1].provider.type: \"aws_flet\" is not one of sim, aws_asg, aws_fleet; did you "
+            "mean \"aws_fleet\"?\n");
+}
+
+TEST(Loader, EmptyFileExplainsWhatIsNeeded) {
+  auto r = load("");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(errors(r), "test.yaml:1:1: the file is empty; it needs at least webhook.secrets\n");
+}
+
+TEST(Loader, TopLevelMustBeAMap) {
+  auto r = load("- a\n- b\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(errors(r), "test.yaml:1:1: expected a map, got a list\n");
+}
+
+}  // namespace
+}  // namespace ghscale::config
