@@ -1,0 +1,39 @@
+// Mapping between the store's value types and rows of the SQLite schema (schema.cc).
+// The SELECT column lists and the readers below must stay in the same order.
+#pragma once
+
+#include <string>
+
+#include "core/action.h"
+#include "core/instance.h"
+#include "core/job.h"
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace ghscale::store::sqlite {
+
+// "job_id, status, ... received_at": 22 columns, read by read_job().
+extern const char* const kJobColumns;
+Job read_job(const Stmt& stmt);
+// Only the labels column of a kJobColumns row: cheaper than read_job() for filtering.
+LabelSet parse_labels_column(const Stmt& stmt);
+// Binds ?1..?22 in kJobColumns order.
+void bind_job(Stmt& stmt, const Job& job);
+
+// queued_jobs(): forced onto the partial index jobs_queued (job_id WHERE status = 1),
+// whose order is the ORDER BY. Left to itself the planner picked a rowid scan (walking
+// every completed job) on a young file and a range scan plus sort on an analysed one;
+// tests/store checks the plan.
+std::string queued_jobs_sql();
+
+extern const char* const kInstanceColumns;
+Instance read_instance(const Stmt& stmt);
+void bind_instance(Stmt& stmt, const Instance& instance);
+
+extern const char* const kActionColumns;
+Action read_action(const Stmt& stmt);
+
+extern const char* const kLeaseColumns;
+Lease read_lease(const Stmt& stmt);
+
+}  // namespace ghscale::store::sqlite
