@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <list>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -44,6 +45,9 @@ struct Registry {
   std::condition_variable idle_cv;
   std::list<std::weak_ptr<SessionBase>> sessions;  // guarded by mu
   std::atomic<int> active{0};
+  // Late responders post to the io_context only while it exists.
+  std::shared_mutex alive_mu;
+  bool io_alive = true;  // guarded by alive_mu
 
   std::list<std::weak_ptr<SessionBase>>::iterator add(std::weak_ptr<SessionBase> s) {
     std::lock_guard lock(mu);
@@ -76,7 +80,11 @@ class ServerImpl final : public Server {
       : options_(std::move(options)), handler_(std::move(handler)), ioc_(std::max(1, options_.threads)),
         acceptor_(asio::make_strand(ioc_)) {}
 
-  ~ServerImpl() override { shutdown(0ms); }
+  ~ServerImpl() override {
+    shutdown(0ms);
+    std::unique_lock lock(registry_->alive_mu);
+    registry_->io_alive = false;
+  }
 
   Status open() {
     if (!options_.tls_cert_file.empty()) {
@@ -261,30 +269,40 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   // Hands the request to the handler and resumes on this strand when it answers. A
   // handler that answers at once costs no suspension; one that answers later (from any
-  // thread) wakes the session through a timer cancelled on the session's strand.
+  // thread) wakes the session by cancelling a timer on the session's strand. A
+  // responder may outlive the session and even the server: it then does nothing.
   asio::awaitable<Response> handle(Request request) {
     struct Pending {
-      explicit Pending(const asio::any_io_executor& ex) : wake(ex, asio::steady_timer::time_point::max()) {}
-      asio::steady_timer wake;
       std::mutex mu;
-      std::optional<Response> response;  // guarded by mu
+      std::optional<Response> response;       // guarded by mu
+      asio::steady_timer* wake = nullptr;     // guarded by mu; set while the session waits
     };
-    auto pending = std::make_shared<Pending>(stream_.get_executor());
-    server_.handler()(std::move(request), [pending](Response r) {
+    auto pending = std::make_shared<Pending>();
+    std::shared_ptr<Registry> registry = registry_;
+    asio::any_io_executor ex = stream_.get_executor();
+    server_.handler()(std::move(request), [pending, registry, ex](Response r) {
       {
         std::lock_guard lock(pending->mu);
         pending->response = std::move(r);
+        if (pending->wake == nullptr) return;  // answered before the session waits, or too late
       }
-      // Posted, never dispatched: it runs after the session has started waiting.
-      asio::post(pending->wake.get_executor(), [pending] { pending->wake.cancel(); });
+      std::shared_lock alive(registry->alive_mu);
+      if (!registry->io_alive) return;
+      asio::post(ex, [pending] {
+        std::lock_guard lock(pending->mu);
+        if (pending->wake != nullptr) pending->wake->cancel();
+      });
     });
+    asio::steady_timer wake(ex, asio::steady_timer::time_point::max());
     {
       std::lock_guard lock(pending->mu);
       if (pending->response) co_return std::move(*pending->response);
+      pending->wake = &wake;
     }
-    auto [ec] = co_await pending->wake.async_wait(kTuple);
+    auto [ec] = co_await wake.async_wait(kTuple);
     (void)ec;
     std::lock_guard lock(pending->mu);
+    pending->wake = nullptr;
     if (pending->response) co_return std::move(*pending->response);
     co_return Response::error(503, "shutting down");
   }
