@@ -1,6 +1,7 @@
 // The CLI's commands, each a function from parsed options to an exit code.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace ghscale::app {
@@ -13,5 +14,28 @@ int run_serve(const ServeOptions& options);
 int run_config_check(const std::string& path, bool quiet);
 
 int run_version(bool json);
+
+struct SettingsOptions {
+  std::string config_path;
+  bool set = false;
+  std::string name;
+  std::string value;
+};
+int run_settings(const SettingsOptions& options);
+
+struct JobsOptions {
+  std::string config_path;
+  std::string state;  // empty = all
+  std::size_t limit = 100;
+  bool json = false;
+};
+int run_jobs(const JobsOptions& options);
+
+struct ActionsOptions {
+  std::string config_path;
+  std::size_t last = 20;
+  bool json = false;
+};
+int run_actions(const ActionsOptions& options);
 
 }  // namespace ghscale::app

@@ -29,6 +29,40 @@ int main(int argc, char** argv) {
   check_cmd->add_option("file", check_path, "Configuration file")->required();
   check_cmd->add_flag("-q,--quiet", quiet, "Print nothing when the file is valid");
 
+  // Store commands find the store through the same configuration file as serve.
+  auto add_config = [&](CLI::App* cmd, std::string& path) {
+    auto* opt = cmd->add_option("-c,--config", path, "Configuration file (or $GHSCALE_CONFIG)");
+    if (env_config != nullptr) {
+      path = env_config;
+    } else {
+      opt->required();
+    }
+  };
+
+  SettingsOptions settings;
+  auto* settings_cmd = cli.add_subcommand("settings", "Read or change runtime settings kept in the store");
+  settings_cmd->require_subcommand(1);
+  auto* settings_get = settings_cmd->add_subcommand("get", "Print a setting (e.g. cooldown)");
+  settings_get->add_option("name", settings.name, "Setting name")->required();
+  add_config(settings_get, settings.config_path);
+  auto* settings_set = settings_cmd->add_subcommand("set", "Change a setting (e.g. cooldown 60000)");
+  settings_set->add_option("name", settings.name, "Setting name")->required();
+  settings_set->add_option("value", settings.value, "New value")->required();
+  add_config(settings_set, settings.config_path);
+
+  JobsOptions jobs;
+  auto* jobs_cmd = cli.add_subcommand("jobs", "List jobs known from webhooks, newest first");
+  jobs_cmd->add_option("--state", jobs.state, "waiting, queued, in_progress or completed");
+  jobs_cmd->add_option("--limit", jobs.limit, "At most this many")->check(CLI::Range(1, 100000));
+  jobs_cmd->add_flag("--json", jobs.json, "As JSON");
+  add_config(jobs_cmd, jobs.config_path);
+
+  ActionsOptions actions;
+  auto* actions_cmd = cli.add_subcommand("actions", "List the last scaling actions, newest first");
+  actions_cmd->add_option("--last", actions.last, "How many")->check(CLI::Range(1, 100000));
+  actions_cmd->add_flag("--json", actions.json, "As JSON");
+  add_config(actions_cmd, actions.config_path);
+
   bool version_json = false;
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   version_cmd->add_flag("--json", version_json, "As JSON");
@@ -43,5 +77,12 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return run_serve(serve);
   if (*check_cmd) return run_config_check(check_path, quiet);
   if (*version_cmd) return run_version(version_json);
+  if (*settings_get) return run_settings(settings);
+  if (*settings_set) {
+    settings.set = true;
+    return run_settings(settings);
+  }
+  if (*jobs_cmd) return run_jobs(jobs);
+  if (*actions_cmd) return run_actions(actions);
   return kExitUsage;
 }

@@ -1,24 +1,38 @@
-// The daemon's HTTP surface: which path goes to which handler. Wiring only.
+// The daemon's HTTP surface: which path goes to which handler. Wiring only. Webhook
+// deliveries wait on a durable store write, so they run on a worker pool and never
+// block the server's I/O threads.
 #pragma once
 
 #include <atomic>
+#include <memory>
 
 #include "config/config.h"
 #include "http/server.h"
+#include "store/store.h"
+#include "webhook/handler.h"
 
 namespace ghscale::app {
 
 class Routes {
  public:
-  explicit Routes(const config::Config& cfg) : cfg_(cfg) {}
+  Routes(const config::Config& cfg, std::shared_ptr<store::Store> store, std::unique_ptr<webhook::Handler> webhook,
+         int workers);
+  ~Routes();
 
   http::AsyncHandler handler();
   void set_ready(bool ready) { ready_ = ready; }
+  // Waits for deliveries already handed to the workers.
+  void drain();
 
  private:
   http::Response route(const http::Request& req) const;
+  http::Response metrics() const;
 
+  struct Workers;
   const config::Config& cfg_;
+  std::shared_ptr<store::Store> store_;
+  std::unique_ptr<webhook::Handler> webhook_;
+  std::unique_ptr<Workers> workers_;
   std::atomic<bool> ready_{true};
 };
 

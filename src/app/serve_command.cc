@@ -4,7 +4,10 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/open_store.h"
 #include "app/routes.h"
+#include "app/secrets.h"
+#include "app/store_sink.h"
 #include "config/loader.h"
 #include "core/log.h"
 #include "core/version.h"
@@ -58,7 +61,31 @@ int run_serve(const ServeOptions& options) {
     so.tls_key_file = cfg.server.tls->key_file;
   }
 
-  Routes routes(cfg);
+  auto secrets = resolve_secrets(cfg.webhook.secrets);
+  if (!secrets) {
+    log::error("cannot resolve the webhook secrets", {{"error", secrets.error().message}});
+    std::cerr << "ghscale: " << secrets.error().message << "\n";
+    return kExitFailure;
+  }
+  auto opened = open_store(cfg, StoreUse::kDaemon);
+  if (!opened) {
+    log::error("cannot open the store", {{"error", opened.error().message}});
+    std::cerr << "ghscale: " << opened.error().message << "\n";
+    return kExitFailure;
+  }
+  std::shared_ptr<store::Store> store = std::move(*opened);
+  webhook::HandlerConfig hc;
+  hc.path = cfg.server.webhook_path;
+  hc.secrets = std::move(*secrets);
+  hc.max_body_bytes = cfg.server.max_body_bytes;
+  auto handler = webhook::Handler::create(std::move(hc), system_clock(), std::make_shared<StoreSink>(store));
+  if (!handler) {
+    std::cerr << "ghscale: " << handler.error().message << "\n";
+    return kExitFailure;
+  }
+  // Deliveries wait for a durable commit; many in flight let one commit cover many.
+  constexpr int kWebhookWorkers = 32;
+  Routes routes(cfg, store, std::move(*handler), kWebhookWorkers);
   auto server = http::Server::start(so, routes.handler());
   if (!server) {
     log::error("cannot start server", {{"error", server.error().describe()}});
@@ -76,6 +103,9 @@ int run_serve(const ServeOptions& options) {
                               {"grace_ms", static_cast<std::int64_t>(cfg.server.shutdown_grace.count())}});
   routes.set_ready(false);
   (*server)->shutdown(cfg.server.shutdown_grace);
+  routes.drain();
+  if (auto st = store->flush(); !st) log::warn("store flush failed", {{"error", st.error().message}});
+  if (auto st = store->close(); !st) log::warn("store close failed", {{"error", st.error().message}});
   log::info("stopped");
   return kExitOk;
 }

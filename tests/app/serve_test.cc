@@ -20,6 +20,8 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using testing::Subprocess;
 
+const std::vector<std::string> kEnv = {"GHSCALE_TEST_WEBHOOK_SECRET=serve-test-secret"};
+
 class ServeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -49,7 +51,7 @@ class ServeTest : public ::testing::Test {
 };
 
 TEST_F(ServeTest, AnswersHealthzAndStopsOnSigterm) {
-  Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_});
+  Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_}, kEnv);
   auto port = start(p);
   ASSERT_NE(port, 0);
   auto r = testing::http_request(port, "GET", "/healthz");
@@ -75,7 +77,7 @@ TEST_F(ServeTest, AnswersHealthzAndStopsOnSigterm) {
 }
 
 TEST_F(ServeTest, StopsOnSigint) {
-  Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_});
+  Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_}, kEnv);
   ASSERT_NE(start(p), 0);
   p.signal(SIGINT);
   auto code = p.wait(5s);
@@ -91,12 +93,12 @@ TEST_F(ServeTest, InvalidConfigExits2WithoutListening) {
 }
 
 TEST_F(ServeTest, PortInUseExits1) {
-  Subprocess first({testing::ghscale_binary().string(), "serve", "--config", config_});
+  Subprocess first({testing::ghscale_binary().string(), "serve", "--config", config_}, kEnv);
   auto port = start(first);
   ASSERT_NE(port, 0);
   std::ofstream(config_) << "server: {address: 127.0.0.1, port: " << port
-                         << "}\nwebhook: {secrets: [env:X]}\nlogging: {format: text}\n";
-  auto r = testing::run({testing::ghscale_binary().string(), "serve", "--config", config_});
+                         << "}\nwebhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\nlogging: {format: text}\n";
+  auto r = testing::run({testing::ghscale_binary().string(), "serve", "--config", config_}, 10s, kEnv);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot listen on 127.0.0.1:" + std::to_string(port)), std::string::npos) << r.err;
 }

@@ -19,7 +19,7 @@ Error sqlite_error(int rc, std::string_view path, std::string_view doing, sqlite
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
       message += "; the file is damaged or not a ghscale store: move it away and restore a backup, "
-                 "or set store.path to a new file";
+                 "or set store.sqlite.path to a new file";
       break;
     case SQLITE_CANTOPEN:
     case SQLITE_PERM:

@@ -126,20 +126,20 @@ Status check_file(Connection& conn, std::int64_t& version) {
   if (!app_id) return app_id.error();
   if (*app_id != 0 && *app_id != kApplicationId) {
     return refuse(ErrorKind::kInvalid, conn, "is an SQLite database of another application",
-                  "set store.path to a file of its own");
+                  "set store.sqlite.path to a file of its own");
   }
   if (version > current_schema_version()) {
     return refuse(ErrorKind::kInvalid, conn,
                   "has schema version " + std::to_string(version) + ", newer than this ghscale understands (" +
                       std::to_string(current_schema_version()) + ")",
-                  "run the newer ghscale that wrote it, or set store.path to another file");
+                  "run the newer ghscale that wrote it, or set store.sqlite.path to another file");
   }
   if (version == 0) {
     auto tables = pragma_int(conn, "SELECT count(*) FROM sqlite_schema");
     if (!tables) return tables.error();
     if (*tables != 0) {
       return refuse(ErrorKind::kInvalid, conn, "is an SQLite database but not a ghscale store",
-                    "set store.path to a new file");
+                    "set store.sqlite.path to a new file");
     }
   }
   return ok_status();

@@ -453,23 +453,23 @@ class SqliteStore final : public Store {
 
 Status check_path(const std::string& path) {
   namespace fs = std::filesystem;
-  if (path.empty()) return make_error(ErrorKind::kInvalid, "the store path is empty; set store.path to a file");
+  if (path.empty()) return make_error(ErrorKind::kInvalid, "the store path is empty; set store.sqlite.path to a file");
   std::error_code ec;
   const fs::path file(path);
   if (fs::is_directory(file, ec)) {
     return make_error(ErrorKind::kInvalid,
-                      "store file '" + path + "' is a directory; set store.path to a file inside it");
+                      "store file '" + path + "' is a directory; set store.sqlite.path to a file inside it");
   }
   const fs::path parent = file.parent_path();
   if (parent.empty()) return ok_status();
   const auto status = fs::status(parent, ec);
   if (status.type() == fs::file_type::not_found) {
     return make_error(ErrorKind::kInvalid, "cannot open store file '" + path + "': directory '" + parent.string() +
-                                               "' does not exist; create it or set store.path elsewhere");
+                                               "' does not exist; create it or set store.sqlite.path elsewhere");
   }
   if (!ec && status.type() != fs::file_type::directory) {
     return make_error(ErrorKind::kInvalid, "cannot open store file '" + path + "': '" + parent.string() +
-                                               "' is not a directory; set store.path to a file in a directory");
+                                               "' is not a directory; set store.sqlite.path to a file in a directory");
   }
   return ok_status();
 }

@@ -1,0 +1,33 @@
+#include "app/open_store.h"
+
+#include <filesystem>
+
+#include "store/sqlite/sqlite_store.h"
+
+namespace ghscale::app {
+
+Result<std::unique_ptr<store::Store>> open_store(const config::Config& cfg, StoreUse use) {
+  namespace fs = std::filesystem;
+  if (cfg.store.kind == config::StoreConfig::Kind::kDynamoDb) {
+    return make_error(ErrorKind::kInvalid,
+                      "store.dynamodb is not available in this build yet; use store.sqlite (the default)");
+  }
+  const std::string& path = cfg.store.sqlite_path;
+  std::error_code ec;
+  if (use == StoreUse::kExisting && !fs::exists(path, ec)) {
+    return make_error(ErrorKind::kNotFound, "no store at " + path + " (store.sqlite.path); `ghscale serve` creates it");
+  }
+  if (use == StoreUse::kDaemon) {
+    fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::exists(parent, ec)) {
+      fs::create_directories(parent, ec);
+      if (ec) {
+        return make_error(ErrorKind::kInvalid,
+                          "cannot create the store's directory " + parent.string() + ": " + ec.message());
+      }
+    }
+  }
+  return store::open_sqlite_store(path);
+}
+
+}  // namespace ghscale::app

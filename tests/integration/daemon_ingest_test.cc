@@ -1,0 +1,165 @@
+// The daemon end to end: signed workflow_job deliveries posted to `ghscale serve` are
+// stored durably before the answer, visible through `ghscale jobs`, counted on /metrics;
+// bad deliveries change nothing; settings round-trip through the CLI.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "support/http_client.h"
+#include "support/subprocess.h"
+#include "support/testdata.h"
+#include "webhook/signature.h"
+
+namespace ghscale {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using testing::run;
+using testing::Subprocess;
+
+constexpr const char* kSecret = "integration-test-webhook-secret";
+
+std::string job_payload(std::int64_t job_id, const std::string& action) {
+  return R"({"action":")" + action + R"(","workflow_job":{"id":)" + std::to_string(job_id) +
+         R"(,"run_id":77,"run_attempt":1,"status":")" + action +
+         R"(","conclusion":null,"labels":["self-hosted","linux","x64"],"runner_id":null,"runner_name":null,)"
+         R"("runner_group_id":null,"runner_group_name":null,"workflow_name":"CI","name":"build",)"
+         R"("created_at":"2026-11-28T10:00:00Z","started_at":"2026-11-28T10:00:00Z","completed_at":null},)"
+         R"("repository":{"full_name":"acme/app","owner":{"login":"acme"}},"installation":{"id":5}})";
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ghscale-daemon-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config_ = (dir_ / "ghscale.yaml").string();
+    std::ofstream(config_) << "server: {address: 127.0.0.1, port: 0, threads: 2}\n"
+                              "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n"
+                              "store: {sqlite: {path: state/ghscale.db}}\n"
+                              "logging: {format: json}\n";
+    env_ = {std::string("GHSCALE_TEST_WEBHOOK_SECRET=") + kSecret};
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::uint16_t start(Subprocess& p) {
+    static const std::regex kListening(R"re("msg":"listening".*"port":(\d+))re");
+    std::smatch m;
+    bool up = p.wait_for_stderr([&](const std::string& e) { return std::regex_search(e, m, kListening); }, 20s);
+    EXPECT_TRUE(up) << p.err();
+    return up ? static_cast<std::uint16_t>(std::stoi(m[1].str())) : 0;
+  }
+
+  testing::HttpReply deliver(std::uint16_t port, const std::string& id, const std::string& body,
+                             const std::string& signature) {
+    return testing::http_request(port, "POST", "/webhook",
+                                 {{"Content-Type", "application/json"},
+                                  {"X-GitHub-Event", "workflow_job"},
+                                  {"X-GitHub-Delivery", id},
+                                  {"X-Hub-Signature-256", signature}},
+                                 body);
+  }
+
+  std::string cli_jobs() {
+    auto r = run({testing::ghscale_binary().string(), "jobs", "--json", "--config", config_});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+
+  fs::path dir_;
+  std::string config_;
+  std::vector<std::string> env_;
+};
+
+TEST_F(DaemonTest, SignedDeliveriesAreStoredAndBadOnesChangeNothing) {
+  std::string queued = job_payload(4242, "queued");
+  {
+    Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_}, env_);
+    auto port = start(p);
+    ASSERT_NE(port, 0);
+
+    auto ok = deliver(port, "d-1", queued, webhook::sign(kSecret, queued));
+    EXPECT_EQ(ok.status, 200) << ok.body;
+    EXPECT_EQ(ok.body, R"({"status":"recorded"})");
+    auto dup = deliver(port, "d-1", queued, webhook::sign(kSecret, queued));
+    EXPECT_EQ(dup.status, 200);
+    EXPECT_EQ(dup.body, R"({"status":"duplicate"})");
+
+    std::string other = job_payload(9999, "queued");
+    EXPECT_EQ(deliver(port, "d-2", other, webhook::sign("wrong-secret", other)).status, 401);
+    EXPECT_EQ(deliver(port, "d-3", other, "").status, 401);
+    EXPECT_EQ(deliver(port, "d-4", "{not json", webhook::sign(kSecret, "{not json")).status, 400);
+
+    std::string started = job_payload(4242, "in_progress");
+    EXPECT_EQ(deliver(port, "d-5", started, webhook::sign(kSecret, started)).status, 200);
+
+    auto metrics = testing::http_request(port, "GET", "/metrics");
+    EXPECT_EQ(metrics.status, 200);
+    EXPECT_NE(metrics.body.find("ghscale_webhook_signature_failures_total"), std::string::npos);
+    EXPECT_NE(metrics.body.find("ghscale_store_jobs{status=\"in_progress\"} 1"), std::string::npos) << metrics.body;
+    EXPECT_EQ(testing::http_request(port, "GET", "/readyz").status, 200);
+
+    p.signal(SIGTERM);
+    auto code = p.wait(5s);
+    ASSERT_TRUE(code.has_value());
+    EXPECT_EQ(*code, 0) << p.err();
+    // The secret never reaches the log.
+    EXPECT_EQ(p.err().find(kSecret), std::string::npos);
+  }
+  // After the daemon is gone, the store holds exactly the one job, moved forward.
+  std::string jobs = cli_jobs();
+  EXPECT_NE(jobs.find(R"("job_id":4242)"), std::string::npos) << jobs;
+  EXPECT_NE(jobs.find(R"("status":"in_progress")"), std::string::npos) << jobs;
+  EXPECT_EQ(jobs.find("9999"), std::string::npos) << jobs;
+  auto queued_only = run({testing::ghscale_binary().string(), "jobs", "--state", "queued", "--config", config_});
+  EXPECT_EQ(queued_only.out, "JOB  STATUS  REPOSITORY  LABELS  RUNNER  CREATED\n");
+}
+
+TEST_F(DaemonTest, MissingWebhookSecretIsAClearStartupFailure) {
+  auto r = run({testing::ghscale_binary().string(), "serve", "--config", config_});  // env not set
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("secret env:GHSCALE_TEST_WEBHOOK_SECRET: environment variable is not set"), std::string::npos)
+      << r.err;
+}
+
+TEST_F(DaemonTest, SettingsRoundTripThroughTheStore) {
+  {
+    Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_}, env_);
+    ASSERT_NE(start(p), 0);  // creates the store
+    p.signal(SIGTERM);
+    p.wait(5s);
+  }
+  auto bin = testing::ghscale_binary().string();
+  auto unset = run({bin, "settings", "get", "cooldown", "--config", config_});
+  EXPECT_EQ(unset.exit_code, 0);
+  EXPECT_EQ(unset.out, "cooldown is not set (each pool's configured cooldown applies)\n");
+  auto set = run({bin, "settings", "set", "cooldown", "60000", "--config", config_});
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_EQ(set.out, "cooldown = 60000 ms\n");
+  EXPECT_EQ(run({bin, "settings", "set", "cooldown", "2m", "--config", config_}).out, "cooldown = 120000 ms\n");
+  EXPECT_EQ(run({bin, "settings", "get", "settings_cooldown", "--config", config_}).out, "cooldown = 120000 ms\n");
+  auto bad = run({bin, "settings", "set", "cooldown", "soon", "--config", config_});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(run({bin, "settings", "get", "cooldown", "--config", config_}).out, "cooldown = 120000 ms\n");
+  auto unknown = run({bin, "settings", "set", "colldown", "5", "--config", config_});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "ghscale: unknown setting \"colldown\"; known settings: cooldown\n");
+  auto actions = run({bin, "actions", "--json", "--config", config_});
+  EXPECT_EQ(actions.exit_code, 0);
+  EXPECT_EQ(actions.out, "[]\n");
+}
+
+TEST_F(DaemonTest, CliWithoutAStoreSaysWhatToDo) {
+  auto r = run({testing::ghscale_binary().string(), "jobs", "--config", config_});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no store at "), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "state"));  // nothing created by a read
+}
+
+}  // namespace
+}  // namespace ghscale
