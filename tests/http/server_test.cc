@@ -9,6 +9,8 @@
 #include <future>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include "support/http_client.h"
 
 namespace ghscale::http {
@@ -159,9 +161,16 @@ TEST(Server, ConnectionLimitRefusesExtraConnections) {
 }
 
 TEST(Server, ManyIdleConnectionsDoNotStarveOthers) {
+  // 2,000 idle clients and their server ends live in this one process.
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  if (lim.rlim_cur < 4200 && lim.rlim_max >= 4200) {
+    lim.rlim_cur = 4200;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
   auto server = start({.threads = 2}, echo());
   std::vector<std::unique_ptr<RawConnection>> idle;
-  for (int i = 0; i < 500; ++i) idle.push_back(std::make_unique<RawConnection>(server->port()));
+  for (int i = 0; i < 2000; ++i) idle.push_back(std::make_unique<RawConnection>(server->port()));
   for (int i = 0; i < 20; ++i) EXPECT_EQ(http_request(server->port(), "GET", "/").status, 200);
   server->shutdown(2s);
   EXPECT_EQ(server->active_connections(), 0);
