@@ -84,7 +84,7 @@ int run_serve(const ServeOptions& options) {
     return kExitFailure;
   }
   // Deliveries wait for a durable commit; many in flight let one commit cover many.
-  constexpr int kWebhookWorkers = 32;
+  constexpr int kWebhookWorkers = 128;
   Routes routes(cfg, store, std::move(*handler), kWebhookWorkers);
   auto server = http::Server::start(so, routes.handler());
   if (!server) {

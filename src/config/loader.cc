@@ -1,6 +1,6 @@
 #include "config/loader.h"
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_include.h"
 
 #include <algorithm>
 #include <cerrno>

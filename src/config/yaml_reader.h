@@ -3,7 +3,7 @@
 // user sees every error of a file at once. Internal to src/config.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_include.h"
 
 #include <initializer_list>
 #include <string>
