@@ -38,4 +38,12 @@ struct ActionsOptions {
 };
 int run_actions(const ActionsOptions& options);
 
+struct GitHubOptions {
+  std::string config_path;
+  std::string command;  // whoami, runners, groups
+  std::string pool;     // runners, groups: the pool whose scope to use (default: the first)
+  bool json = false;
+};
+int run_github(const GitHubOptions& options);
+
 }  // namespace ghscale::app

@@ -63,6 +63,19 @@ int main(int argc, char** argv) {
   actions_cmd->add_flag("--json", actions.json, "As JSON");
   add_config(actions_cmd, actions.config_path);
 
+  GitHubOptions gh;
+  auto* github_cmd = cli.add_subcommand("github", "Ask GitHub through ghscale's credentials");
+  github_cmd->require_subcommand(1);
+  auto* gh_whoami = github_cmd->add_subcommand("whoami", "Who the token or App is, and the rate-limit buckets");
+  auto* gh_runners = github_cmd->add_subcommand("runners", "Runners in a pool's scope");
+  auto* gh_groups = github_cmd->add_subcommand("groups", "Runner groups in a pool's scope");
+  for (auto* c : {gh_whoami, gh_runners, gh_groups}) {
+    add_config(c, gh.config_path);
+    c->add_flag("--json", gh.json, "As JSON");
+  }
+  gh_runners->add_option("--pool", gh.pool, "Pool name (default: the first pool)");
+  gh_groups->add_option("--pool", gh.pool, "Pool name (default: the first pool)");
+
   bool version_json = false;
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   version_cmd->add_flag("--json", version_json, "As JSON");
@@ -83,6 +96,12 @@ int main(int argc, char** argv) {
     return run_settings(settings);
   }
   if (*jobs_cmd) return run_jobs(jobs);
+  for (auto* c : {gh_whoami, gh_runners, gh_groups}) {
+    if (*c) {
+      gh.command = c->get_name();
+      return run_github(gh);
+    }
+  }
   if (*actions_cmd) return run_actions(actions);
   return kExitUsage;
 }

@@ -1,0 +1,596 @@
+#include "github/rest_client.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <thread>
+
+#include "core/log.h"
+#include "core/version.h"
+#include "github/jwt.h"
+#include "github/parse.h"
+
+namespace ghscale::github {
+namespace {
+
+constexpr std::string_view kAccept = "application/vnd.github+json";
+constexpr std::string_view kApiVersion = "2022-11-28";
+constexpr Duration kSecondaryLimitDefaultWait = std::chrono::seconds(60);  // GitHub: "at least one minute"
+
+enum class Urgency { kUrgent, kNormal, kBackground };
+enum class AuthAs { kToken, kAppJwt };
+
+struct Call {
+  std::string endpoint;  // metrics and messages: "list_runners"
+  std::string method = "GET";
+  std::string url;
+  std::string body;
+  Urgency urgency = Urgency::kNormal;
+  AuthAs auth = AuthAs::kToken;
+  bool mutating = false;
+  std::string if_none_match;
+};
+
+bool valid_name(std::string_view name, bool allow_slash) {
+  if (name.empty() || name.size() > 200) return false;
+  int slashes = 0;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                    c == '_' || c == '.';
+    if (c == '/' && allow_slash) {
+      ++slashes;
+      continue;
+    }
+    if (!ok) return false;
+  }
+  return !allow_slash || slashes == 1;
+}
+
+std::string origin_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  const auto slash = url.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
+  return std::string(url.substr(0, slash));
+}
+
+std::int64_t header_seconds(const http::Headers& h, std::string_view name, std::int64_t fallback) {
+  const std::string* text = h.find(name);
+  if (text == nullptr) return fallback;
+  std::int64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  return ec == std::errc() && ptr == text->data() + text->size() ? v : fallback;
+}
+
+Error call_error(ErrorKind kind, const std::string& endpoint, const std::string& what) {
+  return make_error(kind, "github " + endpoint + ": " + log::redact(what));
+}
+
+}  // namespace
+
+Result<std::string> normalise_api_url(std::string_view url) {
+  std::string u(url);
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  const bool https = u.rfind("https://", 0) == 0;
+  const bool loopback = u.rfind("http://127.0.0.1", 0) == 0 || u.rfind("http://localhost", 0) == 0 ||
+                        u.rfind("http://[::1]", 0) == 0;
+  if ((!https && !loopback) || u.find_first_of("?#") != std::string::npos || origin_of(u).size() <= 8) {
+    return make_error(ErrorKind::kInvalid, "github: api_url must be https://HOST[/api/v3], got '" + u + "'");
+  }
+  return u;
+}
+
+struct RestClient::Impl {
+  // Constant after construction.
+  RestClientOptions options;
+  Credentials credentials;
+  std::shared_ptr<http::Client> transport;
+  std::string origin;
+  std::string user_agent;
+  std::optional<AppJwtSigner> signer;
+
+  RateLimitTracker limits;
+  InFlightLimiter in_flight;
+  std::mutex mutating_mu;  // GitHub: avoid parallel mutating calls
+  InstallationTokenCache token_cache;
+
+  std::mutex token_mu;  // one renewal at a time
+  std::int64_t installation_id = 0;  // guarded by token_mu
+  std::string installation_account;  // guarded by token_mu
+
+  std::mutex cache_mu;
+  struct Cached {
+    std::string etag;
+    std::string body;
+    std::string link;
+  };
+  std::map<std::string, Cached> etag_cache;  // guarded by cache_mu; URL of a page -> last 200
+
+  std::mutex rng_mu;
+  std::mt19937_64 rng;  // guarded by rng_mu
+
+  Impl(RestClientOptions o, Credentials c, std::shared_ptr<http::Client> t)
+      : options(std::move(o)), credentials(std::move(c)), transport(std::move(t)), in_flight(options.max_in_flight) {
+    user_agent = "ghscale/" + std::string(kVersion);
+    rng.seed(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}());
+    installation_id = credentials.installation_id;
+  }
+
+  TimePoint now() const { return options.clock->now(); }
+
+  std::string url(std::string_view path) const { return options.api_url + std::string(path); }
+
+  Duration backoff(int attempt) {
+    const auto ceiling = std::min<Duration::rep>(options.backoff_cap.count(),
+                                                 options.backoff_base.count() << std::min(attempt, 16));
+    std::lock_guard lock(rng_mu);
+    return Duration{std::uniform_int_distribution<Duration::rep>(0, std::max<Duration::rep>(ceiling, 0))(rng)};
+  }
+
+  // Below the reserve (or with the bucket empty), a call of this urgency must not go out.
+  std::optional<Error> budget_check(const Call& call) {
+    if (call.auth == AuthAs::kAppJwt) return std::nullopt;  // App JWT calls have their own budget
+    const auto core = limits.bucket("core");
+    if (!core || core->reset <= now()) return std::nullopt;
+    const Duration until_reset = std::chrono::duration_cast<Duration>(core->reset - now());
+    if (core->remaining <= 0) {
+      Error e = call_error(ErrorKind::kThrottled, call.endpoint, "rate limit exhausted until the bucket resets");
+      e.retry_after = until_reset;
+      return e;
+    }
+    if (call.urgency == Urgency::kBackground && core->remaining < options.rate_limit_reserve) {
+      limits.count_deferred(call.endpoint);
+      log::info("github: deferring a non-urgent call to keep the rate-limit reserve",
+                {{"endpoint", call.endpoint}, {"remaining", core->remaining},
+                 {"reserve", options.rate_limit_reserve}});
+      Error e = call_error(ErrorKind::kThrottled, call.endpoint, "deferred: rate limit below the reserve");
+      e.retry_after = until_reset;
+      return e;
+    }
+    return std::nullopt;
+  }
+
+  Result<std::string> authorization(AuthAs auth) {
+    if (auth == AuthAs::kAppJwt) {
+      if (!signer) return make_error(ErrorKind::kInvalid, "github: this call needs GitHub App credentials");
+      auto jwt = signer->sign(now());
+      if (!jwt) return std::move(jwt).error();
+      return "Bearer " + *jwt;
+    }
+    if (credentials.kind == Credentials::Kind::kPat) return "Bearer " + credentials.token;
+    auto token = installation_token();
+    if (!token) return std::move(token).error();
+    return "Bearer " + *token;
+  }
+
+  Result<std::string> installation_token() {
+    if (auto cached = token_cache.get(now())) return *cached;
+    std::lock_guard lock(token_mu);
+    if (auto cached = token_cache.get(now())) return *cached;
+    if (installation_id == 0) {
+      const Scope& s = *credentials.discovery;
+      Call find{"get_installation", "GET", url("/" + s.path() + "/installation"), {}, Urgency::kUrgent,
+                AuthAs::kAppJwt};
+      auto resp = execute(find);
+      if (!resp) return std::move(resp).error();
+      if (resp->status != 200) return classify(find, *resp);
+      auto id = parse_installation_id(resp->body);
+      if (!id) return std::move(id).error();
+      installation_id = *id;
+      installation_account = s.name;
+      log::info("github: found the App installation", {{"installation_id", installation_id}, {"scope", s.describe()}});
+    }
+    Call create{"create_installation_token", "POST",
+                url("/app/installations/" + std::to_string(installation_id) + "/access_tokens"), {},
+                Urgency::kUrgent, AuthAs::kAppJwt};
+    auto resp = execute(create);
+    if (!resp) return std::move(resp).error();
+    if (resp->status != 201) return classify(create, *resp);
+    auto token = parse_token(resp->body);
+    if (!token) return std::move(token).error();
+    log::add_secret(token->token);
+    token_cache.put(token->token, token->expires_at);
+    log::debug("github: renewed the installation token",
+               {{"installation_id", installation_id}, {"expires_at", format_iso8601(token->expires_at)}});
+    return token->token;
+  }
+
+  // Sends with waits and retries. Returns the answer for any status the caller should
+  // judge (2xx, 304, 4xx other than rate limits); an Error for exhausted retries.
+  Result<http::ClientResponse> execute(const Call& call) {
+    if (auto e = budget_check(call)) return *e;
+    std::unique_lock<std::mutex> serial(mutating_mu, std::defer_lock);
+    if (call.mutating) serial.lock();
+    bool reauthenticated = false;
+    for (int attempt = 1;; ++attempt) {
+      const TimePoint blocked = limits.blocked_until();
+      if (blocked > now()) {
+        const Duration wait = std::chrono::duration_cast<Duration>(blocked - now());
+        if (wait > options.max_wait) {
+          Error e = call_error(ErrorKind::kThrottled, call.endpoint, "waiting out a secondary rate limit");
+          e.retry_after = wait;
+          return e;
+        }
+        options.sleep(wait);
+      }
+      auto auth = authorization(call.auth);
+      if (!auth) return std::move(auth).error();
+      http::ClientRequest req;
+      req.method = call.method;
+      req.url = call.url;
+      req.headers.set("Accept", std::string(kAccept));
+      req.headers.set("X-GitHub-Api-Version", std::string(kApiVersion));
+      req.headers.set("User-Agent", user_agent);
+      req.headers.set("Authorization", std::move(auth).value());
+      if (!call.if_none_match.empty()) req.headers.set("If-None-Match", call.if_none_match);
+      if (!call.body.empty()) req.headers.set("Content-Type", "application/json");
+      req.body = call.body;
+
+      in_flight.acquire();
+      auto sent = transport->send(req);
+      in_flight.release();
+
+      if (!sent) {
+        limits.count_call(call.endpoint, "error");
+        if (attempt >= options.max_attempts) return call_error(ErrorKind::kRetryable, call.endpoint, sent.error().message);
+        options.sleep(backoff(attempt));
+        continue;
+      }
+      http::ClientResponse resp = std::move(sent).value();
+      limits.count_call(call.endpoint, std::to_string(resp.status));
+      limits.observe(resp.headers);
+
+      if (resp.status == 401 && call.auth == AuthAs::kToken && credentials.kind == Credentials::Kind::kApp &&
+          !reauthenticated) {
+        token_cache.clear();  // revoked or expired early: get a fresh one, once
+        reauthenticated = true;
+        continue;
+      }
+      if (resp.status == 403 || resp.status == 429) {
+        if (auto wait = told_wait(resp)) {
+          limits.block_until(now() + *wait);
+          log::warn("github: rate limited, waiting as told",
+                    {{"endpoint", call.endpoint}, {"status", resp.status}, {"wait_ms", std::int64_t{wait->count()}}});
+          if (*wait > options.max_wait || attempt >= options.max_attempts) {
+            Error e = call_error(ErrorKind::kThrottled, call.endpoint, "rate limited (HTTP " + std::to_string(resp.status) + ")");
+            e.retry_after = *wait;
+            return e;
+          }
+          continue;
+        }
+      }
+      if (resp.status >= 500) {
+        if (attempt >= options.max_attempts) {
+          return call_error(ErrorKind::kRetryable, call.endpoint, "HTTP " + std::to_string(resp.status) + " after " + std::to_string(attempt) + " attempts");
+        }
+        options.sleep(backoff(attempt));
+        continue;
+      }
+      return resp;
+    }
+  }
+
+  // How long a 403/429 tells us to wait, or nullopt when it is not a rate limit.
+  std::optional<Duration> told_wait(const http::ClientResponse& resp) {
+    const std::int64_t retry_after = header_seconds(resp.headers, "Retry-After", -1);
+    if (retry_after >= 0) return std::chrono::seconds(retry_after);
+    if (header_seconds(resp.headers, "X-RateLimit-Remaining", -1) == 0) {
+      const TimePoint reset{std::chrono::seconds(header_seconds(resp.headers, "X-RateLimit-Reset", 0))};
+      return reset > now() ? std::chrono::duration_cast<Duration>(reset - now()) : Duration{1000};
+    }
+    const std::string message = error_message(resp.body);
+    if (message.find("secondary rate limit") != std::string::npos || resp.status == 429) {
+      return kSecondaryLimitDefaultWait;
+    }
+    return std::nullopt;
+  }
+
+  Error classify(const Call& call, const http::ClientResponse& resp) const {
+    const std::string message = error_message(resp.body);
+    const std::string what = "HTTP " + std::to_string(resp.status) + (message.empty() ? "" : ": " + message);
+    switch (resp.status) {
+      case 400:
+      case 422:
+        return call_error(ErrorKind::kInvalid, call.endpoint, what);
+      case 401:
+        return call_error(ErrorKind::kUnauthorized, call.endpoint, what);
+      case 403:
+        return call_error(ErrorKind::kPermanent, call.endpoint, what + " (forbidden: check the token's permissions)");
+      case 404:
+        return call_error(ErrorKind::kNotFound, call.endpoint, what);
+      case 409:
+        return call_error(ErrorKind::kConflict, call.endpoint, what);
+      default:
+        return call_error(ErrorKind::kPermanent, call.endpoint, what);
+    }
+  }
+
+  // GET every page from `first`, following Link rel="next" on the same origin only (the
+  // token must never travel elsewhere). Pages seen before are asked for conditionally.
+  template <typename T, typename Parse>
+  Result<std::vector<T>> get_all(const std::string& endpoint, const std::string& first, Urgency urgency,
+                                 bool conditional, Parse parse, AuthAs auth = AuthAs::kToken,
+                                 const std::function<bool(const std::vector<T>&)>& stop = {}) {
+    std::vector<T> all;
+    std::optional<std::string> next = first;
+    for (int pages = 0; next && pages < 1000; ++pages) {
+      if (origin_of(*next) != origin) {
+        return call_error(ErrorKind::kPermanent, endpoint, "refusing a Link to another host");
+      }
+      Call call{endpoint, "GET", *next, {}, urgency, auth};
+      std::optional<Cached> cached;
+      if (conditional) {
+        std::lock_guard lock(cache_mu);
+        if (auto it = etag_cache.find(*next); it != etag_cache.end()) {
+          cached = it->second;
+          call.if_none_match = it->second.etag;
+        }
+      }
+      auto resp = execute(call);
+      if (!resp) return std::move(resp).error();
+      std::string body;
+      std::string link;
+      if (resp->status == 304 && cached) {
+        body = cached->body;
+        link = cached->link;
+      } else if (resp->status == 200) {
+        body = resp->body;
+        link = std::string(resp->headers.get("Link"));
+        if (const std::string* etag = resp->headers.find("ETag"); conditional && etag != nullptr) {
+          std::lock_guard lock(cache_mu);
+          etag_cache[*next] = Cached{*etag, body, link};
+        }
+      } else {
+        return classify(call, *resp);
+      }
+      auto page = parse(body);
+      if (!page) return std::move(page).error();
+      for (auto& item : page->items) all.push_back(std::move(item));
+      if (stop && stop(all)) break;
+      next = next_link(link);
+    }
+    return all;
+  }
+
+  Result<http::ClientResponse> expect(const Call& call, int status) {
+    auto resp = execute(call);
+    if (!resp) return resp;
+    if (resp->status != status) return classify(call, *resp);
+    return resp;
+  }
+};
+
+RestClient::RestClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RestClient::~RestClient() = default;
+
+Result<std::unique_ptr<RestClient>> RestClient::create(RestClientOptions options, Credentials credentials,
+                                                       std::shared_ptr<http::Client> transport) {
+  auto api = normalise_api_url(options.api_url);
+  if (!api) return std::move(api).error();
+  options.api_url = *api;
+  if (!options.clock) options.clock = system_clock();
+  if (!options.sleep) options.sleep = [](Duration d) { std::this_thread::sleep_for(d); };
+  if (options.max_attempts < 1) options.max_attempts = 1;
+  if (!transport) return make_error(ErrorKind::kInvalid, "github: no HTTP transport");
+  if (credentials.kind == Credentials::Kind::kPat) {
+    if (credentials.token.empty()) return make_error(ErrorKind::kInvalid, "github: empty token");
+    log::add_secret(credentials.token);
+  } else if (credentials.installation_id == 0 &&
+             (!credentials.discovery || credentials.discovery->kind == Scope::Kind::kEnterprise)) {
+    return make_error(ErrorKind::kInvalid, "github app: an installation id, org or repo is needed");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(credentials), std::move(transport));
+  impl->origin = origin_of(impl->options.api_url);
+  if (impl->credentials.kind == Credentials::Kind::kApp) {
+    log::add_secret(impl->credentials.private_key_pem);
+    auto signer = AppJwtSigner::create(impl->credentials.app_id, impl->credentials.private_key_pem);
+    if (!signer) return std::move(signer).error();
+    impl->signer = std::move(signer).value();
+  }
+  return std::unique_ptr<RestClient>(new RestClient(std::move(impl)));
+}
+
+namespace {
+
+Status check_scope(const Scope& scope) {
+  if (!valid_name(scope.name, scope.kind == Scope::Kind::kRepo)) {
+    return make_error(ErrorKind::kInvalid, "github: not a valid " + scope.describe());
+  }
+  return ok_status();
+}
+
+Status check_repo(std::string_view repo) {
+  if (!valid_name(repo, true)) return make_error(ErrorKind::kInvalid, "github: not a valid repository '" + std::string(repo) + "'");
+  return ok_status();
+}
+
+std::string json_string(std::string_view s) {
+  std::string out;
+  log::append_json_string(out, s);
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<Runner>> RestClient::list_runners(const Scope& scope) {
+  if (auto s = check_scope(scope); !s) return s.error();
+  return impl_->get_all<Runner>("list_runners", impl_->url("/" + scope.path() + "/actions/runners?per_page=100"),
+                                Urgency::kNormal, true, parse_runner_page);
+}
+
+Result<Runner> RestClient::get_runner(const Scope& scope, std::int64_t runner_id) {
+  if (auto s = check_scope(scope); !s) return s.error();
+  Call call{"get_runner", "GET", impl_->url("/" + scope.path() + "/actions/runners/" + std::to_string(runner_id))};
+  auto resp = impl_->expect(call, 200);
+  if (!resp) return std::move(resp).error();
+  return parse_runner(resp->body);
+}
+
+Status RestClient::delete_runner(const Scope& scope, std::int64_t runner_id) {
+  if (auto s = check_scope(scope); !s) return s;
+  Call call{"delete_runner", "DELETE", impl_->url("/" + scope.path() + "/actions/runners/" + std::to_string(runner_id)),
+            {}, Urgency::kUrgent};
+  call.mutating = true;
+  auto resp = impl_->execute(call);
+  if (!resp) return std::move(resp).error();
+  if (resp->status == 204) return ok_status();
+  Error e = impl_->classify(call, *resp);
+  // GitHub answers 422 ("still running a job") while the runner is busy: a state, not bad input.
+  const std::string message = error_message(resp->body);
+  if (resp->status == 409 || (resp->status == 422 && (message.find("running a job") != std::string::npos ||
+                                                      message.find("busy") != std::string::npos))) {
+    e.kind = ErrorKind::kConflict;
+  }
+  return e;
+}
+
+Result<Token> RestClient::registration_token(const Scope& scope) {
+  if (auto s = check_scope(scope); !s) return s.error();
+  Call call{"registration_token", "POST", impl_->url("/" + scope.path() + "/actions/runners/registration-token"), {},
+            Urgency::kUrgent};
+  call.mutating = true;
+  auto resp = impl_->expect(call, 201);
+  if (!resp) return std::move(resp).error();
+  auto token = parse_token(resp->body);
+  if (token) log::add_secret(token->token);
+  return token;
+}
+
+Result<Token> RestClient::remove_token(const Scope& scope) {
+  if (auto s = check_scope(scope); !s) return s.error();
+  Call call{"remove_token", "POST", impl_->url("/" + scope.path() + "/actions/runners/remove-token"), {},
+            Urgency::kUrgent};
+  call.mutating = true;
+  auto resp = impl_->expect(call, 201);
+  if (!resp) return std::move(resp).error();
+  auto token = parse_token(resp->body);
+  if (token) log::add_secret(token->token);
+  return token;
+}
+
+Result<JitConfig> RestClient::generate_jit_config(const Scope& scope, const JitConfigRequest& request) {
+  if (auto s = check_scope(scope); !s) return s.error();
+  if (request.name.empty() || request.labels.empty() || request.labels.size() > 100) {
+    return make_error(ErrorKind::kInvalid, "github generate_jitconfig: a name and 1 to 100 labels are needed");
+  }
+  std::string body = "{\"name\":" + json_string(request.name) +
+                     ",\"runner_group_id\":" + std::to_string(request.runner_group_id) + ",\"labels\":[";
+  for (std::size_t i = 0; i < request.labels.size(); ++i) body += (i ? "," : "") + json_string(request.labels[i]);
+  body += "],\"work_folder\":" + json_string(request.work_folder) + "}";
+  Call call{"generate_jitconfig", "POST", impl_->url("/" + scope.path() + "/actions/runners/generate-jitconfig"),
+            std::move(body), Urgency::kUrgent};
+  call.mutating = true;
+  auto resp = impl_->expect(call, 201);
+  if (!resp) return std::move(resp).error();
+  auto config = parse_jit_config(resp->body);
+  if (config) log::add_secret(config->encoded_jit_config);
+  return config;
+}
+
+Result<std::vector<RunnerGroup>> RestClient::list_runner_groups(const Scope& scope) {
+  if (auto s = check_scope(scope); !s) return s.error();
+  if (scope.kind == Scope::Kind::kRepo) return std::vector<RunnerGroup>{RunnerGroup{1, "Default", true, "all"}};
+  return impl_->get_all<RunnerGroup>("list_runner_groups",
+                                     impl_->url("/" + scope.path() + "/actions/runner-groups?per_page=100"),
+                                     Urgency::kNormal, true, parse_runner_group_page);
+}
+
+Result<WorkflowJob> RestClient::get_job(std::string_view repo, std::int64_t job_id) {
+  if (auto s = check_repo(repo); !s) return s.error();
+  Call call{"get_job", "GET", impl_->url("/repos/" + std::string(repo) + "/actions/jobs/" + std::to_string(job_id))};
+  auto resp = impl_->expect(call, 200);
+  if (!resp) return std::move(resp).error();
+  return parse_job(resp->body);
+}
+
+Result<std::vector<WorkflowRun>> RestClient::list_queued_runs(std::string_view repo) {
+  if (auto s = check_repo(repo); !s) return s.error();
+  return impl_->get_all<WorkflowRun>(
+      "list_workflow_runs", impl_->url("/repos/" + std::string(repo) + "/actions/runs?status=queued&per_page=100"),
+      Urgency::kBackground, false, parse_run_page);
+}
+
+Result<std::vector<WorkflowJob>> RestClient::list_run_jobs(std::string_view repo, std::int64_t run_id) {
+  if (auto s = check_repo(repo); !s) return s.error();
+  return impl_->get_all<WorkflowJob>(
+      "list_run_jobs",
+      impl_->url("/repos/" + std::string(repo) + "/actions/runs/" + std::to_string(run_id) + "/jobs?per_page=100"),
+      Urgency::kBackground, false, parse_job_page);
+}
+
+Result<std::vector<HookDelivery>> RestClient::list_failed_deliveries(TimePoint since) {
+  if (impl_->credentials.kind != Credentials::Kind::kApp) {
+    return make_error(ErrorKind::kInvalid, "github list_hook_deliveries: needs GitHub App credentials");
+  }
+  struct DeliveryPage {
+    std::vector<HookDelivery> items;
+  };
+  auto parse = [](std::string_view body) -> Result<DeliveryPage> {
+    auto d = parse_deliveries(body);
+    if (!d) return std::move(d).error();
+    return DeliveryPage{std::move(d).value()};
+  };
+  // Newest first: stop paging once a page reaches back past `since`.
+  auto all = impl_->get_all<HookDelivery>(
+      "list_hook_deliveries", impl_->url("/app/hook/deliveries?per_page=100&status=failure"), Urgency::kBackground,
+      false, parse, AuthAs::kAppJwt,
+      [since](const std::vector<HookDelivery>& seen) { return !seen.empty() && seen.back().delivered_at < since; });
+  if (!all) return all;
+  std::erase_if(*all, [since](const HookDelivery& d) { return d.delivered_at < since || (d.status_code >= 200 && d.status_code < 400); });
+  return all;
+}
+
+Status RestClient::redeliver(std::int64_t delivery_id) {
+  if (impl_->credentials.kind != Credentials::Kind::kApp) {
+    return make_error(ErrorKind::kInvalid, "github redeliver_hook_delivery: needs GitHub App credentials");
+  }
+  Call call{"redeliver_hook_delivery", "POST",
+            impl_->url("/app/hook/deliveries/" + std::to_string(delivery_id) + "/attempts"), {}, Urgency::kNormal,
+            AuthAs::kAppJwt};
+  call.mutating = true;
+  auto resp = impl_->expect(call, 202);
+  if (!resp) return std::move(resp).error();
+  return ok_status();
+}
+
+Result<std::vector<RateLimitBucket>> RestClient::rate_limit() {
+  Call call{"rate_limit", "GET", impl_->url("/rate_limit"), {}, Urgency::kUrgent};
+  auto resp = impl_->expect(call, 200);
+  if (!resp) return std::move(resp).error();
+  auto buckets = parse_rate_limit(resp->body);
+  if (buckets) {
+    for (const auto& b : *buckets) impl_->limits.set(b);
+  }
+  return buckets;
+}
+
+Result<Identity> RestClient::whoami() {
+  if (impl_->credentials.kind == Credentials::Kind::kPat) {
+    Call call{"rate_limit", "GET", impl_->url("/rate_limit"), {}, Urgency::kUrgent};
+    auto resp = impl_->expect(call, 200);
+    if (!resp) return std::move(resp).error();
+    Identity id;
+    id.auth_kind = "pat";
+    id.name = "personal access token";
+    id.scopes = std::string(resp->headers.get("X-OAuth-Scopes"));
+    return id;
+  }
+  Call call{"get_app", "GET", impl_->url("/app"), {}, Urgency::kUrgent, AuthAs::kAppJwt};
+  auto resp = impl_->expect(call, 200);
+  if (!resp) return std::move(resp).error();
+  auto id = parse_app(resp->body);
+  if (!id) return id;
+  auto token = impl_->installation_token();  // discovers the installation, proves it works
+  if (!token) return std::move(token).error();
+  std::lock_guard lock(impl_->token_mu);
+  id->installation_id = impl_->installation_id;
+  if (!impl_->installation_account.empty()) id->account = impl_->installation_account;
+  return id;
+}
+
+const RateLimitTracker& RestClient::rate_limits() const { return impl_->limits; }
+
+void RestClient::append_metrics(std::string& out) const { impl_->limits.append_metrics(out); }
+
+}  // namespace ghscale::github

@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <thread>
+
+#include "github/fixture.h"
+
+namespace ghscale::testing {
+namespace {
+
+using fake_github::FakeRunner;
+
+TEST_F(GitHubFixture, PaginationFollowsLinkAndUnchangedPagesCostNoQuota) {
+  auto api = pat_client();
+  for (int i = 0; i < 250; ++i) fake->add_runner(FakeRunner{0, "orgs/acme", "r-" + std::to_string(i), "Linux", true, false, 1, {"self-hosted"}, {}});
+  auto first = api->list_runners(org);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_EQ(first->size(), 250u);
+  EXPECT_EQ(fake->requests_to("/orgs/acme/actions/runners"), 3);
+  const auto remaining = fake->remaining(kPat, "core");
+  auto second = api->list_runners(org);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->size(), 250u);
+  EXPECT_EQ(fake->remaining(kPat, "core"), remaining) << "304s must not spend quota";
+  EXPECT_EQ(api->rate_limits().calls("list_runners", "304"), 3);
+}
+
+TEST_F(GitHubFixture, SecondaryLimitWaitsTheToldTimeOnVirtualClock) {
+  auto api = pat_client();
+  fake->inject({"GET", "/orgs/acme/actions/runners", 403, {{"Retry-After", "30"}},
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.", 1});
+  const auto start = clock->now();
+  auto r = api->list_runners(org);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_EQ(sleeps.size(), 1u);
+  EXPECT_EQ(sleeps[0], std::chrono::seconds(30));
+  EXPECT_EQ(clock->now() - start, std::chrono::seconds(30));
+}
+
+TEST_F(GitHubFixture, ServerErrorsRetryWithBoundedJitteredBackoff) {
+  auto o = options();
+  o.max_attempts = 3;
+  auto api = pat_client(o);
+  fake->inject({"", "/orgs/acme/actions/runners", 502, {}, "Server Error", 2});
+  ASSERT_TRUE(api->list_runners(org).ok());
+  EXPECT_EQ(sleeps.size(), 2u);
+  for (auto d : sleeps) EXPECT_LE(d, std::chrono::seconds(30));
+  fake->inject({"", "/orgs/acme/actions/runners", 503, {}, "Unavailable", 10});
+  auto r = api->list_runners(org);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kRetryable);
+}
+
+TEST_F(GitHubFixture, QuotaReserveDefersTheSweepButNotUrgentCalls) {
+  auto o = options();
+  o.rate_limit_reserve = 500;
+  auto api = pat_client(o);
+  fake->add_run({0, "acme/app", "CI", "queued"});
+  fake->set_remaining(kPat, "core", 400);
+  ASSERT_TRUE(api->list_runners(org).ok());  // learns the bucket; normal calls go on
+  const auto before = fake->requests();
+  auto sweep = api->list_queued_runs("acme/app");
+  ASSERT_FALSE(sweep.ok());
+  EXPECT_EQ(sweep.error().kind, ErrorKind::kThrottled);
+  EXPECT_GT(sweep.error().retry_after.count(), 0);
+  EXPECT_EQ(fake->requests(), before);
+  std::string metrics;
+  api->append_metrics(metrics);
+  EXPECT_NE(metrics.find("ghscale_github_deferred_calls_total{endpoint=\"list_workflow_runs\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.find("ghscale_github_rate_limit_remaining{resource=\"core\"} 399"), std::string::npos);
+  EXPECT_NE(metrics.find("ghscale_github_api_calls_total{endpoint=\"list_runners\",status=\"200\"} 1"), std::string::npos);
+  EXPECT_TRUE(api->registration_token(org).ok());
+}
+
+TEST_F(GitHubFixture, ExhaustedQuotaIsThrottledUntilReset) {
+  auto api = pat_client();
+  fake->set_remaining(kPat, "core", 0);
+  auto r = api->list_runners(org);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kThrottled);
+  EXPECT_GT(r.error().retry_after, std::chrono::minutes(5));
+}
+
+// Holds each request until `cap` are in flight together (bounded by a real-time
+// timeout only as a safety net), recording the highest concurrency seen.
+class GateClient final : public http::Client {
+ public:
+  GateClient(std::shared_ptr<http::Client> inner, int cap) : inner_(std::move(inner)), cap_(cap) {}
+  Result<http::ClientResponse> send(const http::ClientRequest& r) override {
+    {
+      std::unique_lock lock(mu_);
+      ++now_;
+      max_ = std::max(max_, now_);
+      cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::seconds(2), [&] { return now_ >= cap_ || released_; });
+      released_ = true;
+    }
+    auto resp = inner_->send(r);
+    std::lock_guard lock(mu_);
+    --now_;
+    return resp;
+  }
+  int max() const {
+    std::lock_guard lock(mu_);
+    return max_;
+  }
+
+ private:
+  std::shared_ptr<http::Client> inner_;
+  const int cap_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int now_ = 0;
+  int max_ = 0;
+  bool released_ = false;
+};
+
+TEST_F(GitHubFixture, ConcurrencyNeverExceedsTheCap) {
+  auto o = options();
+  o.max_in_flight = 3;
+  auto gate = std::make_shared<GateClient>(transport(), 3);
+  auto api = pat_client(o, gate);
+  fake->add_runner(FakeRunner{0, "orgs/acme", "r", "Linux", true, false, 1, {"self-hosted"}, {}});
+  fake->inject({"GET", "/orgs/acme/actions/runners", 403, {{"Retry-After", "5"}},
+                "You have exceeded a secondary rate limit.", 1});
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 12; ++i) {
+    threads.emplace_back([&] {
+      if (!api->get_runner(org, 999).ok() && !api->list_runners(org).ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LE(gate->max(), 3);
+  EXPECT_EQ(gate->max(), 3);
+}
+
+}  // namespace
+}  // namespace ghscale::testing
