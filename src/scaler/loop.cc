@@ -1,0 +1,114 @@
+#include "scaler/loop.h"
+
+#include <algorithm>
+
+#include "core/log.h"
+
+namespace ghscale::scaler {
+
+LoopSchedule::LoopSchedule(const config::ReconcileConfig& config, TimePoint start)
+    : tick_(std::max(config.tick, Duration{1})),
+      sweep_(std::max(config.sweep, Duration{1})),
+      debounce_(config.debounce),
+      next_tick_(start + tick_),
+      next_sweep_(start) {}
+
+void LoopSchedule::wake(TimePoint now) {
+  const TimePoint at = now + debounce_;
+  if (!wake_at_ || at < *wake_at_) wake_at_ = at;
+}
+
+std::optional<PassKind> LoopSchedule::take_due(TimePoint now) {
+  // A sweep covers a tick and a wake-up, and a wake-up covers a tick: each resets what it covers.
+  if (now >= next_sweep_) {
+    next_sweep_ = now + sweep_;
+    next_tick_ = now + tick_;
+    wake_at_.reset();
+    return PassKind::kSweep;
+  }
+  if (wake_at_ && now >= *wake_at_) {
+    wake_at_.reset();
+    next_tick_ = now + tick_;
+    return PassKind::kWake;
+  }
+  if (now >= next_tick_) {
+    next_tick_ = now + tick_;
+    return PassKind::kTick;
+  }
+  return std::nullopt;
+}
+
+TimePoint LoopSchedule::next_deadline() const {
+  TimePoint t = std::min(next_tick_, next_sweep_);
+  if (wake_at_) t = std::min(t, *wake_at_);
+  return t;
+}
+
+ReconcileLoop::ReconcileLoop(std::shared_ptr<Reconciler> reconciler, config::ReconcileConfig config, std::shared_ptr<Clock> clock)
+    : reconciler_(std::move(reconciler)), config_(config), clock_(std::move(clock)), schedule_(config_, clock_->now()) {}
+
+ReconcileLoop::~ReconcileLoop() { stop(); }
+
+void ReconcileLoop::start() {
+  std::lock_guard lock(mu_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ReconcileLoop::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  reconciler_->release_lease();
+}
+
+void ReconcileLoop::wake(const JobEvent& /*event*/) {
+  {
+    std::lock_guard lock(mu_);
+    schedule_.wake(clock_->now());
+    nudged_ = true;
+  }
+  cv_.notify_all();
+}
+
+int ReconcileLoop::run_due() {
+  int ran = 0;
+  for (;;) {
+    std::optional<PassKind> kind;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return ran;
+      kind = schedule_.take_due(clock_->now());
+      if (!kind) return ran;
+      ++passes_;
+    }
+    PassReport r = reconciler_->run_pass(*kind);
+    ++ran;
+    if (r.errors > 0) log::warn("reconcile pass had errors", {{"pass", std::string(to_string(*kind))}, {"errors", r.errors}});
+  }
+}
+
+std::int64_t ReconcileLoop::passes() const {
+  std::lock_guard lock(mu_);
+  return passes_;
+}
+
+void ReconcileLoop::run() {
+  for (;;) {
+    run_due();
+    std::unique_lock lock(mu_);
+    if (stopping_) return;
+    nudged_ = false;
+    const Duration wait = std::max(Duration{0}, std::chrono::duration_cast<Duration>(schedule_.next_deadline() - clock_->now()));
+    // The deadline is on the Clock; waiting is on the real clock. A wake-up moves the
+    // deadline (nudged_): the wait is recomputed; stop() ends it at once.
+    cv_.wait_for(lock, wait, [&] { return stopping_ || nudged_; });
+    if (stopping_) return;
+  }
+}
+
+}  // namespace ghscale::scaler

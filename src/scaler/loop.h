@@ -1,0 +1,75 @@
+// When the reconciler runs: on a webhook wake-up (debounced, so a burst of deliveries
+// costs one pass), on a cheap tick, and on the sweep (which also asks GitHub for jobs it
+// never heard of). The schedule is pure arithmetic on time points (LoopSchedule); the
+// ReconcileLoop runs it on a thread, or step by step through run_due() on virtual time.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "scaler/reconciler.h"
+#include "webhook/event_sink.h"
+
+namespace ghscale::scaler {
+
+class LoopSchedule {
+ public:
+  // The first pass is a sweep at `start`: it recovers whatever happened while we were down.
+  LoopSchedule(const config::ReconcileConfig& config, TimePoint start);
+
+  // A wake-up at `now`: a pass at now + debounce, unless one is already pending sooner.
+  void wake(TimePoint now);
+  // The pass due at `now`, if any, and the schedule moved past it.
+  std::optional<PassKind> take_due(TimePoint now);
+  // When the next pass is due.
+  TimePoint next_deadline() const;
+
+ private:
+  Duration tick_;
+  Duration sweep_;
+  Duration debounce_;
+  TimePoint next_tick_;
+  TimePoint next_sweep_;
+  std::optional<TimePoint> wake_at_;
+};
+
+class ReconcileLoop final : public webhook::Waker {
+ public:
+  ReconcileLoop(std::shared_ptr<Reconciler> reconciler, config::ReconcileConfig config, std::shared_ptr<Clock> clock);
+  ~ReconcileLoop() override;  // stops
+
+  // Starts the thread. The thread waits on the real clock between passes, so start() is
+  // for the daemon; tests on a ManualClock call run_due() instead.
+  void start();
+  // Stops promptly: wakes the thread, lets a pass in progress finish, joins, then gives
+  // the scaler lease up so another daemon can take over at once. Idempotent.
+  void stop();
+
+  // Never blocks: marks a pass due after the debounce and nudges the thread.
+  void wake(const JobEvent& event) override;
+
+  // Runs every pass due at the clock's now, without waiting. Returns how many ran.
+  int run_due();
+  std::int64_t passes() const;
+
+ private:
+  void run();
+
+  std::shared_ptr<Reconciler> reconciler_;
+  const config::ReconcileConfig config_;
+  std::shared_ptr<Clock> clock_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  LoopSchedule schedule_;     // guarded by mu_
+  bool stopping_ = false;     // guarded by mu_
+  bool nudged_ = false;       // guarded by mu_: the schedule changed while the thread waited
+  std::int64_t passes_ = 0;   // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace ghscale::scaler

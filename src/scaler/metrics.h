@@ -1,0 +1,62 @@
+// The scaler's Prometheus metrics: pool gauges, launch and termination counters, the
+// job queue wait and reconcile duration histograms. Rendered as Prometheus text for
+// GET /metrics. Thread-safe.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/instance.h"
+#include "scaler/plan.h"
+
+namespace ghscale::scaler {
+
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), counts_(bounds_.size(), 0) {}
+  void observe(double v);
+  // Appends the _bucket/_sum/_count lines of `name` (HELP and TYPE written by the caller).
+  void append(std::string& out, const std::string& name) const;
+
+ private:
+  std::vector<double> bounds_;
+  std::vector<std::uint64_t> counts_;  // per bound, not cumulative
+  std::uint64_t count_ = 0;
+  double sum_ = 0;
+};
+
+class ScalerMetrics {
+ public:
+  ScalerMetrics();
+  void launched(Market market, bool ok, int n);
+  void terminated(std::string_view reason, int n = 1);
+  void unmatched_job();
+  void queue_wait(double seconds);
+  void reconcile_duration(double seconds);
+  void set_pool(const std::string& pool, const PoolCounts& counts);
+
+  // Prometheus text exposition format 0.0.4.
+  void append_prometheus(std::string& out) const;
+  std::string prometheus() const {
+    std::string s;
+    append_prometheus(s);
+    return s;
+  }
+
+  // For tests.
+  std::uint64_t launches(Market market, bool ok) const;
+  std::uint64_t terminations(std::string_view reason) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, PoolCounts> pools_;                      // guarded by mu_
+  std::map<std::pair<std::string, std::string>, std::uint64_t> launches_;  // {market, result}
+  std::map<std::string, std::uint64_t, std::less<>> terminations_;         // reason
+  std::uint64_t unmatched_ = 0;
+  Histogram queue_wait_;
+  Histogram reconcile_;
+};
+
+}  // namespace ghscale::scaler

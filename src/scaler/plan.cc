@@ -1,0 +1,265 @@
+#include "scaler/plan.h"
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace ghscale::scaler {
+namespace {
+
+using provider::Lifecycle;
+
+std::string ms_text(Duration d) { return std::to_string(d.count()) + "ms"; }
+
+// What one live instance is, seen from GitHub and the webhooks.
+enum class Role { kBusy, kIdle, kBooting, kBootTimedOut, kRunnerGone, kStopping };
+
+struct Classified {
+  const InstanceView* instance;
+  const RunnerView* runner;  // nullptr when GitHub lists none by that name
+  Role role;
+  TimePoint idle_since;
+};
+
+TimePoint idle_since_of(const InstanceView& i) {
+  TimePoint t = i.launched_at;
+  if (i.registered_at) t = std::max(t, *i.registered_at);
+  if (i.last_busy_at) t = std::max(t, *i.last_busy_at);
+  return t;
+}
+
+}  // namespace
+
+std::string runner_name_prefix(std::string_view pool) { return "ghscale-" + std::string(pool) + "-"; }
+
+std::string runner_name_for(std::string_view pool, std::string_view instance_id) {
+  return runner_name_prefix(pool) + std::string(instance_id);
+}
+
+std::string_view to_string(StepKind kind) {
+  switch (kind) {
+    case StepKind::kLaunch: return "launch";
+    case StepKind::kRegister: return "register";
+    case StepKind::kDeregister: return "deregister";
+    case StepKind::kTerminate: return "terminate";
+    case StepKind::kDeleteRunner: return "delete_runner";
+    case StepKind::kProtect: return "protect";
+    case StepKind::kUnprotect: return "unprotect";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(TerminationReason reason) {
+  switch (reason) {
+    case TerminationReason::kScaleIn: return "scale_in";
+    case TerminationReason::kBootTimeout: return "boot_timeout";
+    case TerminationReason::kRunnerGone: return "runner_gone";
+  }
+  return "unknown";
+}
+
+bool Plan::scales_out() const {
+  return std::any_of(steps.begin(), steps.end(), [](const Step& s) { return s.kind == StepKind::kLaunch; });
+}
+
+bool Plan::scales_in() const {
+  return std::any_of(steps.begin(), steps.end(), [](const Step& s) { return s.kind == StepKind::kDeregister; });
+}
+
+JobAssignment assign_jobs_to_pools(const std::vector<Job>& jobs, const std::vector<config::PoolConfig>& pools) {
+  JobAssignment out;
+  out.per_pool.resize(pools.size());
+  // Jobs repeat a few label sets many times: match each distinct set once.
+  std::unordered_map<std::string, std::ptrdiff_t> pool_for_labels;  // -1 = none
+  for (const Job& job : jobs) {
+    auto [it, fresh] = pool_for_labels.try_emplace(job.labels.joined(), -1);
+    if (fresh && !job.labels.empty()) {
+      for (std::size_t p = 0; p < pools.size(); ++p) {
+        if (job.labels.subset_of(pools[p].labels)) {
+          it->second = static_cast<std::ptrdiff_t>(p);
+          break;
+        }
+      }
+    }
+    if (it->second < 0) {
+      out.unmatched.push_back(job);
+    } else {
+      out.per_pool[static_cast<std::size_t>(it->second)].push_back(job);
+    }
+  }
+  return out;
+}
+
+Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& settings, TimePoint now) {
+  Plan out;
+  PoolCounts& c = out.counts;
+
+  std::unordered_map<std::string_view, const RunnerView*> runner_by_name;
+  runner_by_name.reserve(snap.runners.size());
+  for (const RunnerView& r : snap.runners) runner_by_name.emplace(r.name, &r);
+  std::unordered_set<std::string_view> running_on;  // runner names a webhook says have a job
+  running_on.reserve(snap.running_jobs.size());
+  for (const RunningJob& j : snap.running_jobs) {
+    if (!j.runner_name.empty()) running_on.insert(j.runner_name);
+  }
+
+  // Classify every live instance.
+  std::vector<Classified> classified;
+  classified.reserve(snap.instances.size());
+  std::unordered_set<std::string_view> live_names;
+  live_names.reserve(snap.instances.size());
+  for (const InstanceView& i : snap.instances) {
+    if (i.lifecycle == Lifecycle::kTerminated) continue;
+    live_names.insert(i.runner_name);
+    ++c.running;
+    ++(i.market == Market::kOnDemand ? c.on_demand : c.spot);
+    auto it = runner_by_name.find(i.runner_name);
+    const RunnerView* r = it == runner_by_name.end() ? nullptr : it->second;
+    const bool busy = (r != nullptr && r->busy) || running_on.count(i.runner_name) > 0;
+    Role role;
+    if (busy) {
+      role = Role::kBusy;
+    } else if (i.lifecycle == Lifecycle::kStopping) {
+      role = Role::kStopping;
+    } else if (r != nullptr && r->online) {
+      role = Role::kIdle;
+    } else if (!i.registered_at) {
+      role = now - i.launched_at < pool.boot_timeout ? Role::kBooting : Role::kBootTimedOut;
+    } else {
+      role = Role::kRunnerGone;  // was online once; now offline or deleted, and no job
+    }
+    classified.push_back({&i, r, role, idle_since_of(i)});
+  }
+
+  for (const Job& j : snap.queued_jobs) c.queued += j.runner_name.empty() ? 1 : 0;
+  for (const RunningJob& j : snap.running_jobs) c.lost += live_names.count(j.runner_name) == 0 ? 1 : 0;
+  c.min_idle = std::max(0, settings.min_idle.value_or(pool.min_idle));
+  for (const Classified& k : classified) {
+    c.busy += k.role == Role::kBusy ? 1 : 0;
+    c.idle += k.role == Role::kIdle ? 1 : 0;
+    c.booting += k.role == Role::kBooting ? 1 : 0;
+  }
+  c.demand = c.queued + c.lost + c.min_idle;
+  c.supply = c.idle + c.booting;
+  c.desired = std::min(pool.max_runners, c.busy + c.demand);
+
+  // Cleanup is never held by cooldown: it removes what cannot serve, not capacity.
+  for (const Classified& k : classified) {
+    if (k.role != Role::kBootTimedOut && k.role != Role::kRunnerGone) continue;
+    Step s;
+    s.kind = StepKind::kTerminate;
+    s.instance_id = k.instance->id;
+    s.runner_name = k.instance->runner_name;
+    if (k.role == Role::kBootTimedOut) {
+      s.termination = TerminationReason::kBootTimeout;
+      s.reason = "not registered " + ms_text(std::chrono::duration_cast<Duration>(now - k.instance->launched_at)) +
+                 " after launch (boot_timeout " + ms_text(pool.boot_timeout) + ")";
+    } else {
+      s.termination = TerminationReason::kRunnerGone;
+      s.reason = k.runner == nullptr ? "runner gone from GitHub and no job running" : "runner offline and no job running";
+    }
+    out.steps.push_back(std::move(s));
+  }
+  for (const RunnerView& r : snap.runners) {
+    if (r.online || r.busy || running_on.count(r.name) > 0 || live_names.count(r.name) > 0) continue;
+    Step s;
+    s.kind = StepKind::kDeleteRunner;
+    s.runner_id = r.id;
+    s.runner_name = r.name;
+    s.reason = "offline runner with no live instance";
+    out.steps.push_back(std::move(s));
+  }
+
+  // Registration for instances that have none yet (and are not on their way out).
+  for (const Classified& k : classified) {
+    if (k.instance->handed_over || k.role == Role::kBootTimedOut || k.role == Role::kStopping) continue;
+    if (k.runner != nullptr && k.runner->online) continue;  // registered by other means
+    Step s;
+    s.kind = StepKind::kRegister;
+    s.instance_id = k.instance->id;
+    s.runner_name = k.instance->runner_name;
+    s.reason = std::string(pool.ephemeral ? "JIT config" : "registration token") + " for a new instance";
+    out.steps.push_back(std::move(s));
+  }
+
+  // Scale-in protection follows busyness (providers without it ignore the call).
+  for (const Classified& k : classified) {
+    const bool busy = k.role == Role::kBusy;
+    if (busy == k.instance->scale_in_protected) continue;
+    Step s;
+    s.kind = busy ? StepKind::kProtect : StepKind::kUnprotect;
+    s.instance_id = k.instance->id;
+    s.reason = busy ? "runner busy" : "runner no longer busy";
+    out.steps.push_back(std::move(s));
+  }
+
+  // Cooldown: no scale action within `cooldown` of the pool's last one.
+  const Duration cooldown = settings.cooldown.value_or(pool.cooldown);
+  std::optional<TimePoint> last_scale = snap.last_scale_out;
+  if (snap.last_scale_in && (!last_scale || *snap.last_scale_in > *last_scale)) last_scale = snap.last_scale_in;
+  if (cooldown > Duration::zero() && last_scale && now - *last_scale < cooldown) {
+    out.cooldown_active = true;
+    out.notes.push_back("cooldown: " + ms_text(std::chrono::duration_cast<Duration>(cooldown - (now - *last_scale))) +
+                        " left of " + ms_text(cooldown));
+    return out;
+  }
+
+  if (c.demand > c.supply) {
+    const int want = c.demand - c.supply;
+    const int headroom = std::max(0, pool.max_runners - c.running);
+    const int budget = std::max(0, settings.launch_budget);
+    const int n = std::min({want, headroom, budget});
+    if (headroom < want) {
+      out.notes.push_back("max_runners " + std::to_string(pool.max_runners) + " reached: " + std::to_string(want - headroom) +
+                          " more wanted");
+    }
+    if (budget < std::min(want, headroom)) out.notes.push_back("launch rate limit: " + std::to_string(budget) + " tokens left");
+    if (n > 0) {
+      Step s;
+      s.kind = StepKind::kLaunch;
+      s.split.on_demand = std::clamp(pool.on_demand_base - c.on_demand, 0, n);
+      s.split.spot = n - s.split.on_demand;
+      for (const Job& j : snap.queued_jobs) {
+        if (static_cast<int>(s.job_ids.size()) >= n) break;
+        if (j.runner_name.empty()) s.job_ids.push_back(j.job_id);
+      }
+      std::sort(s.job_ids.begin(), s.job_ids.end());
+      s.reason = "demand " + std::to_string(c.demand) + " (queued " + std::to_string(c.queued) + ", lost " +
+                 std::to_string(c.lost) + ", min_idle " + std::to_string(c.min_idle) + ") > supply " +
+                 std::to_string(c.supply) + " (idle " + std::to_string(c.idle) + ", booting " + std::to_string(c.booting) +
+                 "): launch " + std::to_string(n) + " (" + std::to_string(s.split.on_demand) + " on-demand, " +
+                 std::to_string(s.split.spot) + " spot)";
+      out.steps.push_back(std::move(s));
+    }
+  } else if (c.supply > c.demand) {
+    // Only idle runners beyond min_idle, idle long enough and alive long enough.
+    const int n = std::min(c.supply - c.demand, c.idle - c.min_idle);
+    std::vector<const Classified*> candidates;
+    for (const Classified& k : classified) {
+      if (k.role != Role::kIdle || k.runner == nullptr) continue;
+      if (now - k.idle_since < pool.idle_timeout || now - k.instance->launched_at < pool.min_lifetime) continue;
+      candidates.push_back(&k);
+    }
+    // Longest idle first; ties by id so the plan is deterministic.
+    std::sort(candidates.begin(), candidates.end(), [](const Classified* a, const Classified* b) {
+      return a->idle_since != b->idle_since ? a->idle_since < b->idle_since : a->instance->id < b->instance->id;
+    });
+    for (int i = 0; i < n && i < static_cast<int>(candidates.size()); ++i) {
+      const Classified& k = *candidates[static_cast<std::size_t>(i)];
+      Step s;
+      s.kind = StepKind::kDeregister;
+      s.instance_id = k.instance->id;
+      s.runner_id = k.runner->id;
+      s.runner_name = k.runner->name;
+      s.termination = TerminationReason::kScaleIn;
+      s.reason = "idle " + ms_text(std::chrono::duration_cast<Duration>(now - k.idle_since)) + " (idle_timeout " +
+                 ms_text(pool.idle_timeout) + "), supply " + std::to_string(c.supply) + " > demand " +
+                 std::to_string(c.demand);
+      out.steps.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
+}  // namespace ghscale::scaler

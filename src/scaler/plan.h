@@ -1,0 +1,135 @@
+// The scaling policy as a pure function: plan(snapshot, pool, settings, now) -> Plan.
+// No I/O, no clock, no randomness: the same inputs give the same plan, so every rule is
+// table-testable and the reconciler (reconciler.h) only observes and acts around it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/instance.h"
+#include "core/job.h"
+#include "provider/provider.h"
+
+namespace ghscale::scaler {
+
+// The runner name ghscale gives the instance `instance_id` of `pool`. Deterministic, so
+// the runner <-> instance link survives a crash without any stored state.
+std::string runner_name_for(std::string_view pool, std::string_view instance_id);
+// The prefix every runner name of `pool` starts with ("ghscale-POOL-").
+std::string runner_name_prefix(std::string_view pool);
+
+// --- first-matching-pool rule ----------------------------------------------------------
+
+struct JobAssignment {
+  std::vector<std::vector<Job>> per_pool;  // parallel to the pools given
+  std::vector<Job> unmatched;              // no pool's labels cover the job: never launched for
+};
+
+// A job goes to the first pool, in config order, whose labels include all of the job's
+// runs-on labels (LabelSet compares case-insensitively; the pools' implied self-hosted,
+// os and arch labels are already in PoolConfig::labels). A job with no labels matches none.
+JobAssignment assign_jobs_to_pools(const std::vector<Job>& jobs, const std::vector<config::PoolConfig>& pools);
+
+// --- the snapshot ------------------------------------------------------------------------
+
+struct RunnerView {
+  std::int64_t id = 0;
+  std::string name;
+  bool online = false;
+  bool busy = false;
+};
+
+struct InstanceView {
+  std::string id;
+  Market market = Market::kSpot;
+  provider::Lifecycle lifecycle = provider::Lifecycle::kPending;
+  TimePoint launched_at{};
+  std::string runner_name;                 // runner_name_for(pool, id)
+  bool handed_over = false;                // a registration reached the instance
+  std::optional<TimePoint> registered_at;  // first seen online at GitHub
+  std::optional<TimePoint> last_busy_at;   // last seen with a job
+  bool scale_in_protected = false;
+};
+
+// A job a webhook (or the sweep) says is running, and on which runner.
+struct RunningJob {
+  std::int64_t job_id = 0;
+  std::string runner_name;
+};
+
+struct Snapshot {
+  std::vector<Job> queued_jobs;       // this pool's, by assign_jobs_to_pools
+  std::vector<InstanceView> instances;  // the provider's live instances of the pool
+  std::vector<RunnerView> runners;      // GitHub's runners named with runner_name_prefix(pool)
+  std::vector<RunningJob> running_jobs;  // in progress on runners named with the pool's prefix
+  std::optional<TimePoint> last_scale_out;
+  std::optional<TimePoint> last_scale_in;
+};
+
+struct Settings {
+  std::optional<Duration> cooldown;  // the store's settings_cooldown: overrides the pool's
+  std::optional<int> min_idle;       // a schedule's value: overrides the pool's
+  int launch_budget = 1 << 30;       // tokens left in the pool's launch bucket
+};
+
+// --- the plan ----------------------------------------------------------------------------
+
+enum class StepKind {
+  kLaunch,        // split, job_ids
+  kRegister,      // instance_id, runner_name: JIT config or registration token, then hand-over
+  kDeregister,    // runner_id, instance_id: delete the runner; only if GitHub accepts, terminate
+  kTerminate,     // instance_id (cleanup: never registered, or its runner is gone)
+  kDeleteRunner,  // runner_id: offline runner with no live instance
+  kProtect,       // instance_id: busy, so shielded from the cloud's own scale-in
+  kUnprotect,     // instance_id: no longer busy
+};
+std::string_view to_string(StepKind kind);
+
+enum class TerminationReason { kScaleIn, kBootTimeout, kRunnerGone };
+std::string_view to_string(TerminationReason reason);
+
+struct Step {
+  StepKind kind = StepKind::kLaunch;
+  std::string reason;  // for people: the action log and logs
+  provider::MarketSplit split;
+  std::vector<std::int64_t> job_ids;
+  std::string instance_id;
+  std::int64_t runner_id = 0;
+  std::string runner_name;
+  TerminationReason termination = TerminationReason::kScaleIn;
+};
+
+struct PoolCounts {
+  int queued = 0;   // queued jobs not picked up
+  int lost = 0;     // running jobs whose instance vanished; their capacity is replaced
+  int min_idle = 0;
+  int demand = 0;   // queued + lost + min_idle
+  int supply = 0;   // idle + booting
+  int idle = 0;
+  int busy = 0;
+  int booting = 0;
+  int running = 0;  // live instances, whatever their state
+  int desired = 0;  // min(max_runners, busy + demand)
+  int on_demand = 0;
+  int spot = 0;
+};
+
+struct Plan {
+  std::vector<Step> steps;
+  PoolCounts counts;
+  bool cooldown_active = false;
+  std::vector<std::string> notes;  // why something was not done (cooldown, max reached, budget)
+  // True when the plan scales (a launch or deregistrations): the reconciler logs a
+  // scale_out / scale_in action for it, which starts the cooldown.
+  bool scales_out() const;
+  bool scales_in() const;
+};
+
+Plan plan(const Snapshot& snapshot, const config::PoolConfig& pool, const Settings& settings, TimePoint now);
+
+}  // namespace ghscale::scaler

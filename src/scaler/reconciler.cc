@@ -1,0 +1,565 @@
+#include "scaler/reconciler.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <unordered_map>
+
+#include "core/log.h"
+
+namespace ghscale::scaler {
+
+using provider::CloudInstance;
+using provider::Lifecycle;
+
+std::string_view to_string(PassKind kind) {
+  switch (kind) {
+    case PassKind::kWake: return "wake";
+    case PassKind::kTick: return "tick";
+    case PassKind::kSweep: return "sweep";
+  }
+  return "unknown";
+}
+
+namespace {
+
+github::Scope scope_of(const config::PoolConfig& pool) {
+  github::Scope s;
+  s.name = pool.scope.name;
+  switch (pool.scope.kind) {
+    case config::PoolScope::Kind::kOrg: s.kind = github::Scope::Kind::kOrg; break;
+    case config::PoolScope::Kind::kRepo: s.kind = github::Scope::Kind::kRepo; break;
+    case config::PoolScope::Kind::kEnterprise: s.kind = github::Scope::Kind::kEnterprise; break;
+  }
+  return s;
+}
+
+std::optional<Duration> parse_cooldown_ms(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  std::int64_t ms = 0;
+  auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), ms);
+  if (ec != std::errc() || p != text->data() + text->size() || ms < 0) return std::nullopt;
+  return Duration{ms};
+}
+
+// A client token stable for one scaling decision: the same pool, the same last scale-out
+// and the same jobs give the same token, so a replay after a crash launches nothing new,
+// while the next decision (after the scale-out was logged) gets a fresh one.
+std::string client_token(const std::string& pool, std::int64_t last_scale_out_id, const Step& step) {
+  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  mix(pool);
+  mix(std::to_string(last_scale_out_id));
+  mix(std::to_string(step.split.on_demand) + "/" + std::to_string(step.split.spot));
+  for (auto id : step.job_ids) mix(std::to_string(id));
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  // EC2 client tokens are at most 64 ASCII characters.
+  return ("gh-" + pool).substr(0, 40) + "-" + hex;
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
+  return out;
+}
+
+}  // namespace
+
+struct Reconciler::PoolState {
+  PoolState(const PoolBinding& b, const config::ReconcileConfig& rc)
+      : config(b.config), provider(b.provider), scope(scope_of(b.config)), bucket(rc.launch_rate, rc.launch_burst) {}
+  const config::PoolConfig& config;
+  std::shared_ptr<provider::Provider> provider;
+  github::Scope scope;
+  TokenBucket bucket;
+  std::optional<std::int64_t> runner_group_id;
+  // Registration happens once per instance; remembered here as well as in the store so a
+  // store write failure does not hand two configs to one instance within a process life.
+  std::set<std::string> handed_over;
+};
+
+Reconciler::Reconciler(ReconcilerOptions options) : options_(std::move(options)), metrics_(std::make_shared<ScalerMetrics>()) {
+  for (const auto& b : options_.pools) pools_.push_back(std::make_unique<PoolState>(b, options_.reconcile));
+  status_.holder = options_.holder;
+  for (const auto& b : options_.pools) {
+    PoolStatus ps;
+    ps.name = b.config.name;
+    status_.pools.push_back(std::move(ps));
+  }
+}
+
+Reconciler::~Reconciler() = default;
+
+bool Reconciler::hold_lease(TimePoint now) {
+  auto lease = options_.store->acquire_lease(kScalerLease, options_.holder, options_.reconcile.lease_ttl, now);
+  std::lock_guard lock(status_mu_);
+  if (lease.ok()) {
+    lease_expires_ = lease->expires_at;
+    status_.lease_holder = lease->holder;
+    status_.acting = true;
+    return true;
+  }
+  lease_expires_.reset();
+  status_.acting = false;
+  // kConflict names the holder in its message: "lease 'scaler' is held by 'HOLDER' ...".
+  status_.lease_holder.clear();
+  if (lease.error().kind == ErrorKind::kConflict) {
+    const std::string& m = lease.error().message;
+    const std::string marker = "held by '";
+    if (auto b = m.find(marker); b != std::string::npos) {
+      b += marker.size();
+      status_.lease_holder = m.substr(b, m.find('\'', b) - b);
+    }
+  }
+  if (lease.error().kind != ErrorKind::kConflict) log::warn("scaler lease unavailable", {{"error", lease.error().describe()}});
+  return false;
+}
+
+// Checked before every action: the lease we took at the start of the pass may have run out
+// (a slow pass, a paused process), and then another daemon may be acting.
+bool Reconciler::still_holding() const {
+  std::lock_guard lock(status_mu_);
+  return lease_expires_ && options_.clock->now() < *lease_expires_;
+}
+
+void Reconciler::release_lease() {
+  std::lock_guard pass(pass_mu_);
+  auto st = options_.store->release_lease(kScalerLease, options_.holder, options_.clock->now());
+  if (!st.ok()) log::warn("cannot release the scaler lease", {{"error", st.error().describe()}});
+  std::lock_guard lock(status_mu_);
+  lease_expires_.reset();
+  status_.acting = false;
+}
+
+void Reconciler::log_action(const std::string& pool, ActionKind kind, std::int64_t count, const std::string& reason,
+                            const std::string& result, PassReport& report) {
+  Action a;
+  a.at = options_.clock->now();
+  a.pool = pool;
+  a.kind = kind;
+  a.count = count;
+  a.reason = reason;
+  a.result = log::redact(result);
+  auto id = options_.store->append_action(a);
+  ++report.actions;
+  if (!id.ok()) {
+    ++report.errors;
+    log::error("cannot append to the action log", {{"pool", pool}, {"error", id.error().describe()}});
+  }
+  const bool ok = result == "ok" || result.rfind("ok", 0) == 0;
+  log::write(ok ? log::Level::kInfo : log::Level::kWarn, "scaler action",
+             {{"pool", pool}, {"kind", std::string(to_string(kind))}, {"count", count}, {"reason", reason}, {"result", a.result}});
+}
+
+Result<std::vector<github::Runner>> Reconciler::runners_of(const config::PoolConfig& pool) {
+  const github::Scope scope = scope_of(pool);
+  const std::string key = scope.path();
+  if (auto it = runner_cache_.find(key); it != runner_cache_.end()) return it->second;
+  auto runners = options_.github->list_runners(scope);
+  if (!runners.ok()) return runners;
+  runner_cache_[key] = *runners;
+  return runners;
+}
+
+PassReport Reconciler::run_pass(PassKind kind) {
+  std::lock_guard pass(pass_mu_);
+  PassReport report;
+  const TimePoint started = options_.clock->now();
+  const auto real_start = std::chrono::steady_clock::now();
+  if (!hold_lease(started)) return report;
+  report.acted = true;
+  runner_cache_.clear();
+
+  if (kind == PassKind::kSweep) report.swept_jobs = sweep(report);
+
+  auto queued = options_.store->queued_jobs(std::nullopt, options_.max_jobs);
+  store::JobFilter running_filter;
+  running_filter.status = JobStatus::kInProgress;
+  running_filter.limit = options_.max_jobs;
+  auto running = options_.store->list_jobs(running_filter);
+  if (!queued.ok() || !running.ok()) {
+    ++report.errors;
+    log::error("cannot read jobs from the store", {{"error", (!queued.ok() ? queued.error() : running.error()).describe()}});
+    return report;
+  }
+  std::optional<Duration> cooldown;
+  if (auto setting = options_.store->get_setting(kCooldownSetting); setting.ok()) {
+    cooldown = parse_cooldown_ms(*setting);
+    if (setting->has_value() && !cooldown) log::warn("ignoring settings_cooldown: not a number of milliseconds", {{"value", **setting}});
+  }
+
+  std::vector<config::PoolConfig> configs;
+  configs.reserve(pools_.size());
+  for (const auto& p : pools_) configs.push_back(p->config);
+  JobAssignment assigned = assign_jobs_to_pools(*queued, configs);
+  for (const Job& j : assigned.unmatched) {
+    if (!reported_unmatched_.insert(j.job_id).second) continue;
+    metrics_->unmatched_job();
+    log::warn("queued job matches no pool; not launching for it",
+              {{"job_id", j.job_id}, {"repository", j.repository}, {"labels", j.labels.joined()}});
+  }
+
+  // Queue wait: observed once per job, when first seen in progress.
+  std::set<std::int64_t> in_progress_ids;
+  for (const Job& j : *running) {
+    in_progress_ids.insert(j.job_id);
+    if (waited_jobs_.count(j.job_id) != 0) continue;
+    waited_jobs_.insert(j.job_id);
+    const auto from = j.created_at ? *j.created_at : j.received_at;
+    if (j.started_at && *j.started_at >= from) metrics_->queue_wait(std::chrono::duration<double>(*j.started_at - from).count());
+  }
+  std::erase_if(waited_jobs_, [&](std::int64_t id) { return in_progress_ids.count(id) == 0; });
+
+  for (std::size_t i = 0; i < pools_.size(); ++i) {
+    if (!still_holding()) {
+      log::warn("scaler lease lost during a pass; stopping");
+      break;
+    }
+    reconcile_pool(i, assigned.per_pool[i], *running, cooldown, report);
+  }
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - real_start).count();
+  metrics_->reconcile_duration(seconds);
+  std::lock_guard lock(status_mu_);
+  status_.last_pass = started;
+  if (kind == PassKind::kSweep) status_.last_sweep = started;
+  return report;
+}
+
+void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queued, const std::vector<Job>& running,
+                                const std::optional<Duration>& cooldown, PassReport& report) {
+  PoolState& ps = *pools_[index];
+  const config::PoolConfig& pool = ps.config;
+  const TimePoint now = options_.clock->now();
+  const std::string prefix = runner_name_prefix(pool.name);
+
+  // --- observe ---
+  auto cloud = ps.provider->describe(pool.name);
+  auto runners = runners_of(pool);
+  auto stored = options_.store->list_instances(pool.name, false);
+  if (!cloud.ok() || !runners.ok() || !stored.ok()) {
+    ++report.errors;
+    const Error& e = !cloud.ok() ? cloud.error() : !runners.ok() ? runners.error() : stored.error();
+    log::warn("cannot observe pool; skipping it this pass", {{"pool", pool.name}, {"error", e.describe()}});
+    return;
+  }
+  std::unordered_map<std::string, Instance> records;
+  for (auto& r : *stored) records.emplace(r.instance_id, std::move(r));
+
+  Snapshot snap;
+  snap.queued_jobs = queued;
+  std::unordered_map<std::string, const github::Runner*> runner_by_name;
+  for (const auto& r : *runners) {
+    if (r.name.rfind(prefix, 0) != 0) continue;
+    snap.runners.push_back({r.id, r.name, r.status == github::RunnerStatus::kOnline, r.busy});
+    runner_by_name.emplace(r.name, &r);
+  }
+  std::set<std::string> running_names;
+  for (const Job& j : running) {
+    if (j.runner_name.rfind(prefix, 0) != 0) continue;
+    snap.running_jobs.push_back({j.job_id, j.runner_name});
+    running_names.insert(j.runner_name);
+  }
+
+  std::set<std::string> live;
+  for (const CloudInstance& c : *cloud) {
+    if (c.lifecycle == Lifecycle::kTerminated) continue;
+    live.insert(c.id);
+    InstanceView v;
+    v.id = c.id;
+    v.market = c.market;
+    v.lifecycle = c.lifecycle;
+    v.launched_at = c.launched_at;
+    v.runner_name = runner_name_for(pool.name, c.id);
+    v.scale_in_protected = c.scale_in_protected;
+    // Keep the store's record in step with what the cloud and GitHub say.
+    auto [it, fresh] = records.try_emplace(c.id);
+    Instance& rec = it->second;
+    Instance before = rec;
+    if (fresh) {
+      rec.pool = pool.name;
+      rec.instance_id = c.id;
+      rec.market = c.market;
+      rec.instance_type = c.instance_type;
+      rec.launched_at = c.launched_at;
+      rec.state = InstanceState::kBooting;
+    }
+    auto r = runner_by_name.find(v.runner_name);
+    const bool online = r != runner_by_name.end() && r->second->status == github::RunnerStatus::kOnline;
+    const bool busy = (r != runner_by_name.end() && r->second->busy) || running_names.count(v.runner_name) > 0;
+    if (online && !rec.registered_at) rec.registered_at = now;
+    if (r != runner_by_name.end()) rec.runner_id = r->second->id;
+    if (busy) rec.last_busy_at = now;
+    rec.state = busy ? InstanceState::kBusy : online ? InstanceState::kIdle : rec.registered_at ? InstanceState::kDraining : InstanceState::kBooting;
+    v.handed_over = !rec.runner_name.empty() || ps.handed_over.count(c.id) > 0;
+    v.registered_at = rec.registered_at;
+    v.last_busy_at = rec.last_busy_at;
+    const bool changed = fresh || before.state != rec.state || before.registered_at != rec.registered_at ||
+                         before.runner_id != rec.runner_id || (busy && before.last_busy_at != rec.last_busy_at);
+    if (changed) {
+      if (auto st = options_.store->upsert_instance(rec); !st.ok()) {
+        ++report.errors;
+        log::warn("cannot record instance", {{"instance", c.id}, {"error", st.error().describe()}});
+      }
+    }
+    snap.instances.push_back(std::move(v));
+  }
+  // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
+  for (const auto& [id, rec] : records) {
+    if (live.count(id) != 0 || rec.state == InstanceState::kTerminated) continue;
+    if (auto st = options_.store->update_instance_state(id, InstanceState::kTerminated); !st.ok()) ++report.errors;
+  }
+
+  auto last_out = options_.store->last_action(pool.name, ActionKind::kScaleOut);
+  auto last_in = options_.store->last_action(pool.name, ActionKind::kScaleIn);
+  if (!last_out.ok() || !last_in.ok()) {
+    ++report.errors;
+    log::warn("cannot read the last scale actions; skipping pool", {{"pool", pool.name}});
+    return;
+  }
+  if (*last_out) snap.last_scale_out = (*last_out)->at;
+  if (*last_in) snap.last_scale_in = (*last_in)->at;
+
+  Settings settings;
+  settings.cooldown = cooldown;
+  settings.launch_budget = ps.bucket.available(now);
+
+  // --- plan ---
+  const Plan p = plan(snap, pool, settings, now);
+  metrics_->set_pool(pool.name, p.counts);
+  {
+    std::lock_guard lock(status_mu_);
+    PoolStatus& st = status_.pools[index];
+    st.counts = p.counts;
+    st.cooldown_active = p.cooldown_active;
+    st.notes = p.notes;
+    st.observed_at = now;
+  }
+
+  // --- act ---
+  std::vector<std::string> protect_on, protect_off;
+  int deregistered = 0;
+  std::string scale_in_reason;
+  for (const Step& s : p.steps) {
+    if (!still_holding()) {
+      log::warn("scaler lease lost; stopping before the next action", {{"pool", pool.name}});
+      return;
+    }
+    switch (s.kind) {
+      case StepKind::kLaunch: {
+        provider::LaunchRequest req;
+        req.pool = pool.name;
+        req.split = s.split;
+        req.client_token = client_token(pool.name, *last_out ? (*last_out)->id : 0, s);
+        req.cause_job_id = s.job_ids.empty() ? 0 : s.job_ids.front();
+        auto out = ps.provider->launch(req);
+        std::vector<std::pair<std::string, Market>> ids;
+        std::string result;
+        if (!out.ok()) {
+          result = out.error().describe();
+          metrics_->launched(Market::kOnDemand, false, s.split.on_demand);
+          metrics_->launched(Market::kSpot, false, s.split.spot);
+          ++report.errors;
+        } else {
+          for (const auto& id : out->on_demand_ids) ids.emplace_back(id, Market::kOnDemand);
+          for (const auto& id : out->spot_ids) ids.emplace_back(id, Market::kSpot);
+          metrics_->launched(Market::kOnDemand, true, static_cast<int>(out->on_demand_ids.size()));
+          metrics_->launched(Market::kSpot, true, static_cast<int>(out->spot_ids.size()));
+          metrics_->launched(Market::kOnDemand, false, s.split.on_demand - static_cast<int>(out->on_demand_ids.size()));
+          metrics_->launched(Market::kSpot, false, s.split.spot - static_cast<int>(out->spot_ids.size()));
+          result = "ok: " + join_ids(out->on_demand_ids.empty() ? out->spot_ids : out->on_demand_ids);
+          if (!out->on_demand_ids.empty() && !out->spot_ids.empty()) result += "," + join_ids(out->spot_ids);
+          if (ids.empty()) result = "launched none";
+          if (out->on_demand_error) result += "; on-demand: " + out->on_demand_error->describe();
+          if (out->spot_error) result += "; spot: " + out->spot_error->describe();
+        }
+        ps.bucket.take(static_cast<int>(ids.size()), now);
+        log_action(pool.name, ActionKind::kScaleOut, static_cast<std::int64_t>(ids.size()), s.reason, result, report);
+        for (const auto& [id, market] : ids) {
+          Instance rec;
+          rec.pool = pool.name;
+          rec.instance_id = id;
+          rec.market = market;
+          rec.state = InstanceState::kBooting;
+          rec.launched_at = now;
+          if (auto st = options_.store->upsert_instance(rec); !st.ok()) ++report.errors;
+          register_instance(ps, id, "JIT config for a new instance", report);
+        }
+        break;
+      }
+      case StepKind::kRegister:
+        register_instance(ps, s.instance_id, s.reason, report);
+        break;
+      case StepKind::kDeregister: {
+        // Deregister first: GitHub refuses (kConflict) if a job started meanwhile, and
+        // then the instance stays. Only an accepted (or already gone) runner is terminated.
+        Status del = options_.github->delete_runner(ps.scope, s.runner_id);
+        if (!del.ok() && del.error().kind != ErrorKind::kNotFound) {
+          const bool busy = del.error().kind == ErrorKind::kConflict;
+          if (!busy) ++report.errors;
+          log_action(pool.name, ActionKind::kDeregister, 1, s.reason + " [" + s.runner_name + "]",
+                     busy ? "refused: runner busy; kept" : del.error().describe(), report);
+          break;
+        }
+        log_action(pool.name, ActionKind::kDeregister, 1, s.reason + " [" + s.runner_name + "]", "ok", report);
+        ++deregistered;
+        if (scale_in_reason.empty()) scale_in_reason = s.reason;
+        Status term = ps.provider->terminate({s.instance_id});
+        if (term.ok()) {
+          metrics_->terminated(to_string(s.termination));
+          if (auto st = options_.store->update_instance_state(s.instance_id, InstanceState::kTerminated); !st.ok()) ++report.errors;
+        } else {
+          ++report.errors;  // the runner is gone; the instance now counts as runner_gone and is retried
+        }
+        log_action(pool.name, ActionKind::kTerminate, 1, "scale in after deregistering " + s.runner_name + " [" + s.instance_id + "]",
+                   term.ok() ? "ok" : term.error().describe(), report);
+        break;
+      }
+      case StepKind::kTerminate: {
+        Status term = ps.provider->terminate({s.instance_id});
+        if (term.ok()) {
+          metrics_->terminated(to_string(s.termination));
+          if (auto st = options_.store->update_instance_state(s.instance_id, InstanceState::kTerminated); !st.ok()) ++report.errors;
+        } else {
+          ++report.errors;
+        }
+        log_action(pool.name, ActionKind::kCleanup, 1, "terminate " + s.instance_id + ": " + s.reason,
+                   term.ok() ? "ok" : term.error().describe(), report);
+        break;
+      }
+      case StepKind::kDeleteRunner: {
+        Status del = options_.github->delete_runner(ps.scope, s.runner_id);
+        const bool ok = del.ok() || del.error().kind == ErrorKind::kNotFound;
+        if (!ok) ++report.errors;
+        log_action(pool.name, ActionKind::kCleanup, 1, "delete runner " + s.runner_name + ": " + s.reason,
+                   ok ? "ok" : del.error().describe(), report);
+        break;
+      }
+      case StepKind::kProtect:
+        protect_on.push_back(s.instance_id);
+        break;
+      case StepKind::kUnprotect:
+        protect_off.push_back(s.instance_id);
+        break;
+    }
+  }
+  if (deregistered > 0) log_action(pool.name, ActionKind::kScaleIn, deregistered, scale_in_reason, "ok", report);
+  for (auto [ids, on] : {std::pair{&protect_on, true}, std::pair{&protect_off, false}}) {
+    if (ids->empty()) continue;
+    Status st = ps.provider->protect(*ids, on);
+    if (!st.ok()) ++report.errors;
+    log_action(pool.name, on ? ActionKind::kProtect : ActionKind::kUnprotect, static_cast<std::int64_t>(ids->size()),
+               (on ? "busy: " : "no longer busy: ") + join_ids(*ids), st.ok() ? "ok" : st.error().describe(), report);
+  }
+}
+
+bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id, const std::string& why, PassReport& report) {
+  const config::PoolConfig& pool = ps.config;
+  const std::string name = runner_name_for(pool.name, instance_id);
+  provider::Registration reg;
+  reg.runner_name = name;
+  reg.labels = pool.labels.items();
+  reg.runner_group = pool.runner_group;
+  reg.ephemeral = pool.ephemeral;
+  std::int64_t runner_id = 0;
+  std::string failure;
+  if (pool.ephemeral) {
+    if (!ps.runner_group_id) {
+      if (ps.scope.kind == github::Scope::Kind::kRepo) {
+        ps.runner_group_id = 1;  // a repository has only the Default group
+      } else if (auto g = github::resolve_runner_group(*options_.github, ps.scope, pool.runner_group); g.ok()) {
+        ps.runner_group_id = *g;
+      } else {
+        failure = "runner group: " + g.error().describe();
+      }
+    }
+    if (failure.empty()) {
+      github::JitConfigRequest req;
+      req.name = name;
+      req.runner_group_id = *ps.runner_group_id;
+      req.labels = pool.labels.items();
+      auto jit = options_.github->generate_jit_config(ps.scope, req);
+      if (!jit.ok() && jit.error().kind == ErrorKind::kConflict) {
+        // The name is taken: a config generated before a crash never reached the instance.
+        // That runner has never been online, so it is deleted and a fresh config made.
+        auto runners = options_.github->list_runners(ps.scope);
+        if (runners.ok()) {
+          for (const auto& r : *runners) {
+            if (r.name == name && !r.busy && r.status == github::RunnerStatus::kOffline) {
+              (void)options_.github->delete_runner(ps.scope, r.id);
+              jit = options_.github->generate_jit_config(ps.scope, req);
+            }
+          }
+        }
+      }
+      if (jit.ok()) {
+        log::add_secret(jit->encoded_jit_config);
+        reg.kind = provider::Registration::Kind::kJitConfig;
+        reg.secret = std::move(jit->encoded_jit_config);
+        runner_id = jit->runner.id;
+      } else {
+        failure = "generate-jitconfig: " + jit.error().describe();
+      }
+    }
+  } else {
+    auto token = options_.github->registration_token(ps.scope);
+    if (token.ok()) {
+      log::add_secret(token->token);
+      reg.kind = provider::Registration::Kind::kRegistrationToken;
+      reg.secret = std::move(token->token);
+      reg.url = options_.web_url + "/" + (ps.scope.kind == github::Scope::Kind::kEnterprise ? "enterprises/" : "") + ps.scope.name;
+    } else {
+      failure = "registration token: " + token.error().describe();
+    }
+  }
+  if (failure.empty()) {
+    Status st = ps.provider->hand_over(instance_id, reg);
+    if (!st.ok()) failure = "hand-over: " + st.error().describe();
+  }
+  if (!failure.empty()) {
+    ++report.errors;
+    log_action(pool.name, ActionKind::kRegister, 1, why + " [" + instance_id + "]", failure, report);
+    return false;
+  }
+  ps.handed_over.insert(instance_id);
+  auto rec = options_.store->get_instance(instance_id);
+  Instance updated = rec.ok() ? *rec : Instance{};
+  if (!rec.ok()) {
+    updated.pool = pool.name;
+    updated.instance_id = instance_id;
+    updated.launched_at = options_.clock->now();
+    updated.state = InstanceState::kBooting;
+  }
+  updated.runner_name = name;
+  updated.runner_id = runner_id;
+  if (auto st = options_.store->upsert_instance(updated); !st.ok()) ++report.errors;
+  log_action(pool.name, ActionKind::kRegister, 1, why + " [" + instance_id + "]", "ok: " + name, report);
+  return true;
+}
+
+ScalerStatus Reconciler::status() const {
+  ScalerStatus out;
+  {
+    std::lock_guard lock(status_mu_);
+    out = status_;
+  }
+  auto actions = options_.store->last_actions(200);
+  if (actions.ok()) {
+    for (auto& ps : out.pools) {
+      for (const auto& a : *actions) {
+        if (a.pool == ps.name && ps.last_actions.size() < 10) ps.last_actions.push_back(a);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace ghscale::scaler

@@ -1,0 +1,117 @@
+// The sweep: what a lost webhook would have told us, asked of GitHub directly. Queued jobs
+// the store never heard of are recorded as JobEvents (so the next plan serves them), and
+// jobs the store still thinks queued or running are checked and moved forward.
+#include <set>
+
+#include "core/log.h"
+#include "scaler/reconciler.h"
+
+namespace ghscale::scaler {
+namespace {
+
+JobEvent event_from(const github::WorkflowJob& job, const std::string& repo, TimePoint now) {
+  JobEvent e;
+  e.event = "workflow_job";
+  auto status = parse_job_status(job.status);
+  // GitHub's "requested"/"pending" are not yet queued; treat them as waiting.
+  e.status = status.value_or(JobStatus::kWaiting);
+  e.action = std::string(to_string(e.status));
+  e.delivery_id = "sweep:" + std::to_string(job.id) + ":" + e.action;
+  e.job_id = job.id;
+  e.run_id = job.run_id;
+  e.repository = repo;
+  e.owner = repo.substr(0, repo.find('/'));
+  e.labels = LabelSet(job.labels);
+  e.conclusion = job.conclusion;
+  e.runner_id = job.runner_id;
+  e.runner_name = job.runner_name;
+  e.runner_group_id = job.runner_group_id;
+  e.runner_group_name = job.runner_group_name;
+  e.workflow_name = job.workflow_name;
+  e.job_name = job.name;
+  e.created_at = job.created_at;
+  e.received_at = now;
+  return e;
+}
+
+}  // namespace
+
+int Reconciler::sweep(PassReport& report) {
+  const TimePoint now = options_.clock->now();
+  std::set<std::string> repos(options_.sweep_repos.begin(), options_.sweep_repos.end());
+  for (const auto& b : options_.pools) {
+    if (b.config.scope.kind == config::PoolScope::Kind::kRepo) repos.insert(b.config.scope.name);
+  }
+  store::JobFilter recent;
+  recent.limit = 1000;
+  auto known = options_.store->list_jobs(recent);
+  if (known.ok()) {
+    for (const auto& j : *known) {
+      if (!j.repository.empty()) repos.insert(j.repository);
+    }
+  }
+
+  int recorded = 0;
+  std::set<std::int64_t> queued_at_github;
+  std::set<std::string> swept_repos;
+  auto record = [&](const JobEvent& e) {
+    auto r = options_.store->record(e);
+    if (!r.ok()) {
+      ++report.errors;
+      log::warn("sweep: cannot record job", {{"job_id", e.job_id}, {"error", r.error().describe()}});
+    } else if (*r == store::RecordOutcome::kRecorded) {
+      ++recorded;
+      log::info("sweep: recorded a job no webhook told us of", {{"job_id", e.job_id}, {"repository", e.repository}, {"status", e.action}});
+    }
+  };
+  for (const auto& repo : repos) {
+    auto runs = options_.github->list_queued_runs(repo);
+    if (!runs.ok()) {
+      if (runs.error().kind == ErrorKind::kThrottled) {
+        log::info("sweep deferred: GitHub quota below the reserve", {{"repository", repo}});
+        break;
+      }
+      ++report.errors;
+      log::warn("sweep: cannot list queued runs", {{"repository", repo}, {"error", runs.error().describe()}});
+      continue;
+    }
+    swept_repos.insert(repo);
+    for (const auto& run : *runs) {
+      auto jobs = options_.github->list_run_jobs(repo, run.id);
+      if (!jobs.ok()) {
+        ++report.errors;
+        continue;
+      }
+      for (const auto& job : *jobs) {
+        if (job.status != "queued") continue;
+        queued_at_github.insert(job.id);
+        auto have = options_.store->get_job(job.id);
+        if (have.ok() && have->status >= JobStatus::kQueued) continue;
+        record(event_from(job, repo, now));
+      }
+    }
+  }
+
+  // Jobs the store thinks queued (or running) that GitHub no longer lists as queued: a
+  // lost in_progress/completed webhook would otherwise hold capacity for them forever.
+  int checks = 0;
+  for (JobStatus st : {JobStatus::kQueued, JobStatus::kInProgress}) {
+    store::JobFilter f;
+    f.status = st;
+    f.limit = static_cast<std::size_t>(options_.max_sweep_job_checks);
+    auto jobs = options_.store->list_jobs(f);
+    if (!jobs.ok()) continue;
+    for (const auto& j : *jobs) {
+      if (checks >= options_.max_sweep_job_checks) break;
+      if (swept_repos.count(j.repository) == 0 || queued_at_github.count(j.job_id) != 0) continue;
+      ++checks;
+      auto gh = options_.github->get_job(j.repository, j.job_id);
+      if (!gh.ok()) continue;
+      auto status = parse_job_status(gh->status);
+      if (status && *status > j.status) record(event_from(*gh, j.repository, now));
+    }
+  }
+  return recorded;
+}
+
+}  // namespace ghscale::scaler

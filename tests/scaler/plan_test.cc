@@ -1,0 +1,369 @@
+// Table tests of plan(): one group per rule, and the original system's scenarios.
+#include <gtest/gtest.h>
+
+#include "scaler/plan.h"
+#include "scaler/plan_builders.h"
+
+namespace ghscale::scaler {
+namespace {
+
+using namespace testing;
+
+// Copies (optional for its ->), so a plan() temporary may be passed.
+std::vector<std::optional<Step>> steps_of(const Plan& p, StepKind kind) {
+  std::vector<std::optional<Step>> out;
+  for (const auto& s : p.steps) {
+    if (s.kind == kind) out.emplace_back(s);
+  }
+  return out;
+}
+
+int launched(const Plan& p) {
+  int n = 0;
+  for (const auto& s : steps_of(p, StepKind::kLaunch)) n += s->split.total();
+  return n;
+}
+
+// A pool with `idle` registered idle runners (idle since long ago) and `busy` busy ones.
+Snapshot with_runners(const std::string& pool, int idle, int busy, TimePoint launched = kT0 - 1h) {
+  Snapshot s;
+  for (int k = 0; k < idle + busy; ++k) {
+    auto i = instance(pool, "i-" + std::to_string(100 + k), launched, launched + 1min, k == 0 ? Market::kOnDemand : Market::kSpot);
+    s.runners.push_back(runner_for(i, 1000 + k, true, k >= idle));
+    s.instances.push_back(std::move(i));
+  }
+  return s;
+}
+
+// --- assign_jobs_to_pools ----------------------------------------------------------------
+
+TEST(AssignJobs, FirstMatchingPoolInConfigOrderAndUnmatchedReported) {
+  auto a = make_pool("small");
+  a.labels = LabelSet{"self-hosted", "linux", "x64", "small"};
+  auto b = make_pool("any");
+  auto arm = make_pool("arm");
+  arm.labels = LabelSet{"self-hosted", "linux", "arm64"};
+  std::vector<Job> jobs = {queued_job(1, {"self-hosted", "linux"}), queued_job(2, {"Self-Hosted", "SMALL"}),
+                           queued_job(3, {"ubuntu-latest"}), queued_job(4, {"linux", "arm64"}), queued_job(5, {})};
+  auto out = assign_jobs_to_pools(jobs, {a, b, arm});
+  ASSERT_EQ(out.per_pool.size(), 3u);
+  ASSERT_EQ(out.per_pool[0].size(), 2u);  // both fit "small", the first in order
+  EXPECT_EQ(out.per_pool[0][0].job_id, 1);
+  EXPECT_EQ(out.per_pool[0][1].job_id, 2);
+  EXPECT_TRUE(out.per_pool[1].empty());
+  ASSERT_EQ(out.per_pool[2].size(), 1u);
+  EXPECT_EQ(out.per_pool[2][0].job_id, 4);
+  ASSERT_EQ(out.unmatched.size(), 2u);  // GitHub-hosted labels, and no labels at all
+  EXPECT_EQ(out.unmatched[0].job_id, 3);
+  EXPECT_EQ(out.unmatched[1].job_id, 5);
+}
+
+// --- demand, supply, scale out -----------------------------------------------------------
+
+struct ScaleOutCase {
+  std::string name;
+  int queued;
+  int idle;
+  int busy;
+  int booting;
+  int min_idle;
+  int max_runners;
+  int budget;
+  int want_launch;
+};
+
+class ScaleOut : public ::testing::TestWithParam<ScaleOutCase> {};
+
+TEST_P(ScaleOut, LaunchesDemandMinusSupplyWithinCaps) {
+  const auto& c = GetParam();
+  auto pool = make_pool();
+  pool.min_idle = c.min_idle;
+  pool.max_runners = c.max_runners;
+  Snapshot s = with_runners("linux", c.idle, c.busy);
+  for (int k = 0; k < c.booting; ++k) s.instances.push_back(instance("linux", "i-b" + std::to_string(k), kT0 - 1min));
+  for (int k = 0; k < c.queued; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  Settings st;
+  st.launch_budget = c.budget;
+  Plan p = plan(s, pool, st, kT0);
+  EXPECT_EQ(launched(p), c.want_launch) << c.name;
+  EXPECT_LE(p.counts.running + launched(p), std::max(pool.max_runners, p.counts.running));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Rules, ScaleOut,
+    ::testing::Values(ScaleOutCase{"nothing to do", 0, 0, 0, 0, 0, 10, 100, 0},
+                      ScaleOutCase{"one job, empty pool", 1, 0, 0, 0, 0, 10, 100, 1},
+                      ScaleOutCase{"idle runner serves the job", 1, 1, 0, 0, 0, 10, 100, 0},
+                      ScaleOutCase{"booting instance counts as supply", 2, 0, 0, 1, 0, 10, 100, 1},
+                      ScaleOutCase{"busy runners are not supply", 2, 0, 3, 0, 0, 10, 100, 2},
+                      ScaleOutCase{"min_idle warm runners", 0, 0, 0, 0, 2, 10, 100, 2},
+                      ScaleOutCase{"min_idle plus jobs", 3, 1, 0, 0, 2, 10, 100, 4},
+                      ScaleOutCase{"capped by max_runners, booting included", 10, 0, 4, 3, 0, 10, 100, 3},
+                      ScaleOutCase{"max reached while jobs queue", 5, 0, 10, 0, 0, 10, 100, 0},
+                      ScaleOutCase{"throttled by the token bucket", 8, 0, 0, 0, 0, 10, 3, 3},
+                      ScaleOutCase{"empty bucket", 8, 0, 0, 0, 0, 10, 0, 0}),
+    [](const ::testing::TestParamInfo<ScaleOutCase>& param_info) {
+      std::string n = param_info.param.name;
+      for (char& ch : n) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      return n;
+    });
+
+TEST(ScaleOutRule, MaxReachedWhileJobsQueueSaysSo) {
+  auto pool = make_pool();
+  pool.max_runners = 2;
+  Snapshot s = with_runners("linux", 0, 2);
+  for (int k = 0; k < 5; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  Plan p = plan(s, pool, {}, kT0);
+  EXPECT_EQ(launched(p), 0);
+  ASSERT_FALSE(p.notes.empty());
+  EXPECT_NE(p.notes[0].find("max_runners 2 reached"), std::string::npos) << p.notes[0];
+  EXPECT_EQ(p.counts.desired, 2);
+  EXPECT_EQ(p.counts.queued, 5);
+}
+
+TEST(ScaleOutRule, OnDemandBaseFirstThenSpot) {
+  auto pool = make_pool();
+  pool.on_demand_base = 1;
+  Snapshot s;
+  for (int k = 0; k < 3; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  Plan p = plan(s, pool, {}, kT0);
+  auto l = steps_of(p, StepKind::kLaunch);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0]->split.on_demand, 1);
+  EXPECT_EQ(l[0]->split.spot, 2);
+  EXPECT_EQ(l[0]->job_ids, (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_FALSE(l[0]->reason.empty());
+}
+
+TEST(ScaleOutRule, OnDemandBaseCountsExistingOnDemandInstances) {
+  auto pool = make_pool();
+  pool.on_demand_base = 2;
+  Snapshot s = with_runners("linux", 0, 1);  // i-100 is on-demand and busy
+  for (int k = 0; k < 3; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  auto l = steps_of(plan(s, pool, {}, kT0), StepKind::kLaunch);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0]->split.on_demand, 1);
+  EXPECT_EQ(l[0]->split.spot, 2);
+  pool.on_demand_base = 0;
+  l = steps_of(plan(s, pool, {}, kT0), StepKind::kLaunch);
+  EXPECT_EQ(l[0]->split.on_demand, 0);
+  EXPECT_EQ(l[0]->split.spot, 3);
+}
+
+TEST(ScaleOutRule, JobAlreadyPickedUpIsNotDemand) {
+  Snapshot s;
+  auto j = queued_job(1);
+  j.runner_name = "someone";
+  s.queued_jobs.push_back(j);
+  EXPECT_EQ(launched(plan(s, make_pool(), {}, kT0)), 0);
+}
+
+TEST(ScaleOutRule, MinIdleFromSettingsOverridesPool) {
+  Settings st;
+  st.min_idle = 3;
+  EXPECT_EQ(launched(plan({}, make_pool(), st, kT0)), 3);
+}
+
+// --- scale in ----------------------------------------------------------------------------
+
+TEST(ScaleIn, IdleBeyondMinIdleDeregisteredLongestIdleFirst) {
+  auto pool = make_pool();
+  pool.min_idle = 1;
+  Snapshot s = with_runners("linux", 3, 0);
+  s.instances[1].last_busy_at = kT0 - 50min;  // idle for less long than the others
+  Plan p = plan(s, pool, {}, kT0);
+  auto d = steps_of(p, StepKind::kDeregister);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0]->instance_id, "i-100");
+  EXPECT_EQ(d[1]->instance_id, "i-102");
+  EXPECT_EQ(d[0]->runner_id, 1000);
+  EXPECT_TRUE(steps_of(p, StepKind::kTerminate).empty());  // terminate only after GitHub accepts
+  EXPECT_TRUE(p.scales_in());
+}
+
+TEST(ScaleIn, RespectsIdleTimeoutAndMinLifetime) {
+  auto pool = make_pool();
+  Snapshot s = with_runners("linux", 2, 0);
+  s.instances[0].last_busy_at = kT0 - 4min;  // idle 4m < 5m
+  s.instances[1].launched_at = kT0 - 4min;   // alive 4m < min_lifetime
+  s.instances[1].registered_at = kT0 - 10min;
+  s.instances[1].registered_at = kT0 - 3min;
+  EXPECT_TRUE(steps_of(plan(s, pool, {}, kT0), StepKind::kDeregister).empty());
+  auto d = steps_of(plan(s, pool, {}, kT0 + 2min), StepKind::kDeregister);
+  ASSERT_EQ(d.size(), 2u);
+}
+
+TEST(ScaleIn, NeverTouchesBusyRunnersNorOnesAWebhookSaysRun) {
+  auto pool = make_pool();
+  Snapshot s = with_runners("linux", 2, 2);
+  s.running_jobs.push_back({77, s.instances[0].runner_name});  // GitHub says idle, the webhook says running
+  Plan p = plan(s, pool, {}, kT0);
+  auto d = steps_of(p, StepKind::kDeregister);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0]->instance_id, "i-101");
+  EXPECT_EQ(p.counts.busy, 3);
+  for (const auto& step : p.steps) {
+    if (step.kind == StepKind::kTerminate || step.kind == StepKind::kDeregister) {
+      EXPECT_NE(step.instance_id, "i-100");
+      EXPECT_NE(step.instance_id, "i-102");
+      EXPECT_NE(step.instance_id, "i-103");
+    }
+  }
+}
+
+TEST(ScaleIn, KeepsIdleRunnersWhileJobsQueue) {
+  Snapshot s = with_runners("linux", 2, 0);
+  s.queued_jobs.push_back(queued_job(1));
+  Plan p = plan(s, make_pool(), {}, kT0);
+  EXPECT_EQ(steps_of(p, StepKind::kDeregister).size(), 1u);  // one stays for the job
+}
+
+// --- cleanup -----------------------------------------------------------------------------
+
+TEST(Cleanup, InstanceNotRegisteredAfterBootTimeoutTerminated) {
+  Snapshot s;
+  s.instances.push_back(instance("linux", "i-slow", kT0 - 6min));
+  s.instances.push_back(instance("linux", "i-new", kT0 - 1min));
+  Plan p = plan(s, make_pool(), {}, kT0);
+  auto t = steps_of(p, StepKind::kTerminate);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0]->instance_id, "i-slow");
+  EXPECT_EQ(t[0]->termination, TerminationReason::kBootTimeout);
+  EXPECT_EQ(p.counts.booting, 1);
+}
+
+TEST(Cleanup, OfflineRunnerWithoutInstanceDeleted) {
+  Snapshot s = with_runners("linux", 0, 0);
+  s.runners.push_back({5, runner_name_for("linux", "i-gone"), false, false});
+  s.runners.push_back({6, runner_name_for("linux", "i-gone-busy"), false, true});
+  Plan p = plan(s, make_pool(), {}, kT0);
+  auto d = steps_of(p, StepKind::kDeleteRunner);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0]->runner_id, 5);
+}
+
+TEST(Cleanup, RegisteredInstanceWhoseRunnerIsGoneTerminated) {
+  Snapshot s;
+  s.instances.push_back(instance("linux", "i-done", kT0 - 20min, kT0 - 19min));  // ephemeral runner finished
+  auto t = steps_of(plan(s, make_pool(), {}, kT0), StepKind::kTerminate);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0]->termination, TerminationReason::kRunnerGone);
+}
+
+TEST(Cleanup, LostJobsCountedAndCapacityReplaced) {
+  Snapshot s;
+  s.running_jobs.push_back({9, runner_name_for("linux", "i-reclaimed")});
+  Plan p = plan(s, make_pool(), {}, kT0);
+  EXPECT_EQ(p.counts.lost, 1);
+  EXPECT_EQ(launched(p), 1);
+}
+
+TEST(Cleanup, NotHeldByCooldown) {
+  auto pool = make_pool();
+  pool.cooldown = 10min;
+  Snapshot s;
+  s.instances.push_back(instance("linux", "i-slow", kT0 - 6min));
+  s.last_scale_out = kT0 - 1min;
+  Plan p = plan(s, pool, {}, kT0);
+  EXPECT_TRUE(p.cooldown_active);
+  EXPECT_EQ(steps_of(p, StepKind::kTerminate).size(), 1u);
+}
+
+TEST(Registration, NewInstancesGetOneUnlessOnTheirWayOut) {
+  Snapshot s;
+  auto fresh = instance("linux", "i-fresh", kT0 - 10s);
+  fresh.handed_over = false;
+  auto late = instance("linux", "i-late", kT0 - 10min);
+  late.handed_over = false;
+  s.instances = {fresh, late};
+  auto r = steps_of(plan(s, make_pool(), {}, kT0), StepKind::kRegister);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0]->instance_id, "i-fresh");
+  EXPECT_EQ(r[0]->runner_name, "ghscale-linux-i-fresh");
+}
+
+TEST(Protection, FollowsBusyness) {
+  Snapshot s = with_runners("linux", 1, 1);
+  s.instances[0].scale_in_protected = true;  // idle now
+  Plan p = plan(s, make_pool(), {}, kT0);
+  auto on = steps_of(p, StepKind::kProtect);
+  auto off = steps_of(p, StepKind::kUnprotect);
+  ASSERT_EQ(on.size(), 1u);
+  ASSERT_EQ(off.size(), 1u);
+  EXPECT_EQ(on[0]->instance_id, "i-101");
+  EXPECT_EQ(off[0]->instance_id, "i-100");
+}
+
+// --- cooldown (the original: settings_cooldown in milliseconds) -------------------------
+
+TEST(Cooldown, SettingsCooldownInMillisecondsOverridesPool) {
+  auto pool = make_pool();
+  pool.cooldown = 0ms;
+  Snapshot s;
+  s.queued_jobs.push_back(queued_job(1));
+  s.last_scale_out = kT0 - 30s;
+  Settings st;
+  st.cooldown = Duration{60000};  // settings_cooldown = "60000"
+  Plan p = plan(s, pool, st, kT0);
+  EXPECT_TRUE(p.cooldown_active);
+  EXPECT_EQ(launched(p), 0);
+  EXPECT_NE(p.notes.at(0).find("30000ms left"), std::string::npos) << p.notes[0];
+  EXPECT_EQ(launched(plan(s, pool, st, kT0 + 30s)), 1);
+  st.cooldown = Duration{0};  // present and zero: no cooldown even when the pool has one
+  pool.cooldown = 10min;
+  EXPECT_EQ(launched(plan(s, pool, st, kT0)), 1);
+}
+
+TEST(Cooldown, LastScaleInCountsToo) {
+  auto pool = make_pool();
+  pool.cooldown = 2min;
+  Snapshot s = with_runners("linux", 3, 0);
+  s.last_scale_in = kT0 - 1min;
+  s.last_scale_out = kT0 - 10min;
+  EXPECT_TRUE(steps_of(plan(s, pool, {}, kT0), StepKind::kDeregister).empty());
+  EXPECT_EQ(steps_of(plan(s, pool, {}, kT0 + 1min), StepKind::kDeregister).size(), 3u);
+}
+
+// --- the original's scenarios over time ---------------------------------------------------
+
+TEST(Scenario, BurstOfFiftyJobsThenBackToMinIdle) {
+  auto pool = make_pool();
+  pool.max_runners = 60;
+  pool.min_idle = 2;
+  pool.on_demand_base = 1;
+  Snapshot s;
+  for (int k = 0; k < 50; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  Plan p = plan(s, pool, {}, kT0);
+  auto l = steps_of(p, StepKind::kLaunch);
+  ASSERT_EQ(l.size(), 1u);
+  EXPECT_EQ(l[0]->split.total(), 52);  // 50 jobs + 2 warm
+  EXPECT_EQ(l[0]->split.on_demand, 1);
+  EXPECT_EQ(l[0]->job_ids.size(), 50u);
+
+  // The 52 boot and register; 50 pick up a job each and finish; then they sit idle.
+  Snapshot after;
+  for (int k = 0; k < 52; ++k) {
+    auto i = instance("linux", "i-" + std::to_string(k), kT0, kT0 + 1min, k == 0 ? Market::kOnDemand : Market::kSpot);
+    i.last_busy_at = kT0 + 10min;
+    after.runners.push_back(runner_for(i, 100 + k));
+    after.instances.push_back(i);
+  }
+  EXPECT_TRUE(plan(after, pool, {}, kT0 + 12min).steps.empty());  // idle_timeout not yet reached
+  Plan in = plan(after, pool, {}, kT0 + 16min);
+  EXPECT_EQ(steps_of(in, StepKind::kDeregister).size(), 50u);
+  EXPECT_EQ(in.counts.idle - 50, pool.min_idle);
+}
+
+TEST(Scenario, MaxReachedThenJobsServedAsCapacityFrees) {
+  auto pool = make_pool();
+  pool.max_runners = 3;
+  Snapshot s = with_runners("linux", 0, 3);
+  for (int k = 0; k < 4; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  EXPECT_EQ(launched(plan(s, pool, {}, kT0)), 0);
+  s.instances.pop_back();  // one ephemeral runner finished and its instance is gone
+  s.runners.pop_back();
+  EXPECT_EQ(launched(plan(s, pool, {}, kT0)), 1);
+}
+
+}  // namespace
+}  // namespace ghscale::scaler

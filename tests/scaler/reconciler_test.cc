@@ -1,0 +1,296 @@
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "scaler/loop.h"
+#include "scaler/reconciler_fixture.h"
+
+namespace ghscale::scaler {
+namespace {
+
+using namespace testing;
+
+class ReconcilerTest : public ReconcilerFixture {};
+
+TEST_F(ReconcilerTest, JobsLaunchRegisterServeAndScaleInWithoutTouchingBusyRunners) {
+  auto rec = make_reconciler();
+  for (int j = 1; j <= 5; ++j) record(j, JobStatus::kQueued);
+
+  PassReport r = rec->run_pass(PassKind::kTick);
+  EXPECT_TRUE(r.acted);
+  EXPECT_EQ(r.errors, 0);
+  auto instances = live();
+  ASSERT_EQ(instances.size(), 5u);
+  int on_demand = 0;
+  for (const auto& i : instances) {
+    on_demand += i.market == Market::kOnDemand ? 1 : 0;
+    auto reg = sim->registration(i.id);
+    ASSERT_TRUE(reg.has_value()) << i.id;
+    EXPECT_EQ(reg->kind, provider::Registration::Kind::kJitConfig);
+    EXPECT_FALSE(reg->secret.empty());
+    EXPECT_EQ(reg->runner_name, runner_name_for("linux", i.id));
+    auto runner = find_runner(reg->runner_name);
+    ASSERT_TRUE(runner.has_value());
+    EXPECT_FALSE(runner->online);
+    EXPECT_EQ(runner->jit_config, reg->secret);
+  }
+  EXPECT_EQ(on_demand, 1);
+  EXPECT_EQ(count_actions(ActionKind::kScaleOut), 1);
+  EXPECT_EQ(count_actions(ActionKind::kRegister), 5);
+  for (const auto& a : actions()) EXPECT_EQ(a.result.find("jit_"), std::string::npos) << "secret in the action log";
+
+  // Booting instances are supply: a second pass launches nothing.
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(sim->all_instances().size(), 5u);
+
+  // They boot and their runners come online.
+  clock->advance(31s);
+  rec->run_pass(PassKind::kTick);
+  auto st = rec->status();
+  ASSERT_EQ(st.pools.size(), 1u);
+  EXPECT_EQ(st.pools[0].counts.idle, 5);
+  EXPECT_EQ(st.pools[0].counts.queued, 5);
+  EXPECT_EQ(st.pools[0].counts.on_demand, 1);
+
+  // Three runners take jobs; two jobs are cancelled.
+  std::vector<std::string> ids, names;
+  for (const auto& i : live()) {
+    ids.push_back(i.id);
+    names.push_back(runner_name_for("linux", i.id));
+  }
+  start_job(1, names[0]);
+  start_job(2, names[1]);
+  start_job(3, names[2]);
+  record(4, JobStatus::kCompleted);
+  record(5, JobStatus::kCompleted);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(count_actions(ActionKind::kDeregister), 0);  // idle, but not for idle_timeout yet
+  EXPECT_EQ(rec->status().pools[0].counts.busy, 3);
+
+  // Two jobs finish (ephemeral); one keeps running well past the idle timeout.
+  clock->advance(2min);
+  finish_job_ephemeral(1, names[0], ids[0]);
+  finish_job_ephemeral(2, names[1], ids[1]);
+  clock->advance(6min);
+  r = rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(r.errors, 0);
+  auto left = live();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].id, ids[2]);  // the busy one
+  EXPECT_TRUE(find_runner(names[2]).has_value());
+  EXPECT_FALSE(find_runner(names[3]).has_value());
+  EXPECT_FALSE(find_runner(names[4]).has_value());
+  EXPECT_EQ(busy_terminations.load(), 0);
+  EXPECT_EQ(rec->metrics().terminations("scale_in"), 2u);
+  EXPECT_EQ(count_actions(ActionKind::kScaleIn), 1);
+
+  // Deregister came before terminate, for each instance.
+  for (std::size_t k = 3; k < 5; ++k) {
+    std::int64_t dereg = -1, term = -1;
+    for (const auto& a : actions()) {
+      if (a.kind == ActionKind::kDeregister && a.reason.find(names[k]) != std::string::npos) dereg = a.id;
+      if (a.kind == ActionKind::kTerminate && a.reason.find(ids[k]) != std::string::npos) term = a.id;
+    }
+    EXPECT_GT(dereg, 0);
+    EXPECT_GT(term, dereg);
+  }
+  // The protected busy instance got scale-in protection.
+  EXPECT_TRUE(sim->instance(ids[2])->scale_in_protected);
+  const std::string json = to_json(rec->status());
+  EXPECT_NE(json.find("\"lease_holder\":\"me\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"busy\":1"), std::string::npos) << json;
+}
+
+TEST_F(ReconcilerTest, RunnerThatTookAJobMeanwhileIsNotTerminated) {
+  auto rec = make_reconciler();
+  record(1, JobStatus::kQueued);
+  rec->run_pass(PassKind::kTick);
+  clock->advance(31s);
+  rec->run_pass(PassKind::kTick);
+  record(1, JobStatus::kCompleted);  // cancelled: the runner sits idle
+  clock->advance(10min);
+  // GitHub refuses the delete: a job started between observe and act.
+  fake_github::Fault busy;
+  busy.method = "DELETE";
+  busy.path_prefix = "/orgs/acme/actions/runners/";
+  busy.status = 422;
+  busy.message = "Bad request - Runner is still running a job";
+  fake->inject(busy);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(live().size(), 1u);
+  EXPECT_EQ(count_actions(ActionKind::kTerminate), 0);
+  bool refused = false;
+  for (const auto& a : actions()) refused = refused || (a.kind == ActionKind::kDeregister && a.result.find("refused") == 0);
+  EXPECT_TRUE(refused);
+  // Next pass GitHub accepts, and the instance goes.
+  rec->run_pass(PassKind::kTick);
+  EXPECT_TRUE(live().empty());
+}
+
+TEST_F(ReconcilerTest, LostWebhookRecoveredBySweep) {
+  const std::int64_t run = fake->add_run({.repo = "acme/app"});
+  fake_github::FakeJob job;
+  job.run_id = run;
+  job.repo = "acme/app";
+  job.name = "build";
+  job.labels = {"self-hosted", "linux"};
+  const std::int64_t job_id = fake->add_job(job);
+  auto rec = make_reconciler("me", {"acme/app"});
+
+  rec->run_pass(PassKind::kTick);  // the webhook was lost: nothing known, nothing done
+  EXPECT_TRUE(live().empty());
+  PassReport r = rec->run_pass(PassKind::kSweep);
+  EXPECT_EQ(r.swept_jobs, 1);
+  auto stored = store->get_job(job_id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->status, JobStatus::kQueued);
+  EXPECT_EQ(live().size(), 1u);
+  EXPECT_EQ(rec->run_pass(PassKind::kSweep).swept_jobs, 0);  // recorded once
+}
+
+TEST_F(ReconcilerTest, OnlyTheLeaseHolderActs) {
+  ASSERT_TRUE(store->acquire_lease(kScalerLease, "other", 30s, clock->now()).ok());
+  auto rec = make_reconciler("me");
+  record(1, JobStatus::kQueued);
+  PassReport r = rec->run_pass(PassKind::kTick);
+  EXPECT_FALSE(r.acted);
+  EXPECT_EQ(sim->launch_calls(), 0);
+  EXPECT_TRUE(actions().empty());
+  EXPECT_EQ(rec->status().lease_holder, "other");
+  EXPECT_FALSE(rec->status().acting);
+
+  clock->advance(31s);  // the other daemon died: its lease ran out
+  r = rec->run_pass(PassKind::kTick);
+  EXPECT_TRUE(r.acted);
+  EXPECT_EQ(live().size(), 1u);
+  EXPECT_EQ(rec->status().lease_holder, "me");
+  rec->release_lease();
+  EXPECT_TRUE(store->acquire_lease(kScalerLease, "other", 30s, clock->now()).ok());
+  EXPECT_FALSE(rec->run_pass(PassKind::kTick).acted);
+}
+
+TEST_F(ReconcilerTest, CooldownFromSettingsInMilliseconds) {
+  ASSERT_TRUE(store->set_setting("settings_cooldown", "60000").ok());
+  auto rec = make_reconciler();
+  record(1, JobStatus::kQueued);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(live().size(), 1u);
+  for (int j = 2; j <= 4; ++j) record(j, JobStatus::kQueued);
+  clock->advance(10s);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(live().size(), 1u);
+  EXPECT_TRUE(rec->status().pools[0].cooldown_active);
+  clock->advance(50s);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(live().size(), 4u);
+}
+
+TEST_F(ReconcilerTest, UnmatchedJobReportedOnceNeverLaunched) {
+  auto rec = make_reconciler();
+  record(1, JobStatus::kQueued, "", LabelSet{"self-hosted", "windows"});
+  rec->run_pass(PassKind::kTick);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_TRUE(live().empty());
+  EXPECT_NE(rec->metrics().prometheus().find("ghscale_jobs_unmatched_total 1\n"), std::string::npos);
+}
+
+TEST_F(ReconcilerTest, SpotReclaimedMidJobIsReplaced) {
+  pool.on_demand_base = 0;  // all spot
+  auto rec = make_reconciler();
+  record(1, JobStatus::kQueued);
+  rec->run_pass(PassKind::kTick);
+  clock->advance(31s);
+  rec->run_pass(PassKind::kTick);
+  const std::string id = live().at(0).id;
+  start_job(1, runner_name_for("linux", id));
+  sim->interrupt(id);
+  busy_terminations = 0;  // a reclaim is the cloud's doing, not ours
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(rec->status().pools[0].counts.lost, 1);
+  EXPECT_EQ(live().size(), 1u);  // capacity replaced
+  auto rec_state = store->get_instance(id);
+  ASSERT_TRUE(rec_state.ok());
+  EXPECT_EQ(rec_state->state, InstanceState::kTerminated);
+}
+
+TEST_F(ReconcilerTest, LaunchFailureIsLoggedAndRetried) {
+  sim->set_capacity(Market::kSpot, 0);
+  sim->set_capacity(Market::kOnDemand, 0);
+  auto rec = make_reconciler();
+  record(1, JobStatus::kQueued);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_TRUE(live().empty());
+  EXPECT_EQ(rec->metrics().launches(Market::kOnDemand, false), 1u);
+  sim->set_capacity(Market::kOnDemand, -1);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(live().size(), 1u);
+  const std::string prom = rec->metrics().prometheus();
+  EXPECT_NE(prom.find("ghscale_launches_total{market=\"on-demand\",result=\"ok\"} 1"), std::string::npos) << prom;
+}
+
+// --- the loop ------------------------------------------------------------------------------
+
+TEST(LoopScheduleTest, SweepFirstThenDebouncedWakeAndTicks) {
+  config::ReconcileConfig c;
+  c.tick = 10s;
+  c.sweep = 15min;
+  c.debounce = 50ms;
+  const TimePoint t0 = TimePoint{std::chrono::hours(1000)};
+  LoopSchedule s(c, t0);
+  EXPECT_EQ(s.take_due(t0), PassKind::kSweep);
+  EXPECT_FALSE(s.take_due(t0).has_value());
+  s.wake(t0 + 1s);
+  s.wake(t0 + 1s + 20ms);  // a burst: one pass
+  EXPECT_EQ(s.next_deadline(), t0 + 1s + 50ms);
+  EXPECT_FALSE(s.take_due(t0 + 1s + 49ms).has_value());
+  EXPECT_EQ(s.take_due(t0 + 1s + 50ms), PassKind::kWake);
+  EXPECT_FALSE(s.take_due(t0 + 5s).has_value());
+  EXPECT_EQ(s.take_due(t0 + 11s + 50ms), PassKind::kTick);
+  EXPECT_EQ(s.take_due(t0 + 15min), PassKind::kSweep);
+}
+
+class LoopTest : public ReconcilerFixture {};
+
+TEST_F(LoopTest, RunDueOnVirtualTimeServesAWakeUp) {
+  auto rec = make_reconciler();
+  config::ReconcileConfig c;
+  ReconcileLoop loop(rec, c, clock);
+  EXPECT_EQ(loop.run_due(), 1);  // the start-up sweep
+  record(1, JobStatus::kQueued);
+  JobEvent e;
+  loop.wake(e);
+  EXPECT_EQ(loop.run_due(), 0);  // debounced
+  clock->advance(c.debounce);
+  EXPECT_EQ(loop.run_due(), 1);
+  EXPECT_EQ(live().size(), 1u);
+  loop.stop();
+  EXPECT_TRUE(store->acquire_lease(kScalerLease, "other", 30s, clock->now()).ok());  // released on stop
+}
+
+TEST_F(LoopTest, ThreadRunsOnWakeAndStopsPromptly) {
+  auto rec = make_reconciler();
+  config::ReconcileConfig c;
+  c.tick = 1h;
+  c.sweep = 1h;
+  c.debounce = 0ms;
+  // The thread waits on the real clock; the ManualClock does not move, so only the
+  // start-up sweep and wake-ups (debounce 0) are due.
+  auto loop = std::make_unique<ReconcileLoop>(rec, c, clock);
+  loop->start();
+  auto wait_for_passes = [&](std::int64_t n) {
+    for (int k = 0; k < 500 && loop->passes() < n; ++k) std::this_thread::sleep_for(10ms);
+    return loop->passes();
+  };
+  EXPECT_EQ(wait_for_passes(1), 1);
+  record(1, JobStatus::kQueued);
+  loop->wake(JobEvent{});
+  EXPECT_EQ(wait_for_passes(2), 2);
+  for (int k = 0; k < 500 && live().empty(); ++k) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(live().size(), 1u);
+  const auto before = std::chrono::steady_clock::now();
+  loop->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
+}
+
+}  // namespace
+}  // namespace ghscale::scaler
