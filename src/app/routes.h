@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "http/server.h"
+#include "scaler/reconciler.h"
 #include "store/store.h"
 #include "webhook/handler.h"
 
@@ -15,8 +16,9 @@ namespace ghscale::app {
 
 class Routes {
  public:
+  // reconciler may be null (a daemon without pools).
   Routes(const config::Config& cfg, std::shared_ptr<store::Store> store, std::unique_ptr<webhook::Handler> webhook,
-         int workers);
+         std::shared_ptr<scaler::Reconciler> reconciler, int workers);
   ~Routes();
 
   http::AsyncHandler handler();
@@ -27,11 +29,13 @@ class Routes {
  private:
   http::Response route(const http::Request& req) const;
   http::Response metrics() const;
+  http::Response api(const http::Request& req) const;
 
   struct Workers;
   const config::Config& cfg_;
   std::shared_ptr<store::Store> store_;
   std::unique_ptr<webhook::Handler> webhook_;
+  std::shared_ptr<scaler::Reconciler> reconciler_;
   std::unique_ptr<Workers> workers_;
   std::atomic<bool> ready_{true};
 };

@@ -1,10 +1,10 @@
 // CLI commands that read or edit the store: settings, jobs, actions.
-#include <boost/json.hpp>
-
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
+#include "app/api_json.h"
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "app/open_store.h"
@@ -49,15 +49,6 @@ int with_store(const std::string& config_path, const std::function<int(store::St
   return code;
 }
 
-std::string iso(std::optional<TimePoint> t) {
-  if (!t) return "";
-  std::time_t secs = static_cast<std::time_t>(to_unix_ms(*t) / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void print_row(const std::vector<std::string>& cells, const std::vector<std::size_t>& widths) {
   std::string line;
@@ -138,31 +129,13 @@ int run_jobs(const JobsOptions& o) {
       return kExitFailure;
     }
     if (o.json) {
-      boost::json::array arr;
-      for (const auto& j : *jobs) {
-        boost::json::array labels;
-        for (const auto& l : j.labels.items()) labels.emplace_back(l);
-        arr.emplace_back(boost::json::object{{"job_id", j.job_id},
-                                             {"run_id", j.run_id},
-                                             {"run_attempt", j.run_attempt},
-                                             {"status", std::string(to_string(j.status))},
-                                             {"conclusion", j.conclusion},
-                                             {"repository", j.repository},
-                                             {"labels", labels},
-                                             {"runner_name", j.runner_name},
-                                             {"workflow_name", j.workflow_name},
-                                             {"job_name", j.job_name},
-                                             {"created_at", iso(j.created_at)},
-                                             {"started_at", iso(j.started_at)},
-                                             {"completed_at", iso(j.completed_at)}});
-      }
-      std::cout << boost::json::serialize(arr) << "\n";
+      std::cout << jobs_json(*jobs) << "\n";
       return kExitOk;
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& j : *jobs) {
       rows.push_back({std::to_string(j.job_id), std::string(to_string(j.status)), j.repository, j.labels.joined(),
-                      j.runner_name.empty() ? "-" : j.runner_name, iso(j.created_at)});
+                      j.runner_name.empty() ? "-" : j.runner_name, iso8601(j.created_at)});
     }
     print_table({"JOB", "STATUS", "REPOSITORY", "LABELS", "RUNNER", "CREATED"}, rows);
     return kExitOk;
@@ -177,22 +150,12 @@ int run_actions(const ActionsOptions& o) {
       return kExitFailure;
     }
     if (o.json) {
-      boost::json::array arr;
-      for (const auto& a : *actions) {
-        arr.emplace_back(boost::json::object{{"id", a.id},
-                                             {"at", iso(a.at)},
-                                             {"pool", a.pool},
-                                             {"kind", std::string(to_string(a.kind))},
-                                             {"count", a.count},
-                                             {"reason", a.reason},
-                                             {"result", a.result}});
-      }
-      std::cout << boost::json::serialize(arr) << "\n";
+      std::cout << actions_json(*actions) << "\n";
       return kExitOk;
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& a : *actions) {
-      rows.push_back({iso(a.at), a.pool, std::string(to_string(a.kind)), std::to_string(a.count), a.result, a.reason});
+      rows.push_back({iso8601(a.at), a.pool, std::string(to_string(a.kind)), std::to_string(a.count), a.result, a.reason});
     }
     print_table({"TIME", "POOL", "ACTION", "COUNT", "RESULT", "REASON"}, rows);
     return kExitOk;

@@ -51,8 +51,10 @@ bool YamlReader::check_map(const YAML::Node& node, const std::string& path,
     error(node, path, "expected a map, got " + describe_kind(node));
     return false;
   }
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+  for (const auto& entry : node) {
+    // A copy: yaml-cpp's iterator hands out a temporary pair, so a reference into it
+    // would dangle (AddressSanitizer caught exactly that).
+    const YAML::Node key = entry.first;
     if (!key.IsScalar()) {
       error(key, path, "keys must be plain words");
       continue;

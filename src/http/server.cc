@@ -279,8 +279,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     };
     auto pending = std::make_shared<Pending>();
     std::shared_ptr<Registry> registry = registry_;
-    asio::any_io_executor ex = stream_.get_executor();
-    server_.handler()(std::move(request), [pending, registry, ex](Response r) {
+    // The responder holds neither the session nor its executor (a strand must not
+    // outlive the io_context): only a weak reference, used while the server lives.
+    std::weak_ptr<Session> weak = this->weak_from_this();
+    server_.handler()(std::move(request), [pending, registry, weak](Response r) {
       {
         std::lock_guard lock(pending->mu);
         pending->response = std::move(r);
@@ -288,12 +290,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       }
       std::shared_lock alive(registry->alive_mu);
       if (!registry->io_alive) return;
-      asio::post(ex, [pending] {
+      auto session = weak.lock();
+      if (!session) return;
+      asio::post(session->stream_.get_executor(), [pending] {
         std::lock_guard lock(pending->mu);
         if (pending->wake != nullptr) pending->wake->cancel();
       });
     });
-    asio::steady_timer wake(ex, asio::steady_timer::time_point::max());
+    asio::steady_timer wake(stream_.get_executor(), asio::steady_timer::time_point::max());
     {
       std::lock_guard lock(pending->mu);
       if (pending->response) co_return std::move(*pending->response);

@@ -1,0 +1,116 @@
+#include "app/daemon.h"
+
+#include <mutex>
+#include <thread>
+
+#include "app/open_store.h"
+#include "app/routes.h"
+#include "app/scaler_wiring.h"
+#include "app/secrets.h"
+#include "app/store_sink.h"
+#include "core/log.h"
+#include "core/version.h"
+#include "http/server.h"
+#include "webhook/handler.h"
+
+namespace ghscale::app {
+namespace {
+
+// Deliveries wait for a durable commit; many in flight let one commit cover many.
+constexpr int kWebhookWorkers = 128;
+
+http::ServerOptions server_options(const config::ServerConfig& s) {
+  http::ServerOptions so;
+  so.address = s.address;
+  so.port = static_cast<std::uint16_t>(s.port);
+  so.threads = s.threads > 0 ? s.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  so.max_body_bytes = s.max_body_bytes;
+  so.max_header_bytes = s.max_header_bytes;
+  so.max_connections = s.max_connections;
+  so.read_timeout = s.read_timeout;
+  so.idle_timeout = s.idle_timeout;
+  so.write_timeout = s.read_timeout;
+  if (s.tls) {
+    so.tls_cert_file = s.tls->cert_file;
+    so.tls_key_file = s.tls->key_file;
+  }
+  return so;
+}
+
+}  // namespace
+
+struct Daemon::Parts {
+  config::Config cfg;  // Routes keeps a reference: lives as long as the daemon
+  std::shared_ptr<store::Store> store;
+  Scaler scaler;
+  std::unique_ptr<Routes> routes;
+  std::unique_ptr<http::Server> server;
+  std::once_flag stopped;
+};
+
+Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Daemon::~Daemon() { stop(); }
+
+Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks hooks) {
+  auto parts = std::make_unique<Parts>();
+  parts->cfg = std::move(cfg);
+  const config::Config& c = parts->cfg;
+  std::shared_ptr<Clock> clock = hooks.clock ? hooks.clock : system_clock();
+
+  auto secrets = resolve_secrets(c.webhook.secrets);
+  if (!secrets) return secrets.error();
+  if (hooks.store) {
+    parts->store = hooks.store;
+  } else {
+    auto opened = open_store(c, StoreUse::kDaemon);
+    if (!opened) return opened.error();
+    parts->store = std::move(*opened);
+  }
+  // No pools: the daemon only ingests (e.g. a webhook front for other daemons).
+  if (!c.pools.empty()) {
+    ScalerHooks sh{hooks.provider_factory, hooks.github, clock};
+    auto built = build_scaler(c, parts->store, sh);
+    if (!built) return built.error();
+    parts->scaler = std::move(*built);
+  }
+  webhook::HandlerConfig hc;
+  hc.path = c.server.webhook_path;
+  hc.secrets = std::move(*secrets);
+  hc.max_body_bytes = c.server.max_body_bytes;
+  auto handler = webhook::Handler::create(std::move(hc), clock, std::make_shared<StoreSink>(parts->store),
+                                          parts->scaler.loop);
+  if (!handler) return handler.error();
+  parts->routes =
+      std::make_unique<Routes>(c, parts->store, std::move(*handler), parts->scaler.reconciler, kWebhookWorkers);
+  auto server = http::Server::start(server_options(c.server), parts->routes->handler());
+  if (!server) return server.error();
+  parts->server = std::move(*server);
+  log::info("listening", {{"address", c.server.address},
+                          {"port", static_cast<int>(parts->server->port())},
+                          {"tls", c.server.tls.has_value()},
+                          {"version", std::string(kVersion)},
+                          {"pools", static_cast<int>(c.pools.size())}});
+  if (parts->scaler.loop) parts->scaler.loop->start();
+  return std::unique_ptr<Daemon>(new Daemon(std::move(parts)));
+}
+
+std::uint16_t Daemon::port() const { return parts_->server->port(); }
+
+const std::shared_ptr<store::Store>& Daemon::store() const { return parts_->store; }
+
+const std::shared_ptr<scaler::Reconciler>& Daemon::reconciler() const { return parts_->scaler.reconciler; }
+
+void Daemon::stop() {
+  std::call_once(parts_->stopped, [this] {
+    Parts& p = *parts_;
+    p.routes->set_ready(false);
+    p.server->shutdown(p.cfg.server.shutdown_grace);
+    p.routes->drain();
+    if (p.scaler.loop) p.scaler.loop->stop();  // gives the scaler lease up for another daemon
+    if (auto st = p.store->flush(); !st) log::warn("store flush failed", {{"error", st.error().message}});
+    if (auto st = p.store->close(); !st) log::warn("store close failed", {{"error", st.error().message}});
+  });
+}
+
+}  // namespace ghscale::app

@@ -1,0 +1,98 @@
+#include "app/scaler_wiring.h"
+
+#include <unistd.h>
+
+#include "core/version.h"
+#include "github/auth.h"
+#include "github/rest_client.h"
+#include "http/client.h"
+#include "provider/sim/sim_provider.h"
+
+namespace ghscale::app {
+namespace {
+
+std::string lease_holder() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown");
+  return std::string(host) + ":" + std::to_string(::getpid());
+}
+
+// github.com's web URL for runner registration; GHES: the API URL without /api/v3.
+std::string web_url(const std::string& api_url) {
+  if (api_url == "https://api.github.com") return "https://github.com";
+  const std::string suffix = "/api/v3";
+  if (api_url.size() > suffix.size() && api_url.compare(api_url.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return api_url.substr(0, api_url.size() - suffix.size());
+  }
+  return api_url;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<github::GitHubApi>> github_client(const config::Config& cfg, std::shared_ptr<Clock> clock) {
+  auto credentials = github::resolve_credentials(cfg.github.auth);
+  if (!credentials) {
+    return make_error(ErrorKind::kInvalid, "github credentials: " + credentials.error().message);
+  }
+  github::RestClientOptions gopt;
+  gopt.api_url = cfg.github.api_url;
+  gopt.rate_limit_reserve = cfg.github.rate_limit_reserve;
+  gopt.clock = std::move(clock);
+  auto client = github::RestClient::create(gopt, std::move(*credentials),
+                                           http::make_curl_client({.user_agent = "ghscale/" + std::string(kVersion)}));
+  if (!client) return client.error();
+  return std::shared_ptr<github::GitHubApi>(std::move(*client));
+}
+
+Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::Store> store, const ScalerHooks& hooks) {
+  std::shared_ptr<Clock> clock = hooks.clock ? hooks.clock : system_clock();
+  std::shared_ptr<github::GitHubApi> github = hooks.github;
+  if (!github) {
+    auto made = github_client(cfg, clock);
+    if (!made) return made.error();
+    github = std::move(*made);
+  }
+  scaler::ReconcilerOptions ropt;
+  ropt.reconcile = cfg.reconcile;
+  ropt.holder = lease_holder();
+  ropt.clock = clock;
+  ropt.store = std::move(store);
+  ropt.github = std::move(github);
+  ropt.web_url = web_url(cfg.github.api_url);
+  std::shared_ptr<provider::Provider> sim;
+  for (const auto& pool : cfg.pools) {
+    std::shared_ptr<provider::Provider> p;
+    if (hooks.provider_factory) {
+      p = hooks.provider_factory(pool);
+      if (!p) return make_error(ErrorKind::kInvalid, "pool " + pool.name + ": no provider");
+      ropt.pools.push_back(scaler::PoolBinding{pool, std::move(p)});
+      continue;
+    }
+    switch (pool.provider.kind) {
+      case config::ProviderConfig::Kind::kSim:
+        if (!sim) {
+          provider::SimOptions so;
+          so.clock = clock;
+          so.boot_time = pool.provider.boot_time;
+          so.spot_interruption_rate = pool.provider.spot_interruption_rate;
+          sim = std::make_shared<provider::SimProvider>(so);
+        }
+        p = sim;
+        break;
+      case config::ProviderConfig::Kind::kAwsAsg:
+      case config::ProviderConfig::Kind::kAwsFleet:
+        return make_error(ErrorKind::kInvalid, "pool " + pool.name + ": provider " +
+                                                   (pool.provider.kind == config::ProviderConfig::Kind::kAwsAsg
+                                                        ? std::string("aws_asg")
+                                                        : std::string("aws_fleet")) +
+                                                   " is not available in this build yet; use sim");
+    }
+    ropt.pools.push_back(scaler::PoolBinding{pool, std::move(p)});
+  }
+  Scaler out;
+  out.reconciler = std::make_shared<scaler::Reconciler>(std::move(ropt));
+  out.loop = std::make_shared<scaler::ReconcileLoop>(out.reconciler, cfg.reconcile, clock);
+  return out;
+}
+
+}  // namespace ghscale::app

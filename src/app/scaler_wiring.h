@@ -1,0 +1,35 @@
+// Building the scaler of the daemon from the configuration: the GitHub client, one
+// provider per pool, the reconciler and its loop. Wiring only.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "github/github_api.h"
+#include "provider/provider.h"
+#include "scaler/loop.h"
+#include "scaler/reconciler.h"
+#include "store/store.h"
+
+namespace ghscale::app {
+
+struct Scaler {
+  std::shared_ptr<scaler::Reconciler> reconciler;
+  std::shared_ptr<scaler::ReconcileLoop> loop;
+};
+
+// What the sandbox replaces; null members mean "from the configuration".
+struct ScalerHooks {
+  std::function<std::shared_ptr<provider::Provider>(const config::PoolConfig&)> provider_factory;
+  std::shared_ptr<github::GitHubApi> github;
+  std::shared_ptr<Clock> clock;
+};
+
+// Fails (kInvalid) on credentials that cannot be resolved and on providers this build
+// cannot run, so the daemon stops at start-up rather than at the first job.
+Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::Store> store,
+                            const ScalerHooks& hooks = {});
+
+}  // namespace ghscale::app
