@@ -1,0 +1,132 @@
+// A fake AWS endpoint on 127.0.0.1 for tests: Auto Scaling, EC2, SSM, EventBridge and STS
+// with in-memory state. It checks SigV4 signatures (recomputed with ghscale's Signer from
+// the request as received), rejects operations and parameters the full botocore models
+// (../shared/testdata/aws-models) do not know, and injects faults. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+
+namespace ghscale::fakes {
+
+struct FakeAwsOptions {
+  std::filesystem::path models_dir;  // holds <service>.service-2.json
+  std::string region = "us-east-1";
+  std::string account = "123456789012";
+  // Long-term keys the fake accepts: access key id → secret.
+  std::map<std::string, std::string> credentials = {{"AKIDFAKEEXAMPLE", "fake/secret/key"}};
+  bool verify_signatures = true;
+  std::uint16_t port = 0;
+  int threads = 4;
+};
+
+struct FakeInstance {
+  std::string id;
+  std::string instance_type = "t3.micro";
+  std::string state = "running";
+  std::string lifecycle;  // "spot" or "" (on-demand)
+  std::string subnet_id = "subnet-fake1";
+  std::string image_id = "ami-fake";
+  std::string private_ip;
+  std::string launch_template;
+  std::string group;  // Auto Scaling group, if any
+  bool protected_from_scale_in = false;
+  std::string asg_lifecycle_state = "InService";
+  TimePoint launch_time;
+  std::vector<std::pair<std::string, std::string>> tags;
+};
+
+struct FakeGroup {
+  std::string name;
+  int min_size = 0;
+  int max_size = 10;
+  int desired_capacity = 0;
+  std::string launch_template = "runner-template";
+  int on_demand_base = 1;  // the first N instances on-demand, the rest spot
+  std::vector<std::string> instance_ids;
+};
+
+struct FakeParameter {
+  std::string name;
+  std::string type;
+  std::string value;
+  std::int64_t version = 1;
+  TimePoint last_modified;
+};
+
+struct FakeEvent {
+  std::string source;
+  std::string detail_type;
+  std::string detail;
+  std::string event_bus_name;
+};
+
+struct Fault {
+  enum class Kind {
+    kThrottle,              // the service's throttling error
+    kInternalError,         // HTTP 500 InternalError
+    kSlow,                  // answer after `delay`
+    kInsufficientCapacity,  // spot launches fail with InsufficientInstanceCapacity (operation
+                            // "RunInstances", "CreateFleet", or "AutoScaling" for group launches)
+    kExpiredToken,          // ExpiredToken / ExpiredTokenException
+  };
+  Kind kind = Kind::kThrottle;
+  std::string operation;  // "" = any operation
+  int times = 1;          // how many requests it hits; -1 = until cleared
+  Duration delay{0};
+};
+
+class FakeAws {
+ public:
+  static Result<std::unique_ptr<FakeAws>> start(FakeAwsOptions options);
+  ~FakeAws();
+  FakeAws(const FakeAws&) = delete;
+  FakeAws& operator=(const FakeAws&) = delete;
+
+  std::uint16_t port() const;
+  std::string endpoint() const;  // "http://127.0.0.1:PORT"
+  void shutdown();
+
+  // Credentials
+  void add_credentials(const std::string& access_key_id, const std::string& secret,
+                       const std::string& session_token = {});
+  // The server's clock runs this far ahead of the real one (for skew tests).
+  void set_clock_offset(Duration offset);
+
+  // State
+  void add_group(FakeGroup group);  // launches instances up to desired_capacity
+  std::optional<FakeGroup> group(const std::string& name) const;
+  std::vector<FakeInstance> instances() const;
+  std::optional<FakeInstance> instance(const std::string& id) const;
+  void add_instance(FakeInstance instance);
+  void put_parameter(const std::string& name, const std::string& value, const std::string& type = "String");
+  std::optional<FakeParameter> parameter(const std::string& name) const;
+  std::vector<FakeEvent> events() const;
+  // PutEvents entries with this Source fail (partial failure).
+  void fail_events_from(const std::string& source);
+  std::vector<std::string> completed_lifecycle_actions() const;  // "group/hook/instance/result"
+
+  // Faults
+  void inject(Fault fault);
+  void clear_faults();
+
+  // Observations
+  int request_count(const std::string& operation) const;  // answered requests, faults included
+  std::vector<std::string> rejections() const;            // why requests were refused (signature, unknown parameter...)
+
+  struct Impl;
+
+ private:
+  explicit FakeAws(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ghscale::fakes
