@@ -46,4 +46,11 @@ struct GitHubOptions {
 };
 int run_github(const GitHubOptions& options);
 
+struct AwsWhoamiOptions {
+  std::string region;        // empty = AWS_REGION, profile, IMDS
+  std::string endpoint_url;  // empty = AWS_ENDPOINT_URL[_<SERVICE>] or the partition's
+  bool json = false;
+};
+int run_aws_whoami(const AwsWhoamiOptions& options);
+
 }  // namespace ghscale::app

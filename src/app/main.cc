@@ -76,6 +76,14 @@ int main(int argc, char** argv) {
   gh_runners->add_option("--pool", gh.pool, "Pool name (default: the first pool)");
   gh_groups->add_option("--pool", gh.pool, "Pool name (default: the first pool)");
 
+  AwsWhoamiOptions aws_who;
+  auto* aws_cmd = cli.add_subcommand("aws", "Ask AWS through ghscale's credentials");
+  aws_cmd->require_subcommand(1);
+  auto* aws_whoami = aws_cmd->add_subcommand("whoami", "Identity, credential source, region and endpoints");
+  aws_whoami->add_option("--region", aws_who.region, "Region (default: AWS_REGION, profile, instance metadata)");
+  aws_whoami->add_option("--endpoint-url", aws_who.endpoint_url, "Endpoint for every service");
+  aws_whoami->add_flag("--json", aws_who.json, "As JSON");
+
   bool version_json = false;
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   version_cmd->add_flag("--json", version_json, "As JSON");
@@ -96,6 +104,7 @@ int main(int argc, char** argv) {
     return run_settings(settings);
   }
   if (*jobs_cmd) return run_jobs(jobs);
+  if (*aws_whoami) return run_aws_whoami(aws_who);
   for (auto* c : {gh_whoami, gh_runners, gh_groups}) {
     if (*c) {
       gh.command = c->get_name();
