@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/store_init_command.h"
 
 int main(int argc, char** argv) {
   using namespace ghscale::app;
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
   gh_runners->add_option("--pool", gh.pool, "Pool name (default: the first pool)");
   gh_groups->add_option("--pool", gh.pool, "Pool name (default: the first pool)");
 
+  std::string store_init_config;
+  auto* store_cmd = cli.add_subcommand("store", "Manage the state store");
+  store_cmd->require_subcommand(1);
+  auto* store_init = store_cmd->add_subcommand(
+      "init", "Create the DynamoDB table (PAY_PER_REQUEST, PK/SK strings) for development; idempotent");
+  add_config(store_init, store_init_config);
+
   AwsWhoamiOptions aws_who;
   auto* aws_cmd = cli.add_subcommand("aws", "Ask AWS through ghscale's credentials");
   aws_cmd->require_subcommand(1);
@@ -105,6 +113,7 @@ int main(int argc, char** argv) {
   }
   if (*jobs_cmd) return run_jobs(jobs);
   if (*aws_whoami) return run_aws_whoami(aws_who);
+  if (*store_init) return run_store_init(store_init_config);
   for (auto* c : {gh_whoami, gh_runners, gh_groups}) {
     if (*c) {
       gh.command = c->get_name();

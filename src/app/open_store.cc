@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "store/dynamodb/dynamodb_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace ghscale::app {
@@ -9,8 +10,11 @@ namespace ghscale::app {
 Result<std::unique_ptr<store::Store>> open_store(const config::Config& cfg, StoreUse use) {
   namespace fs = std::filesystem;
   if (cfg.store.kind == config::StoreConfig::Kind::kDynamoDb) {
-    return make_error(ErrorKind::kInvalid,
-                      "store.dynamodb is not available in this build yet; use store.sqlite (the default)");
+    store::DynamoDbOptions o;
+    o.table = cfg.store.dynamodb_table;
+    o.session.region = cfg.store.dynamodb_region;
+    o.session.endpoint_url = cfg.store.dynamodb_endpoint_url;
+    return store::open_dynamodb_store(o);
   }
   const std::string& path = cfg.store.sqlite_path;
   std::error_code ec;

@@ -1,4 +1,5 @@
-// One contract, every backend: each test here runs against the memory and SQLite stores.
+// One contract, every backend: each test here runs against the memory, SQLite and DynamoDB
+// (dynalite) stores.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@ using testing::make_event;
 class StoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (const std::string why = GetParam().unavailable(); !why.empty()) GTEST_SKIP() << why;
     clock_ = std::make_shared<ManualClock>();
     store_ = GetParam().make(dir_.path(), clock_);
     ASSERT_NE(store_, nullptr);
@@ -476,7 +478,8 @@ TEST_P(StoreConformance, DataSurvivesReopenWhenPersistent) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance,
-                         ::testing::Values(testing::memory_backend(), testing::sqlite_backend()),
+                         ::testing::Values(testing::memory_backend(), testing::sqlite_backend(),
+                                           testing::dynamodb_backend()),
                          [](const ::testing::TestParamInfo<Backend>& param_info) { return param_info.param.name; });
 
 }  // namespace

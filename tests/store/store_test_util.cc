@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "store/memory_store.h"
+#include "dynalite.h"
+#include "store/dynamodb/dynamodb_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace ghscale::store::testing {
@@ -58,6 +60,24 @@ Backend sqlite_backend() {
                    EXPECT_TRUE(store.ok()) << store.error().describe();
                    return store ? std::move(*store) : std::unique_ptr<Store>();
                  }};
+}
+
+Backend dynamodb_backend() {
+  Backend b{"DynamoDb", true, [](const std::filesystem::path& dir, std::shared_ptr<Clock> clock) {
+              auto client = Dynalite::get().client();
+              const std::string table = Dynalite::table_for(dir.string());
+              auto init = ensure_dynamodb_table(*client, table);
+              EXPECT_TRUE(init.ok()) << init.error().describe();
+              DynamoDbOptions options;
+              options.client = std::move(client);
+              options.table = table;
+              options.clock = std::move(clock);
+              auto store = open_dynamodb_store(options);
+              EXPECT_TRUE(store.ok()) << store.error().describe();
+              return store ? std::move(*store) : std::unique_ptr<Store>();
+            }};
+  b.unavailable = [] { return Dynalite::get().unavailable(); };
+  return b;
 }
 
 std::string read_bytes(const std::string& path) {

@@ -37,10 +37,14 @@ struct Backend {
   std::string name;
   bool persistent = false;
   std::function<std::unique_ptr<Store>(const std::filesystem::path& dir, std::shared_ptr<Clock> clock)> make;
+  // Why this backend cannot run here ("" when it can); tests skip visibly then.
+  std::function<std::string()> unavailable = [] { return std::string(); };
 };
 
 Backend memory_backend();
 Backend sqlite_backend();
+// Against dynalite on loopback: one fresh table per test directory.
+Backend dynamodb_backend();
 
 std::string read_bytes(const std::string& path);
 

@@ -1,0 +1,265 @@
+// `ghscale sandbox`: the real daemon (SQLite store, webhook server, reconciler, status API,
+// metrics) against the GitHub simulator (mirrored into a fake GitHub REST server on
+// loopback, which the daemon calls over HTTP) and the simulated cloud, on a clock running
+// `speed` times faster than the wall clock. Ends by itself with a report.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "app/daemon.h"
+#include "app/exit_codes.h"
+#include "app/sandbox_commands.h"
+#include "core/log.h"
+#include "http/client.h"
+#include "sandbox/fake_github/fake_github.h"
+#include "sandbox/github_sim.h"
+#include "sandbox/scaled_clock.h"
+#include "sandbox/sim_cloud.h"
+#include "sandbox/workload.h"
+
+namespace ghscale::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kTokenEnv = "GHSCALE_SANDBOX_GITHUB_TOKEN";
+constexpr const char* kSecretEnv = "GHSCALE_SANDBOX_WEBHOOK_SECRET";
+
+std::string random_hex(std::size_t n) {
+  std::random_device rd;
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) out += kHex[rd() % 16];
+  return out;
+}
+
+Duration scaled(Duration virtual_span, double speed) {
+  return std::max(Duration{1}, Duration{static_cast<Duration::rep>(static_cast<double>(virtual_span.count()) / speed)});
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(std::round(q * static_cast<double>(v.size() - 1)))];
+}
+
+struct Waits {
+  double p50 = 0, p95 = 0, max = 0;
+};
+
+Waits waits_of(const std::vector<sandbox::SimJob>& jobs) {
+  std::vector<double> w;
+  for (const auto& j : jobs) {
+    if (j.started_at) w.push_back(std::chrono::duration<double>(*j.started_at - j.queued_at).count());
+  }
+  Waits out;
+  out.p50 = percentile(w, 0.5);
+  out.p95 = percentile(w, 0.95);
+  out.max = w.empty() ? 0.0 : *std::max_element(w.begin(), w.end());
+  return out;
+}
+
+}  // namespace
+
+int run_sandbox(const SandboxOptions& o) {
+  if (o.speed <= 0 || o.minutes <= 0 || o.jobs_per_hour < 0 || o.max_runners < 1 || o.boot_seconds < 0) {
+    std::cerr << "ghscale: --speed, --minutes must be > 0; --jobs-per-hour, --boot-time >= 0; --max-runners >= 1\n";
+    return kExitUsage;
+  }
+  // --- the workload ---
+  sandbox::Workload workload;
+  if (!o.workload_csv.empty()) {
+    auto w = sandbox::read_workload_csv(o.workload_csv);
+    if (!w.ok()) {
+      std::cerr << "ghscale: " << w.error().message << "\n";
+      return kExitUsage;
+    }
+    workload = std::move(*w);
+  } else {
+    sandbox::SyntheticOptions s;
+    s.seed = o.seed;
+    s.length = Duration{static_cast<Duration::rep>(o.minutes * 60e3)};
+    s.jobs_per_day = o.jobs_per_hour * 24;
+    s.trough_ratio = 1.0;  // an hour: no daily cycle, bursts only
+    s.burst_size = 8;
+    s.max_duration = 20min;  // the demo ends within its hour
+    workload = sandbox::generate_synthetic(s);
+  }
+
+  // --- the data directory ---
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = o.data_dir;
+  const bool temporary = dir.empty();
+  if (temporary) dir = fs::temp_directory_path() / ("ghscale-sandbox-" + std::to_string(::getpid()) + "-" + random_hex(6));
+  fs::create_directories(dir, ec);
+  if (ec) {
+    std::cerr << "ghscale: cannot create " << dir.string() << ": " << ec.message() << "\n";
+    return kExitFailure;
+  }
+  struct Cleanup {
+    fs::path dir;
+    bool on;
+    ~Cleanup() {
+      std::error_code e;
+      if (on) fs::remove_all(dir, e);
+    }
+  } cleanup{dir, temporary};
+
+  log::init(log::Format::kText, log::Level::kWarn, (dir / "ghscale.log").string());
+
+  // --- simulated GitHub and cloud on a fast clock ---
+  auto clock = std::make_shared<sandbox::ScaledClock>(system_clock()->now(), o.speed);
+  const std::string token = "ghp_sandbox" + random_hex(30);
+  const std::string secret = random_hex(40);
+  ::setenv(kTokenEnv, token.c_str(), 1);
+  ::setenv(kSecretEnv, secret.c_str(), 1);
+  log::add_secret(token);
+  log::add_secret(secret);
+
+  fake_github::FakeGitHubOptions fo;
+  fo.clock = clock;
+  fo.core_limit = 1000000;
+  auto fake = std::make_shared<fake_github::FakeGitHub>(fo);
+  fake->add_pat(token);
+  auto fake_server = fake_github::FakeGitHubServer::start(fake, 2);
+  if (!fake_server) {
+    std::cerr << "ghscale: cannot start the fake GitHub: " << fake_server.error().message << "\n";
+    return kExitFailure;
+  }
+
+  sandbox::SimCloudOptions co;
+  co.clock = clock;
+  co.boot_time = Duration{static_cast<Duration::rep>(o.boot_seconds * 1000)};
+  co.boot_jitter = 10s;
+  co.seed = o.seed;
+  auto cloud = std::make_shared<sandbox::SimCloud>(co);
+  sandbox::GitHubSimOptions go;
+  go.clock = clock;
+  go.seed = o.seed;
+  go.cloud = cloud;
+  go.mirror = fake;
+  auto github = std::make_shared<sandbox::GitHubSim>(go);
+  cloud->set_observer([g = github.get()](const provider::SimEvent& e) { g->on_cloud_event(e); });
+
+  // --- the real daemon ---
+  config::Config cfg;
+  cfg.source_path = (dir / "sandbox.yaml").string();
+  cfg.server.address = "127.0.0.1";
+  cfg.server.port = o.port;
+  cfg.server.threads = 2;
+  cfg.github.api_url = (*fake_server)->api_url();
+  cfg.github.auth.kind = config::GitHubAuth::Kind::kPat;
+  cfg.github.auth.token = config::SecretRef{config::SecretRef::Kind::kEnv, kTokenEnv};
+  cfg.webhook.secrets = {config::SecretRef{config::SecretRef::Kind::kEnv, kSecretEnv}};
+  cfg.store.sqlite_path = (dir / "ghscale.db").string();
+  config::PoolConfig pool;
+  pool.name = "linux";
+  pool.labels = LabelSet{"self-hosted", "linux", "x64"};
+  pool.scope.kind = config::PoolScope::Kind::kOrg;
+  pool.scope.name = "acme";
+  pool.max_runners = o.max_runners;
+  pool.provider.kind = config::ProviderConfig::Kind::kSim;
+  pool.provider.boot_time = co.boot_time;
+  cfg.pools.push_back(pool);
+  // The loop waits on the wall clock between passes: scale its periods so they hold in
+  // virtual time (a 10 s tick is 10 virtual seconds).
+  cfg.reconcile.tick = scaled(10s, o.speed);
+  cfg.reconcile.sweep = scaled(15min, o.speed);
+  cfg.reconcile.debounce = scaled(50ms, o.speed);
+  cfg.logging.level = "warn";
+
+  app::DaemonHooks hooks;
+  hooks.clock = clock;
+  hooks.provider_factory = [cloud](const config::PoolConfig&) -> std::shared_ptr<provider::Provider> { return cloud; };
+  auto daemon = Daemon::start(cfg, hooks);
+  if (!daemon) {
+    std::cerr << "ghscale: cannot start the daemon: " << daemon.error().message << "\n";
+    return kExitFailure;
+  }
+  const std::string base = "http://127.0.0.1:" + std::to_string((*daemon)->port());
+  std::cout << "ghscale sandbox: " << workload.jobs.size() << " jobs over "
+            << std::chrono::duration_cast<std::chrono::minutes>(workload.span()).count() << " virtual minutes at " << o.speed
+            << "x\n  status  " << base << "/api/v1/status\n  metrics " << base << "/metrics\n  data    " << dir.string()
+            << (temporary ? " (removed at the end)" : "") << "\n";
+
+  // --- replay ---
+  auto client = http::make_curl_client();
+  const TimePoint start = clock->now();
+  Duration longest{0};
+  for (const auto& j : workload.jobs) longest = std::max(longest, j.duration);
+  const TimePoint stop_by = start + workload.span() + longest + 15min;
+  std::size_t next = 0;
+  std::int64_t posted = 0, rejected = 0;
+  auto last_line = std::chrono::steady_clock::now();
+  bool done = false;
+  while (clock->now() < stop_by) {
+    const TimePoint now = clock->now();
+    while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) github->enqueue(workload.jobs[next++]);
+    cloud->advance(now);
+    github->step();
+    for (const JobEvent& e : github->take_due_deliveries()) {
+      http::ClientRequest req;
+      req.method = "POST";
+      req.url = base + "/webhook";
+      req.body = sandbox::render_workflow_job_payload(e);
+      for (const auto& [k, v] : sandbox::delivery_headers(e, req.body, secret)) req.headers.set(k, v);
+      auto resp = client->send(req);
+      ++posted;
+      if (!resp.ok() || resp->status / 100 != 2) ++rejected;
+    }
+    const sandbox::GitHubSimCounts c = github->counts();
+    const bool all_in = next == workload.jobs.size();
+    done = all_in && c.queued == 0 && c.runners_busy == 0;
+    const auto real_now = std::chrono::steady_clock::now();
+    if (done || real_now - last_line >= 1s) {
+      last_line = real_now;
+      const auto w = waits_of(github->jobs());
+      const int live = cloud->live_count();
+      const auto booting = std::max<std::int64_t>(0, live - c.runners_busy - c.runners_idle);
+      if (!o.quiet) {
+        std::printf("\r[%5.1f min] jobs %lld queued %lld running %lld done | runners %lld booting %lld idle %lld busy | wait p50 %.0fs p95 %.0fs | $%.3f   ",
+                    std::chrono::duration<double, std::ratio<60>>(now - start).count(), static_cast<long long>(c.queued),
+                    static_cast<long long>(c.running), static_cast<long long>(c.done), static_cast<long long>(booting),
+                    static_cast<long long>(c.runners_idle), static_cast<long long>(c.runners_busy), w.p50, w.p95,
+                    cloud->usage(now).cost());
+        std::fflush(stdout);
+      }
+    }
+    if (done) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  if (!o.quiet) std::printf("\n");
+  // Give the daemon a moment to see the last completions, then stop it.
+  std::this_thread::sleep_for(scaled(30s, o.speed));
+  (*daemon)->stop();
+
+  const sandbox::GitHubSimCounts c = github->counts();
+  const auto jobs = github->jobs();
+  const auto w = waits_of(jobs);
+  const sandbox::CloudUsage u = cloud->usage(clock->now());
+  std::printf("\nsandbox report\n");
+  std::printf("  jobs            %zu queued by the workload, %lld done, %lld failed (lost runner), %lld unfinished\n",
+              workload.jobs.size(), static_cast<long long>(c.done), static_cast<long long>(c.failed),
+              static_cast<long long>(c.queued + c.running));
+  std::printf("  queue wait      p50 %.1f s, p95 %.1f s, max %.1f s (boot time %.0f s)\n", w.p50, w.p95, w.max, o.boot_seconds);
+  std::printf("  instances       %lld launched, busy terminations %lld\n", static_cast<long long>(u.launched),
+              static_cast<long long>(c.busy_terminations));
+  std::printf("  cost            $%.3f (on-demand %.2f h $%.3f, spot %.2f h $%.3f)\n", u.cost(), u.on_demand_hours,
+              u.on_demand_cost, u.spot_hours, u.spot_cost);
+  std::printf("  webhooks        %lld delivered, %lld not accepted; GitHub API requests %lld\n", static_cast<long long>(posted),
+              static_cast<long long>(rejected), static_cast<long long>(fake->requests()));
+  const bool ok = done && c.busy_terminations == 0 && rejected == 0;
+  std::printf("  result          %s\n", ok ? "OK: every job done, no busy runner terminated" : "FAILED");
+  return ok ? kExitOk : kExitFailure;
+}
+
+}  // namespace ghscale::app

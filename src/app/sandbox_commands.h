@@ -1,0 +1,43 @@
+// `ghscale sandbox` (the real daemon against simulated GitHub and cloud, in about a
+// minute) and `ghscale simulate` (scaling policies compared on virtual time).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ghscale::app {
+
+struct SimulateOptions {
+  std::string workload_csv;      // --workload FILE; empty = synthetic
+  double hours = 24;             // --hours: synthetic length
+  double jobs_per_day = 24000;   // --jobs-per-day
+  std::uint64_t seed = 42;       // --seed
+  std::vector<std::string> policies = {"ghscale", "original", "per-job"};  // --policy (repeatable)
+  int max_runners = 400;         // --max-runners
+  double boot_seconds = 30;      // --boot-time
+  double boot_jitter_seconds = 15;  // --boot-jitter
+  double spot_interruption_rate = 0.02;  // --spot-interruptions (per spot instance-hour)
+  double drop = 0.0, duplicate = 0.0, reorder = 0.0;  // --drop --duplicate --reorder
+  std::string instance_type = "m7i.large";  // --instance-type
+  bool json = false;             // --json
+  std::string csv_path;          // --csv FILE: the per-minute time series
+  std::string export_workload;   // --export-workload FILE: write the workload used as CSV
+};
+int run_simulate(const SimulateOptions& options);
+
+struct SandboxOptions {
+  double speed = 60;           // --speed: virtual seconds per real second
+  double minutes = 60;         // --minutes: workload length, in virtual minutes
+  double jobs_per_hour = 300;  // --jobs-per-hour
+  std::uint64_t seed = 42;     // --seed
+  std::string workload_csv;    // --workload FILE; empty = built-in synthetic
+  std::string data_dir;        // --data-dir; empty = a temporary directory, removed after
+  int port = 0;                // --port: the daemon's webhook/status/metrics port (0 = any)
+  double boot_seconds = 30;    // --boot-time
+  int max_runners = 50;        // --max-runners
+  bool quiet = false;          // --quiet: no live line, only the report
+};
+int run_sandbox(const SandboxOptions& options);
+
+}  // namespace ghscale::app

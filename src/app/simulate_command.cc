@@ -1,0 +1,92 @@
+#include <fstream>
+#include <iostream>
+
+#include "app/exit_codes.h"
+#include "app/sandbox_commands.h"
+#include "sandbox/simulator.h"
+#include "sandbox/workload.h"
+
+namespace ghscale::app {
+
+int run_simulate(const SimulateOptions& o) {
+  using namespace std::chrono_literals;
+  sandbox::Workload workload;
+  if (!o.workload_csv.empty()) {
+    auto w = sandbox::read_workload_csv(o.workload_csv);
+    if (!w.ok()) {
+      std::cerr << "ghscale: " << w.error().message << "\n";
+      return kExitUsage;
+    }
+    workload = std::move(*w);
+  } else {
+    if (o.hours <= 0 || o.jobs_per_day < 0) {
+      std::cerr << "ghscale: --hours must be > 0 and --jobs-per-day >= 0\n";
+      return kExitUsage;
+    }
+    sandbox::SyntheticOptions s;
+    s.seed = o.seed;
+    s.length = Duration{static_cast<Duration::rep>(o.hours * 3600e3)};
+    s.jobs_per_day = o.jobs_per_day;
+    workload = sandbox::generate_synthetic(s);
+  }
+  if (!o.export_workload.empty()) {
+    if (auto st = sandbox::write_workload_csv(workload, o.export_workload); !st.ok()) {
+      std::cerr << "ghscale: " << st.error().message << "\n";
+      return kExitFailure;
+    }
+  }
+  std::vector<sandbox::Policy> policies;
+  for (const auto& name : o.policies) {
+    auto p = sandbox::builtin_policy(name, o.max_runners);
+    if (!p.ok()) {
+      std::cerr << "ghscale: " << p.error().message << "\n";
+      return kExitUsage;
+    }
+    policies.push_back(std::move(*p));
+  }
+  for (double v : {o.drop, o.duplicate, o.reorder}) {
+    if (v < 0 || v > 1) {
+      std::cerr << "ghscale: --drop, --duplicate and --reorder are probabilities between 0 and 1\n";
+      return kExitUsage;
+    }
+  }
+  if (o.boot_seconds < 0 || o.boot_jitter_seconds < 0 || o.spot_interruption_rate < 0 || o.max_runners < 1) {
+    std::cerr << "ghscale: --boot-time, --boot-jitter and --spot-interruptions must be >= 0, --max-runners >= 1\n";
+    return kExitUsage;
+  }
+  sandbox::SimEnvironment env;
+  env.seed = o.seed;
+  env.cloud.instance_type = o.instance_type;
+  env.cloud.boot_time = Duration{static_cast<Duration::rep>(o.boot_seconds * 1000)};
+  env.cloud.boot_jitter = Duration{static_cast<Duration::rep>(o.boot_jitter_seconds * 1000)};
+  env.cloud.spot_interruption_rate = o.spot_interruption_rate;
+  env.faults.drop = o.drop;
+  env.faults.duplicate = o.duplicate;
+  env.faults.reorder = o.reorder;
+
+  std::vector<sandbox::PolicyResult> results;
+  for (const auto& p : policies) results.push_back(sandbox::simulate(workload, p, env));
+
+  if (!o.csv_path.empty()) {
+    std::ofstream out(o.csv_path, std::ios::trunc);
+    out << sandbox::format_series_csv(results);
+    if (!out) {
+      std::cerr << "ghscale: cannot write " << o.csv_path << "\n";
+      return kExitFailure;
+    }
+  }
+  if (o.json) {
+    std::cout << sandbox::format_json(results);
+  } else {
+    std::cout << workload.jobs.size() << " jobs over "
+              << std::chrono::duration_cast<std::chrono::minutes>(workload.span()).count() << " min; boot "
+              << o.boot_seconds << " s (+ up to " << o.boot_jitter_seconds << " s); " << o.instance_type << "\n\n"
+              << sandbox::format_table(results);
+  }
+  for (const auto& r : results) {
+    if (r.policy == "ghscale" && r.busy_terminations != 0) return kExitFailure;  // an invariant broke
+  }
+  return kExitOk;
+}
+
+}  // namespace ghscale::app
