@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/sandbox_commands.h"
 #include "app/store_init_command.h"
 
 int main(int argc, char** argv) {
@@ -92,6 +93,46 @@ int main(int argc, char** argv) {
   aws_whoami->add_option("--endpoint-url", aws_who.endpoint_url, "Endpoint for every service");
   aws_whoami->add_flag("--json", aws_who.json, "As JSON");
 
+  SimulateOptions sim;
+  auto* simulate_cmd = cli.add_subcommand(
+      "simulate", "Compare scaling policies on a workload in virtual time: queue waits, cost, API calls");
+  simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo]");
+  simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(CLI::Range(0.01, 24.0 * 31));
+  simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(CLI::Range(1.0, 1e8));
+  simulate_cmd->add_option("--seed", sim.seed, "Random seed");
+  std::vector<std::string> policies;
+  simulate_cmd->add_option("--policy", policies, "ghscale, original or per-job (repeatable; default: all)")
+      ->check(CLI::IsMember({"ghscale", "original", "per-job"}));
+  simulate_cmd->add_option("--max-runners", sim.max_runners, "Capacity cap")->check(CLI::Range(1, 1000000));
+  simulate_cmd->add_option("--boot-time", sim.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
+  simulate_cmd->add_option("--boot-jitter", sim.boot_jitter_seconds, "Extra random boot seconds")
+      ->check(CLI::Range(0.0, 3600.0));
+  simulate_cmd->add_option("--spot-interruptions", sim.spot_interruption_rate, "Per spot instance-hour")
+      ->check(CLI::Range(0.0, 100.0));
+  simulate_cmd->add_option("--instance-type", sim.instance_type, "Priced instance type");
+  simulate_cmd->add_option("--drop", sim.drop, "Webhook drop probability")->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--duplicate", sim.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--reorder", sim.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_flag("--json", sim.json, "As JSON");
+  simulate_cmd->add_option("--csv", sim.csv_path, "Write the per-minute time series as CSV");
+  simulate_cmd->add_option("--export-workload", sim.export_workload, "Write the workload used as CSV");
+
+  SandboxOptions sandbox;
+  auto* sandbox_cmd = cli.add_subcommand(
+      "sandbox", "Run the real daemon against a GitHub simulator and a simulated cloud, then report");
+  sandbox_cmd->add_option("--speed", sandbox.speed, "Virtual seconds per real second")->check(CLI::Range(1.0, 3600.0));
+  sandbox_cmd->add_option("--minutes", sandbox.minutes, "Workload length in virtual minutes")
+      ->check(CLI::Range(1.0, 24.0 * 60));
+  sandbox_cmd->add_option("--jobs-per-hour", sandbox.jobs_per_hour, "Synthetic arrival rate")
+      ->check(CLI::Range(1.0, 100000.0));
+  sandbox_cmd->add_option("--seed", sandbox.seed, "Random seed");
+  sandbox_cmd->add_option("--workload", sandbox.workload_csv, "CSV: queued_at, labels, duration_s[, repo]");
+  sandbox_cmd->add_option("--data-dir", sandbox.data_dir, "Keep the store here (default: a temporary folder)");
+  sandbox_cmd->add_option("--port", sandbox.port, "Daemon port (0 = any free port)")->check(CLI::Range(0, 65535));
+  sandbox_cmd->add_option("--boot-time", sandbox.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
+  sandbox_cmd->add_option("--max-runners", sandbox.max_runners, "Capacity cap")->check(CLI::Range(1, 100000));
+  sandbox_cmd->add_flag("--quiet", sandbox.quiet, "Only the final report");
+
   bool version_json = false;
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   version_cmd->add_flag("--json", version_json, "As JSON");
@@ -112,6 +153,11 @@ int main(int argc, char** argv) {
     return run_settings(settings);
   }
   if (*jobs_cmd) return run_jobs(jobs);
+  if (*simulate_cmd) {
+    if (!policies.empty()) sim.policies = policies;
+    return run_simulate(sim);
+  }
+  if (*sandbox_cmd) return run_sandbox(sandbox);
   if (*aws_whoami) return run_aws_whoami(aws_who);
   if (*store_init) return run_store_init(store_init_config);
   for (auto* c : {gh_whoami, gh_runners, gh_groups}) {

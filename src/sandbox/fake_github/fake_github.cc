@@ -62,6 +62,43 @@ void FakeGitHub::set_runner(std::int64_t id, bool online, bool busy) {
   }
 }
 
+std::optional<FakeRunner> FakeGitHub::find_runner(const std::string& scope, const std::string& name) const {
+  std::lock_guard lock(state_->mu);
+  for (const auto& [id, r] : state_->runners) {
+    if (r.scope == scope && r.name == name) return r;
+  }
+  return std::nullopt;
+}
+
+bool FakeGitHub::claim_runner(std::int64_t id) {
+  std::lock_guard lock(state_->mu);
+  auto it = state_->runners.find(id);
+  if (it == state_->runners.end() || !it->second.online || it->second.busy) return false;
+  it->second.busy = true;
+  return true;
+}
+
+void FakeGitHub::remove_runner(std::int64_t id) {
+  std::lock_guard lock(state_->mu);
+  state_->runners.erase(id);
+}
+
+void FakeGitHub::update_job(std::int64_t id, const std::string& status, std::int64_t runner_id,
+                            const std::string& runner_name, const std::string& conclusion) {
+  std::lock_guard lock(state_->mu);
+  auto it = state_->jobs.find(id);
+  if (it == state_->jobs.end()) return;
+  it->second.status = status;
+  it->second.runner_id = runner_id;
+  it->second.runner_name = runner_name;
+  it->second.conclusion = conclusion;
+}
+
+void FakeGitHub::set_run_status(std::int64_t run_id, const std::string& status) {
+  std::lock_guard lock(state_->mu);
+  if (auto it = state_->runs.find(run_id); it != state_->runs.end()) it->second.status = status;
+}
+
 std::int64_t FakeGitHub::add_run(FakeRun run) {
   std::lock_guard lock(state_->mu);
   run.id = ++state_->next_id;

@@ -45,6 +45,7 @@ struct FakeJob {
   std::vector<std::string> labels;
   std::int64_t runner_id = 0;
   std::string runner_name;
+  std::string conclusion;  // when completed; empty = "success"
 };
 
 struct FakeRun {
@@ -101,6 +102,19 @@ class FakeGitHub {
   std::int64_t add_job(FakeJob job);
   std::int64_t add_delivery(FakeDelivery delivery);
   void inject(Fault fault);
+
+  // --- simulation (the GitHub simulator drives runners and jobs through these) ---
+  // The runner of `scope` called `name`, if any.
+  std::optional<FakeRunner> find_runner(const std::string& scope, const std::string& name) const;
+  // Marks an idle online runner busy, atomically with its existence: false when the runner
+  // is gone (deleted by the scaler), offline or already busy.
+  bool claim_runner(std::int64_t id);
+  // Removes a runner (an ephemeral runner after its job). Unknown ids are ignored.
+  void remove_runner(std::int64_t id);
+  // Moves a job along: status "queued", "in_progress" or "completed"; conclusion when completed.
+  void update_job(std::int64_t id, const std::string& status, std::int64_t runner_id, const std::string& runner_name,
+                  const std::string& conclusion = "");
+  void set_run_status(std::int64_t run_id, const std::string& status);
   // Sets a token's remaining quota in a bucket (to test reserves and exhaustion).
   void set_remaining(const std::string& token, const std::string& resource, std::int64_t remaining);
 

@@ -124,7 +124,7 @@ json::object job(const FakeJob& j, const std::string& base_url, TimePoint create
                       {"url", repo_api + "/actions/jobs/" + std::to_string(j.id)},
                       {"html_url", kWeb + j.repo + "/actions/runs/" + std::to_string(j.run_id) + "/job/" + std::to_string(j.id)},
                       {"status", j.status},
-                      {"conclusion", j.status == "completed" ? json::value("success") : json::value(nullptr)},
+                      {"conclusion", j.status == "completed" ? json::value(j.conclusion.empty() ? "success" : j.conclusion) : json::value(nullptr)},
                       {"created_at", iso8601(created)},
                       {"started_at", iso8601(created)},
                       {"completed_at", nullptr},

@@ -1,0 +1,151 @@
+// The GitHub side of the sandbox and the simulator: a job queue fed by a workload, runners
+// that come online when their instance boots with a registration (the cloud's kReady
+// event), GitHub's assignment rule (any idle online runner whose labels include all of
+// the job's labels may take it, so a runner launched for job A may serve job B), jobs that
+// run for their duration, ephemeral runners that leave after one job and terminate their
+// instance, and workflow_job deliveries (queued, in_progress with the runner, completed)
+// with configurable latency, drops, duplicates and reordering.
+//
+// Two modes. Standalone (simulate): runners live here and the scaler reaches them through
+// the counted API below. Mirrored (sandbox): runners and jobs also live in a FakeGitHub
+// that the real daemon calls over HTTP; the daemon creates runners with JIT configs there,
+// and this simulator brings them online, makes them busy and removes them.
+// Thread-safe; calls into the cloud are made without the lock held.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/job.h"
+#include "core/labels.h"
+#include "provider/provider.h"
+#include "provider/sim/sim_provider.h"
+#include "sandbox/fake_github/fake_github.h"
+#include "sandbox/workload.h"
+
+namespace ghscale::sandbox {
+
+using namespace std::chrono_literals;
+
+struct DeliveryFaults {
+  Duration latency = 1s;        // every delivery arrives this long after the event
+  double drop = 0.0;            // chance a delivery never arrives
+  double duplicate = 0.0;       // chance it arrives twice (same X-GitHub-Delivery)
+  double reorder = 0.0;         // chance it is held back by up to reorder_delay
+  Duration reorder_delay = 5s;
+};
+
+struct GitHubSimOptions {
+  std::shared_ptr<Clock> clock;  // required
+  std::string org = "acme";      // runners are org runners: scope "orgs/ORG"
+  DeliveryFaults faults;
+  std::uint64_t seed = 7;
+  // A job whose runner vanished (spot interruption, termination) fails; GitHub users
+  // re-run it, modelled as a new job (run_attempt + 1) queued at once.
+  bool rerun_lost_jobs = true;
+  // Where ephemeral runners' instances terminate themselves after their job. Optional.
+  std::shared_ptr<provider::Provider> cloud;
+  // Sandbox mode: mirror runners and jobs into this fake GitHub. Optional.
+  std::shared_ptr<fake_github::FakeGitHub> mirror;
+};
+
+struct SimRunner {
+  std::int64_t id = 0;
+  std::string name;
+  LabelSet labels;
+  bool ephemeral = true;
+  bool online = false;
+  bool busy = false;
+  std::string instance_id;
+  std::int64_t job_id = 0;
+};
+
+struct SimJob {
+  std::int64_t id = 0;
+  std::int64_t run_id = 0;
+  std::int64_t run_attempt = 1;
+  std::string repo;
+  LabelSet labels;
+  Duration duration{0};
+  TimePoint queued_at{};
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> completed_at;
+  std::string runner_name;
+  std::string conclusion;  // "success", or "failure" when its runner vanished
+};
+
+struct GitHubSimCounts {
+  std::int64_t queued = 0;
+  std::int64_t running = 0;
+  std::int64_t done = 0;  // completed with success
+  std::int64_t failed = 0;  // lost with their runner
+  std::int64_t runners_idle = 0;
+  std::int64_t runners_busy = 0;
+  std::int64_t runners_offline = 0;
+  std::int64_t busy_terminations = 0;   // a terminate() hit a runner with a job: must stay 0
+  std::int64_t interrupted_jobs = 0;    // spot interruptions that hit a running job
+  std::int64_t api_calls = 0;           // every call of the scaler-facing API below
+  std::int64_t api_quota_calls = 0;     // those that cost rate-limit quota (not 304s)
+  std::int64_t deliveries = 0;          // handed out, duplicates included
+  std::int64_t dropped = 0;
+  std::int64_t duplicated = 0;
+};
+
+struct JitRunner {
+  std::int64_t runner_id = 0;
+  std::string encoded_jit_config;
+};
+
+class GitHubSim {
+ public:
+  explicit GitHubSim(GitHubSimOptions options);
+  ~GitHubSim();
+  GitHubSim(const GitHubSim&) = delete;
+  GitHubSim& operator=(const GitHubSim&) = delete;
+
+  // A workload job is queued now; returns its job id.
+  std::int64_t enqueue(const WorkloadJob& job);
+  // The cloud's observer: kReady brings the instance's runner online; kInterrupted and
+  // kTerminated take it offline (and fail its job, if it had one).
+  void on_cloud_event(const provider::SimEvent& event);
+  // Completes the jobs due by now, then assigns queued jobs to idle runners.
+  void step();
+  // The next job completion or delivery; nullopt when nothing is pending.
+  std::optional<TimePoint> next_event_time() const;
+  // Deliveries due by now, in arrival order.
+  std::vector<JobEvent> take_due_deliveries();
+
+  // --- what the scaler calls in standalone mode (each call counted) ---
+  Result<JitRunner> generate_jit_config(const std::string& name, const LabelSet& labels);
+  Result<std::string> registration_token();
+  // With `etag`: when the runner list has not changed since the version in *etag, the
+  // call costs no quota (GitHub's 304) and answers the same list. *etag is updated.
+  std::vector<SimRunner> list_runners(std::uint64_t* etag = nullptr);
+  // kConflict while the runner runs a job (GitHub refuses); kNotFound when unknown.
+  Status delete_runner(std::int64_t runner_id);
+  // The sweep's view: every queued job (one list call per repository and one per run).
+  std::vector<SimJob> list_queued_jobs();
+
+  // --- observation ---
+  GitHubSimCounts counts() const;
+  std::vector<SimJob> jobs() const;  // every job, in id order
+  std::optional<SimJob> job(std::int64_t id) const;
+  std::optional<SimRunner> runner_named(const std::string& name) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// The workflow_job payload GitHub would send for `event` (JSON, as the webhook handler
+// parses it), and the headers of the POST signed with `secret`.
+std::string render_workflow_job_payload(const JobEvent& event);
+std::vector<std::pair<std::string, std::string>> delivery_headers(const JobEvent& event, const std::string& body,
+                                                                  const std::string& secret);
+
+}  // namespace ghscale::sandbox

@@ -1,0 +1,169 @@
+#include "sandbox/simulator.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "sandbox/controllers.h"
+
+namespace ghscale::sandbox {
+
+using namespace std::chrono_literals;
+
+config::PoolConfig default_sim_pool(int max_runners) {
+  config::PoolConfig p;
+  p.name = "linux";
+  p.labels = LabelSet{"self-hosted", "linux", "x64"};
+  p.scope.kind = config::PoolScope::Kind::kOrg;
+  p.scope.name = "acme";
+  p.max_runners = max_runners;
+  return p;
+}
+
+Policy ghscale_policy(int max_runners) {
+  Policy p;
+  p.name = "ghscale";
+  p.kind = PolicyKind::kGhscale;
+  p.pool = default_sim_pool(max_runners);
+  return p;
+}
+
+Policy original_policy(int max_runners) {
+  Policy p;
+  p.name = "original";
+  p.kind = PolicyKind::kOriginal;
+  p.pool = default_sim_pool(max_runners);
+  p.pool.ephemeral = false;
+  p.pool.on_demand_base = 1;
+  p.pool.cooldown = 2min;
+  p.reconcile.sweep = 15min;
+  return p;
+}
+
+Policy per_job_policy(int max_runners) {
+  Policy p;
+  p.name = "per-job";
+  p.kind = PolicyKind::kPerJob;
+  p.pool = default_sim_pool(max_runners);
+  p.pool.ephemeral = false;
+  p.pool.on_demand_base = 0;
+  p.pool.min_lifetime = 5min;
+  return p;
+}
+
+Result<Policy> builtin_policy(const std::string& name, int max_runners) {
+  if (name == "ghscale") return ghscale_policy(max_runners);
+  if (name == "original") return original_policy(max_runners);
+  if (name == "per-job") return per_job_policy(max_runners);
+  return make_error(ErrorKind::kInvalid, "unknown policy '" + name + "': expected ghscale, original or per-job");
+}
+
+namespace {
+
+double percentile(std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0.0;
+  const double rank = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(rank));
+  const auto hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - static_cast<double>(lo));
+}
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+PolicyResult simulate(const Workload& workload, const Policy& policy, const SimEnvironment& env) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto clock = std::make_shared<ManualClock>();
+  const TimePoint start = clock->now();
+  SimCloudOptions cloud_options = env.cloud;
+  cloud_options.clock = clock;
+  cloud_options.seed = env.seed * 7919 + 1;
+  auto cloud = std::make_shared<SimCloud>(cloud_options);
+  GitHubSimOptions gh_options;
+  gh_options.clock = clock;
+  gh_options.faults = env.faults;
+  gh_options.seed = env.seed;
+  gh_options.cloud = cloud;
+  auto github = std::make_shared<GitHubSim>(gh_options);
+  cloud->set_observer([gh = github.get()](const provider::SimEvent& e) { gh->on_cloud_event(e); });
+  auto controller = detail::make_controller(policy, detail::World{clock, github, cloud});
+
+  PolicyResult result;
+  result.policy = policy.name;
+  result.jobs = static_cast<std::int64_t>(workload.jobs.size());
+  const TimePoint last_arrival = start + workload.span();
+  const TimePoint stop_by = last_arrival + env.drain_limit;
+  TimePoint next_sample = start;
+  std::size_t next_job = 0;
+  TimePoint now = start;
+  for (;;) {
+    TimePoint t = next_sample;
+    if (next_job < workload.jobs.size()) t = std::min(t, start + workload.jobs[next_job].queued_at);
+    if (auto g = github->next_event_time()) t = std::min(t, *g);
+    if (auto c = cloud->next_event_time()) t = std::min(t, *c);
+    if (auto d = controller->next_deadline()) t = std::min(t, *d);
+    t = std::max(t, now);
+    if (t > stop_by) break;
+    now = t;
+    clock->set(now);
+    while (next_job < workload.jobs.size() && start + workload.jobs[next_job].queued_at <= now) github->enqueue(workload.jobs[next_job++]);
+    cloud->advance(now);
+    github->step();
+    for (const JobEvent& e : github->take_due_deliveries()) controller->on_delivery(e);
+    controller->run_due();
+    github->step();
+    if (now >= next_sample) {
+      const GitHubSimCounts c = github->counts();
+      const int live = cloud->live_count();
+      Sample s;
+      s.at = now - start;
+      s.queued = static_cast<int>(c.queued);
+      s.running = static_cast<int>(c.runners_busy);
+      s.idle = static_cast<int>(c.runners_idle);
+      s.booting = std::max(0, live - s.running - s.idle);
+      result.series.push_back(s);
+      next_sample += env.sample_every;
+      if (next_job == workload.jobs.size() && c.queued == 0 && c.runners_busy == 0) break;
+    }
+  }
+
+  // --- results ---
+  std::vector<double> waits;
+  double busy_hours = 0;
+  for (const SimJob& j : github->jobs()) {
+    if (j.run_attempt > 1) ++result.reruns;
+    if (j.completed_at && j.conclusion == "success") ++result.completed;
+    if (!j.completed_at) ++result.unfinished;
+    const TimePoint began = j.started_at.value_or(now);
+    waits.push_back(seconds(began - j.queued_at));
+    if (j.started_at) busy_hours += seconds(j.completed_at.value_or(now) - *j.started_at) / 3600.0;
+  }
+  std::sort(waits.begin(), waits.end());
+  result.wait_p50 = percentile(waits, 0.50);
+  result.wait_p90 = percentile(waits, 0.90);
+  result.wait_p95 = percentile(waits, 0.95);
+  result.wait_p99 = percentile(waits, 0.99);
+  result.wait_max = waits.empty() ? 0.0 : waits.back();
+  const CloudUsage u = cloud->usage(now);
+  result.on_demand_hours = u.on_demand_hours;
+  result.spot_hours = u.spot_hours;
+  result.on_demand_cost = u.on_demand_cost;
+  result.spot_cost = u.spot_cost;
+  const double total_hours = u.on_demand_hours + u.spot_hours;
+  result.idle_fraction = total_hours > 0 ? std::clamp(1.0 - busy_hours / total_hours, 0.0, 1.0) : 0.0;
+  const GitHubSimCounts c = github->counts();
+  result.busy_terminations = c.busy_terminations;
+  result.interruptions = u.interruptions;
+  result.instances_launched = u.launched;
+  result.github_calls = c.api_calls + controller->extra_github_calls();
+  result.github_quota_calls = c.api_quota_calls + controller->extra_github_calls();
+  result.github_calls_per_job = result.jobs > 0 ? static_cast<double>(result.github_calls) / static_cast<double>(result.jobs) : 0.0;
+  result.cloud_calls = u.api_calls;
+  result.passes = controller->passes();
+  result.simulated = now - start;
+  result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+}  // namespace ghscale::sandbox

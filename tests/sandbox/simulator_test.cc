@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include "sandbox/simulator.h"
+
+namespace ghscale::sandbox {
+namespace {
+
+using namespace std::chrono_literals;
+
+const LabelSet kLinux{"self-hosted", "linux", "x64"};
+
+SimEnvironment exact_env() {
+  SimEnvironment env;
+  env.cloud.boot_time = 30s;
+  env.faults.latency = 0s;
+  return env;
+}
+
+TEST(Simulator, OneJobOneRunnerWaitsTheDebounceAndTheBoot) {
+  // Queued at 65 s (between ticks): the delivery wakes the scaler, which passes after the
+  // 50 ms debounce and launches; the runner is online 30 s later and takes the job.
+  Workload w;
+  w.jobs.push_back({65s, kLinux, 120s, "acme/app"});
+  const PolicyResult r = simulate(w, ghscale_policy(10), exact_env());
+  EXPECT_EQ(r.completed, 1);
+  EXPECT_EQ(r.unfinished, 0);
+  EXPECT_DOUBLE_EQ(r.wait_max, 30.05);
+  EXPECT_EQ(r.instances_launched, 1);
+  EXPECT_EQ(r.busy_terminations, 0);
+  // One on-demand instance (on_demand_base 1) alive for boot + job: 150.0 s.
+  EXPECT_NEAR(r.on_demand_hours * 3600, 150.0, 1e-6);
+  EXPECT_EQ(r.spot_hours, 0.0);
+}
+
+TEST(Simulator, SpotInterruptionRunsTheJobAgain) {
+  Workload w;
+  for (int i = 0; i < 40; ++i) w.jobs.push_back({Duration{65s + i * 1s}, kLinux, 30min, "acme/app"});
+  SimEnvironment env = exact_env();
+  env.cloud.spot_interruption_rate = 1.0;  // per spot instance-hour: most 30-minute jobs see one
+  Policy p = ghscale_policy(100);
+  const PolicyResult r = simulate(w, p, env);
+  EXPECT_GT(r.interruptions, 0);
+  EXPECT_GT(r.reruns, 0);
+  EXPECT_EQ(r.unfinished, 0);
+  EXPECT_EQ(r.completed, 40);  // every job eventually succeeded
+  EXPECT_EQ(r.busy_terminations, 0);
+}
+
+TEST(Simulator, CapacityCapMakesWaitsGrow) {
+  // 20 ten-minute jobs at once. Uncapped: all wait 30.05 s. With 5 runners at most, they go
+  // in four waves; each wave waits for the previous one to finish, the ephemeral
+  // instance to go, a pass (50 ms after the completed delivery) and a 30 s boot.
+  Workload w;
+  for (int i = 0; i < 20; ++i) w.jobs.push_back({65s, kLinux, 10min, "acme/app"});
+  const PolicyResult open = simulate(w, ghscale_policy(100), exact_env());
+  EXPECT_DOUBLE_EQ(open.wait_max, 30.05);
+  const PolicyResult capped = simulate(w, ghscale_policy(5), exact_env());
+  EXPECT_EQ(capped.completed, 20);
+  EXPECT_NEAR(capped.wait_max, 30.05 + 3 * (600 + 0.05 + 30), 1.0);
+  EXPECT_GT(capped.wait_p50, open.wait_p50 + 600);
+  // The same with the cloud's capacity as the limit: launches fail and are retried.
+  SimEnvironment env = exact_env();
+  env.cloud.on_demand_capacity = 1;
+  env.cloud.spot_capacity = 4;
+  const PolicyResult cloud_capped = simulate(w, ghscale_policy(100), env);
+  EXPECT_EQ(cloud_capped.completed, 20);
+  EXPECT_GT(cloud_capped.wait_max, 3 * 600.0);
+  EXPECT_EQ(cloud_capped.busy_terminations, 0);
+}
+
+TEST(Simulator, SameSeedSameResults) {
+  SyntheticOptions o;
+  o.length = 2h;
+  o.jobs_per_day = 6000;
+  const Workload w = generate_synthetic(o);
+  SimEnvironment env;
+  env.cloud.boot_jitter = 20s;
+  env.cloud.spot_interruption_rate = 0.05;
+  env.faults = {.latency = 1s, .drop = 0.02, .duplicate = 0.02, .reorder = 0.1};
+  for (const auto& name : {"ghscale", "original", "per-job"}) {
+    const Policy p = *builtin_policy(name, 200);
+    const PolicyResult a = simulate(w, p, env);
+    const PolicyResult b = simulate(w, p, env);
+    EXPECT_EQ(a.wait_p95, b.wait_p95) << name;
+    EXPECT_EQ(a.wait_max, b.wait_max) << name;
+    EXPECT_EQ(a.cost(), b.cost()) << name;
+    EXPECT_EQ(a.github_calls, b.github_calls) << name;
+    EXPECT_EQ(a.cloud_calls, b.cloud_calls) << name;
+    EXPECT_EQ(format_series_csv({a}), format_series_csv({b})) << name;
+    EXPECT_EQ(a.unfinished, 0) << name;
+  }
+}
+
+TEST(Simulator, GhscaleNeverTerminatesBusyRunnersAndLostDeliveriesCostAtMostASweep) {
+  SyntheticOptions o;
+  o.length = 3h;
+  o.jobs_per_day = 4000;
+  const Workload w = generate_synthetic(o);
+  SimEnvironment env;
+  env.faults = {.latency = 1s, .drop = 0.1, .duplicate = 0.1, .reorder = 0.2};
+  const PolicyResult r = simulate(w, ghscale_policy(200), env);
+  EXPECT_EQ(r.busy_terminations, 0);
+  EXPECT_EQ(r.unfinished, 0);
+  EXPECT_LE(r.wait_max, 15 * 60 + 60);
+}
+
+TEST(Simulator, OutputsNameEveryPolicy) {
+  Workload w;
+  w.jobs.push_back({65s, kLinux, 60s, "acme/app"});
+  std::vector<PolicyResult> rs{simulate(w, ghscale_policy(10), exact_env()), simulate(w, per_job_policy(10), exact_env())};
+  const std::string table = format_table(rs);
+  EXPECT_NE(table.find("queue wait p95 (s)"), std::string::npos);
+  EXPECT_NE(table.find("per-job"), std::string::npos);
+  EXPECT_NE(format_json(rs).find("\"policy\":\"ghscale\""), std::string::npos);
+  EXPECT_EQ(format_series_csv(rs).rfind("policy,minute,queued,running,idle,booting\n", 0), 0u);
+  EXPECT_FALSE(builtin_policy("nope", 1).ok());
+}
+
+}  // namespace
+}  // namespace ghscale::sandbox
