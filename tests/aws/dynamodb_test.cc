@@ -2,92 +2,38 @@
 // when dynalite is not installed: npm install --prefix <source>/build/npm dynalite@3.
 #include "aws/services/dynamodb.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
 #include <thread>
 
-#include "support/subprocess.h"
-#include "support/testdata.h"
+#include "support/dynalite_process.h"
 
 namespace ghscale::aws {
 namespace {
 
 namespace json = boost::json;
 
-std::uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool accepting(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 class DynamoDbTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const char* prefix_env = std::getenv("GHSCALE_NPM_PREFIX");
-    const std::filesystem::path prefix = prefix_env != nullptr && *prefix_env != '\0'
-                                             ? std::filesystem::path(prefix_env)
-                                             : ghscale::testing::source_dir() / "build" / "npm";
-    const auto cli = prefix / "node_modules" / "dynalite" / "cli.js";
-    if (!std::filesystem::exists(cli)) {
-      GTEST_SKIP() << "dynalite not installed at " << cli.string() << " (npm install --prefix " << prefix.string()
-                   << " dynalite@3); skipping";
-    }
-    const char* node = std::filesystem::exists("/usr/bin/node") ? "/usr/bin/node" : "/usr/local/bin/node";
-    for (int attempt = 0; attempt < 3 && !dynalite_; ++attempt) {
-      port_ = free_port();
-      auto process = std::make_unique<ghscale::testing::Subprocess>(
-          std::vector<std::string>{node, cli.string(), "--port", std::to_string(port_), "--host", "127.0.0.1",
-                                   "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"});
-      for (int i = 0; i < 100 && !accepting(port_); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      if (accepting(port_)) dynalite_ = std::move(process);
-    }
-    ASSERT_TRUE(dynalite_) << "dynalite did not start";
+    dynalite_ = ghscale::testing::start_dynalite();
+    if (!dynalite_->unavailable.empty()) GTEST_SKIP() << dynalite_->unavailable;
     AwsClientOptions options;
     options.http = http::make_curl_client();
     options.credentials = make_static_provider({"AKIDLOCAL", "local-secret", ""});
     options.sleeper = [](Duration) {};
-    client_ = std::make_shared<AwsClient>(Service::kDynamoDb, "us-east-1", "http://127.0.0.1:" + std::to_string(port_),
-                                          options);
+    client_ = std::make_shared<AwsClient>(Service::kDynamoDb, "us-east-1", dynalite_->endpoint, options);
     ddb_ = std::make_unique<DynamoDbClient>(client_);
     ASSERT_TRUE(ddb_->create_table({.name = "ghscale"}).ok());
-  }
-  void TearDown() override {
-    if (dynalite_) {
-      dynalite_->signal(SIGTERM);
-      dynalite_->wait(std::chrono::seconds(5));
-    }
   }
 
   static json::object key(const std::string& pk, const std::string& sk) {
     return json::object{{"PK", json::object{{"S", pk}}}, {"SK", json::object{{"S", sk}}}};
   }
 
-  std::uint16_t port_ = 0;
-  std::unique_ptr<ghscale::testing::Subprocess> dynalite_;
+  std::unique_ptr<ghscale::testing::DynaliteProcess> dynalite_;
   std::shared_ptr<AwsClient> client_;
   std::unique_ptr<DynamoDbClient> ddb_;
 };
