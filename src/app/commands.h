@@ -53,4 +53,11 @@ struct AwsWhoamiOptions {
 };
 int run_aws_whoami(const AwsWhoamiOptions& options);
 
+struct StatusOptions {
+  std::string config_path;  // the daemon's address comes from server.* ...
+  std::string url;          // ... unless given: http://HOST:PORT
+  bool json = false;
+};
+int run_status(const StatusOptions& options);
+
 }  // namespace ghscale::app

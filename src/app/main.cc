@@ -85,6 +85,13 @@ int main(int argc, char** argv) {
       "init", "Create the DynamoDB table (PAY_PER_REQUEST, PK/SK strings) for development; idempotent");
   add_config(store_init, store_init_config);
 
+  StatusOptions status;
+  auto* status_cmd = cli.add_subcommand("status", "Per-pool runners, jobs and scaler state of a running daemon");
+  status_cmd->add_option("-c,--config", status.config_path, "Configuration file (or $GHSCALE_CONFIG)");
+  if (env_config != nullptr) status.config_path = env_config;
+  status_cmd->add_option("--url", status.url, "The daemon's base URL (default: from server.* of the config)");
+  status_cmd->add_flag("--json", status.json, "As JSON");
+
   AwsWhoamiOptions aws_who;
   auto* aws_cmd = cli.add_subcommand("aws", "Ask AWS through ghscale's credentials");
   aws_cmd->require_subcommand(1);
@@ -159,6 +166,13 @@ int main(int argc, char** argv) {
   }
   if (*sandbox_cmd) return run_sandbox(sandbox);
   if (*aws_whoami) return run_aws_whoami(aws_who);
+  if (*status_cmd) {
+    if (status.url.empty() && status.config_path.empty()) {
+      std::cerr << "ghscale status: give --config FILE or --url URL\n";
+      return kExitUsage;
+    }
+    return run_status(status);
+  }
   if (*store_init) return run_store_init(store_init_config);
   for (auto* c : {gh_whoami, gh_runners, gh_groups}) {
     if (*c) {

@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPromtool = "/usr/bin/promtool";
 
-TEST(MetricsLint, PromtoolAcceptsLiveMetrics) {
+TEST(MetricsLint, PromtoolAcceptsLiveMetricsAndStatusReadsThem) {
   if (!fs::exists(kPromtool)) GTEST_SKIP() << "promtool not installed (apt-get install prometheus); skipping";
   fs::path dir = fs::temp_directory_path() / ("ghscale-metrics-" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -71,6 +71,17 @@ TEST(MetricsLint, PromtoolAcceptsLiveMetrics) {
   auto lint = testing::run({"/bin/sh", "-c", std::string(kPromtool) + " check metrics < " + file});
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
   EXPECT_EQ(lint.out + lint.err, "") << "promtool complained";
+
+  // `ghscale status` reads the same daemon.
+  auto table = testing::run({testing::ghscale_binary().string(), "status", "--url",
+                             "http://127.0.0.1:" + std::to_string(port)});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("POOL   DESIRED"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("\nlinux "), std::string::npos) << table.out;
+  auto json = testing::run({testing::ghscale_binary().string(), "status", "--json", "--url",
+                            "http://127.0.0.1:" + std::to_string(port)});
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_NE(json.out.find("\"pools\":[{\"name\":\"linux\""), std::string::npos) << json.out;
 
   daemon.signal(SIGTERM);
   EXPECT_EQ(daemon.wait(5s).value_or(-1), 0) << daemon.err();
