@@ -5,6 +5,7 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/table.h"
 #include "config/loader.h"
 #include "core/version.h"
 #include "http/client.h"
@@ -72,21 +73,7 @@ int run_status(const StatusOptions& o) {
                       field(o2, "spot"), field(o2, "cooldown_active")});
     }
   }
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
-  }
-  auto print = [&](const std::vector<std::string>& cells) {
-    std::string line;
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      line += cells[i];
-      if (i + 1 < cells.size()) line += std::string(width[i] + 2 - cells[i].size(), ' ');
-    }
-    std::cout << line << "\n";
-  };
-  print(header);
-  for (const auto& row : rows) print(row);
+  std::cout << render_table(header, rows);
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 #include "app/api_json.h"
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/table.h"
 #include "app/open_store.h"
 #include "config/loader.h"
 #include "core/duration.h"
@@ -49,25 +50,6 @@ int with_store(const std::string& config_path, const std::function<int(store::St
   return code;
 }
 
-
-void print_row(const std::vector<std::string>& cells, const std::vector<std::size_t>& widths) {
-  std::string line;
-  for (std::size_t i = 0; i < cells.size(); ++i) {
-    line += cells[i];
-    if (i + 1 < cells.size()) line += std::string(widths[i] + 2 - std::min(widths[i], cells[i].size()), ' ');
-  }
-  std::cout << line << "\n";
-}
-
-void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths(header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
-  for (const auto& r : rows) {
-    for (std::size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], r[i].size());
-  }
-  print_row(header, widths);
-  for (const auto& r : rows) print_row(r, widths);
-}
 
 }  // namespace
 
@@ -137,7 +119,7 @@ int run_jobs(const JobsOptions& o) {
       rows.push_back({std::to_string(j.job_id), std::string(to_string(j.status)), j.repository, j.labels.joined(),
                       j.runner_name.empty() ? "-" : j.runner_name, iso8601(j.created_at)});
     }
-    print_table({"JOB", "STATUS", "REPOSITORY", "LABELS", "RUNNER", "CREATED"}, rows);
+    std::cout << render_table({"JOB", "STATUS", "REPOSITORY", "LABELS", "RUNNER", "CREATED"}, rows);
     return kExitOk;
   });
 }
@@ -157,7 +139,7 @@ int run_actions(const ActionsOptions& o) {
     for (const auto& a : *actions) {
       rows.push_back({iso8601(a.at), a.pool, std::string(to_string(a.kind)), std::to_string(a.count), a.result, a.reason});
     }
-    print_table({"TIME", "POOL", "ACTION", "COUNT", "RESULT", "REASON"}, rows);
+    std::cout << render_table({"TIME", "POOL", "ACTION", "COUNT", "RESULT", "REASON"}, rows);
     return kExitOk;
   });
 }
