@@ -445,10 +445,10 @@ Status RestClient::delete_runner(const Scope& scope, std::int64_t runner_id) {
   return e;
 }
 
-Result<Token> RestClient::registration_token(const Scope& scope) {
+// Registration and remove tokens are the same call on two paths; both are secrets.
+Result<Token> RestClient::scope_token(const Scope& scope, const char* endpoint, const std::string& suffix) {
   if (auto s = check_scope(scope); !s) return s.error();
-  Call call{"registration_token", "POST", impl_->url("/" + scope.path() + "/actions/runners/registration-token"), {},
-            Urgency::kUrgent};
+  Call call{endpoint, "POST", impl_->url("/" + scope.path() + suffix), {}, Urgency::kUrgent};
   call.mutating = true;
   auto resp = impl_->expect(call, 201);
   if (!resp) return std::move(resp).error();
@@ -457,16 +457,12 @@ Result<Token> RestClient::registration_token(const Scope& scope) {
   return token;
 }
 
+Result<Token> RestClient::registration_token(const Scope& scope) {
+  return scope_token(scope, "registration_token", "/actions/runners/registration-token");
+}
+
 Result<Token> RestClient::remove_token(const Scope& scope) {
-  if (auto s = check_scope(scope); !s) return s.error();
-  Call call{"remove_token", "POST", impl_->url("/" + scope.path() + "/actions/runners/remove-token"), {},
-            Urgency::kUrgent};
-  call.mutating = true;
-  auto resp = impl_->expect(call, 201);
-  if (!resp) return std::move(resp).error();
-  auto token = parse_token(resp->body);
-  if (token) log::add_secret(token->token);
-  return token;
+  return scope_token(scope, "remove_token", "/actions/runners/remove-token");
 }
 
 Result<JitConfig> RestClient::generate_jit_config(const Scope& scope, const JitConfigRequest& request) {

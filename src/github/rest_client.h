@@ -63,6 +63,7 @@ class RestClient final : public GitHubApi {
  private:
   struct Impl;
   explicit RestClient(std::unique_ptr<Impl> impl);
+  Result<Token> scope_token(const Scope& scope, const char* endpoint, const std::string& suffix);
   std::unique_ptr<Impl> impl_;
 };
 
