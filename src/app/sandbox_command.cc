@@ -75,24 +75,19 @@ int run_sandbox(const SandboxOptions& o) {
     return kExitUsage;
   }
   // --- the workload ---
-  sandbox::Workload workload;
-  if (!o.workload_csv.empty()) {
-    auto w = sandbox::read_workload_csv(o.workload_csv);
-    if (!w.ok()) {
-      std::cerr << "ghscale: " << w.error().message << "\n";
-      return kExitUsage;
-    }
-    workload = std::move(*w);
-  } else {
-    sandbox::SyntheticOptions s;
-    s.seed = o.seed;
-    s.length = Duration{static_cast<Duration::rep>(o.minutes * 60e3)};
-    s.jobs_per_day = o.jobs_per_hour * 24;
-    s.trough_ratio = 1.0;  // an hour: no daily cycle, bursts only
-    s.burst_size = 8;
-    s.max_duration = 20min;  // the demo ends within its hour
-    workload = sandbox::generate_synthetic(s);
+  sandbox::SyntheticOptions s;
+  s.seed = o.seed;
+  s.length = Duration{static_cast<Duration::rep>(o.minutes * 60e3)};
+  s.jobs_per_day = o.jobs_per_hour * 24;
+  s.trough_ratio = 1.0;  // an hour: no daily cycle, bursts only
+  s.burst_size = 8;
+  s.max_duration = 20min;  // the demo ends within its hour
+  auto loaded = sandbox::load_workload(o.workload_csv, s);
+  if (!loaded.ok()) {
+    std::cerr << "ghscale: " << loaded.error().message << "\n";
+    return kExitUsage;
   }
+  sandbox::Workload workload = std::move(*loaded);
 
   // --- the data directory ---
   namespace fs = std::filesystem;

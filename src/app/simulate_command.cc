@@ -10,25 +10,20 @@ namespace ghscale::app {
 
 int run_simulate(const SimulateOptions& o) {
   using namespace std::chrono_literals;
-  sandbox::Workload workload;
-  if (!o.workload_csv.empty()) {
-    auto w = sandbox::read_workload_csv(o.workload_csv);
-    if (!w.ok()) {
-      std::cerr << "ghscale: " << w.error().message << "\n";
-      return kExitUsage;
-    }
-    workload = std::move(*w);
-  } else {
-    if (o.hours <= 0 || o.jobs_per_day < 0) {
-      std::cerr << "ghscale: --hours must be > 0 and --jobs-per-day >= 0\n";
-      return kExitUsage;
-    }
-    sandbox::SyntheticOptions s;
-    s.seed = o.seed;
-    s.length = Duration{static_cast<Duration::rep>(o.hours * 3600e3)};
-    s.jobs_per_day = o.jobs_per_day;
-    workload = sandbox::generate_synthetic(s);
+  if (o.workload_csv.empty() && (o.hours <= 0 || o.jobs_per_day < 0)) {
+    std::cerr << "ghscale: --hours must be > 0 and --jobs-per-day >= 0\n";
+    return kExitUsage;
   }
+  sandbox::SyntheticOptions s;
+  s.seed = o.seed;
+  s.length = Duration{static_cast<Duration::rep>(o.hours * 3600e3)};
+  s.jobs_per_day = o.jobs_per_day;
+  auto loaded = sandbox::load_workload(o.workload_csv, s);
+  if (!loaded.ok()) {
+    std::cerr << "ghscale: " << loaded.error().message << "\n";
+    return kExitUsage;
+  }
+  sandbox::Workload workload = std::move(*loaded);
   if (!o.export_workload.empty()) {
     if (auto st = sandbox::write_workload_csv(workload, o.export_workload); !st.ok()) {
       std::cerr << "ghscale: " << st.error().message << "\n";

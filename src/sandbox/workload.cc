@@ -238,4 +238,9 @@ Status write_workload_csv(const Workload& w, const std::string& path) {
   return ok_status();
 }
 
+Result<Workload> load_workload(const std::string& csv_path, const SyntheticOptions& synthetic) {
+  if (!csv_path.empty()) return read_workload_csv(csv_path);
+  return generate_synthetic(synthetic);
+}
+
 }  // namespace ghscale::sandbox

@@ -74,4 +74,7 @@ Result<Workload> read_workload_csv(const std::string& path);
 std::string format_workload_csv(const Workload& workload);
 Status write_workload_csv(const Workload& workload, const std::string& path);
 
+// The user's CSV when a path is given, else the synthetic workload of `synthetic`.
+Result<Workload> load_workload(const std::string& csv_path, const SyntheticOptions& synthetic);
+
 }  // namespace ghscale::sandbox
