@@ -139,6 +139,9 @@ int main(int argc, char** argv) {
   sandbox_cmd->add_option("--boot-time", sandbox.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
   sandbox_cmd->add_option("--max-runners", sandbox.max_runners, "Capacity cap")->check(CLI::Range(1, 100000));
   sandbox_cmd->add_flag("--quiet", sandbox.quiet, "Only the final report");
+  sandbox_cmd->add_option("--drop", sandbox.drop, "Webhook drop probability")->check(CLI::Range(0.0, 1.0));
+  sandbox_cmd->add_option("--duplicate", sandbox.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
+  sandbox_cmd->add_option("--reorder", sandbox.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));
 
   bool version_json = false;
   auto* version_cmd = cli.add_subcommand("version", "Print the version");

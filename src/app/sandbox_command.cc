@@ -18,12 +18,9 @@
 #include "app/exit_codes.h"
 #include "app/sandbox_commands.h"
 #include "core/log.h"
-#include "http/client.h"
-#include "sandbox/fake_github/fake_github.h"
-#include "sandbox/github_sim.h"
 #include "sandbox/scaled_clock.h"
-#include "sandbox/sim_cloud.h"
 #include "sandbox/workload.h"
+#include "sandbox/world.h"
 
 namespace ghscale::app {
 namespace {
@@ -113,37 +110,25 @@ int run_sandbox(const SandboxOptions& o) {
 
   // --- simulated GitHub and cloud on a fast clock ---
   auto clock = std::make_shared<sandbox::ScaledClock>(system_clock()->now(), o.speed);
-  const std::string token = "ghp_sandbox" + random_hex(30);
-  const std::string secret = random_hex(40);
-  ::setenv(kTokenEnv, token.c_str(), 1);
-  ::setenv(kSecretEnv, secret.c_str(), 1);
-  log::add_secret(token);
-  log::add_secret(secret);
-
-  fake_github::FakeGitHubOptions fo;
-  fo.clock = clock;
-  fo.core_limit = 1000000;
-  auto fake = std::make_shared<fake_github::FakeGitHub>(fo);
-  fake->add_pat(token);
-  auto fake_server = fake_github::FakeGitHubServer::start(fake, 2);
-  if (!fake_server) {
-    std::cerr << "ghscale: cannot start the fake GitHub: " << fake_server.error().message << "\n";
+  sandbox::WorldOptions wo;
+  wo.clock = clock;
+  wo.seed = o.seed;
+  wo.boot_time = Duration{static_cast<Duration::rep>(o.boot_seconds * 1000)};
+  wo.boot_jitter = 10s;
+  wo.faults.drop = o.drop;
+  wo.faults.duplicate = o.duplicate;
+  wo.faults.reorder = o.reorder;
+  auto started = sandbox::World::start(wo);
+  if (!started) {
+    std::cerr << "ghscale: " << started.error().message << "\n";
     return kExitFailure;
   }
-
-  sandbox::SimCloudOptions co;
-  co.clock = clock;
-  co.boot_time = Duration{static_cast<Duration::rep>(o.boot_seconds * 1000)};
-  co.boot_jitter = 10s;
-  co.seed = o.seed;
-  auto cloud = std::make_shared<sandbox::SimCloud>(co);
-  sandbox::GitHubSimOptions go;
-  go.clock = clock;
-  go.seed = o.seed;
-  go.cloud = cloud;
-  go.mirror = fake;
-  auto github = std::make_shared<sandbox::GitHubSim>(go);
-  cloud->set_observer([g = github.get()](const provider::SimEvent& e) { g->on_cloud_event(e); });
+  std::unique_ptr<sandbox::World> world = std::move(*started);
+  log::add_secret(world->github_token());
+  log::add_secret(world->webhook_secret());
+  ::setenv(kTokenEnv, world->github_token().c_str(), 1);
+  ::setenv(kSecretEnv, world->webhook_secret().c_str(), 1);
+  auto cloud = world->cloud();
 
   // --- the real daemon ---
   config::Config cfg;
@@ -151,7 +136,7 @@ int run_sandbox(const SandboxOptions& o) {
   cfg.server.address = "127.0.0.1";
   cfg.server.port = o.port;
   cfg.server.threads = 2;
-  cfg.github.api_url = (*fake_server)->api_url();
+  cfg.github.api_url = world->github_api_url();
   cfg.github.auth.kind = config::GitHubAuth::Kind::kPat;
   cfg.github.auth.token = config::SecretRef{config::SecretRef::Kind::kEnv, kTokenEnv};
   cfg.webhook.secrets = {config::SecretRef{config::SecretRef::Kind::kEnv, kSecretEnv}};
@@ -163,7 +148,7 @@ int run_sandbox(const SandboxOptions& o) {
   pool.scope.name = "acme";
   pool.max_runners = o.max_runners;
   pool.provider.kind = config::ProviderConfig::Kind::kSim;
-  pool.provider.boot_time = co.boot_time;
+  pool.provider.boot_time = wo.boot_time;
   cfg.pools.push_back(pool);
   // The loop waits on the wall clock between passes: scale its periods so they hold in
   // virtual time (a 10 s tick is 10 virtual seconds).
@@ -187,37 +172,25 @@ int run_sandbox(const SandboxOptions& o) {
             << (temporary ? " (removed at the end)" : "") << "\n";
 
   // --- replay ---
-  auto client = http::make_curl_client();
+  world->set_targets({base + "/webhook"});
   const TimePoint start = clock->now();
   Duration longest{0};
   for (const auto& j : workload.jobs) longest = std::max(longest, j.duration);
   const TimePoint stop_by = start + workload.span() + longest + 15min;
   std::size_t next = 0;
-  std::int64_t posted = 0, rejected = 0;
   auto last_line = std::chrono::steady_clock::now();
   bool done = false;
   while (clock->now() < stop_by) {
     const TimePoint now = clock->now();
-    while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) github->enqueue(workload.jobs[next++]);
-    cloud->advance(now);
-    github->step();
-    for (const JobEvent& e : github->take_due_deliveries()) {
-      http::ClientRequest req;
-      req.method = "POST";
-      req.url = base + "/webhook";
-      req.body = sandbox::render_workflow_job_payload(e);
-      for (const auto& [k, v] : sandbox::delivery_headers(e, req.body, secret)) req.headers.set(k, v);
-      auto resp = client->send(req);
-      ++posted;
-      if (!resp.ok() || resp->status / 100 != 2) ++rejected;
-    }
-    const sandbox::GitHubSimCounts c = github->counts();
+    while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) world->enqueue(workload.jobs[next++]);
+    world->step();
+    const sandbox::GitHubSimCounts c = world->counts().github;
     const bool all_in = next == workload.jobs.size();
     done = all_in && c.queued == 0 && c.runners_busy == 0;
     const auto real_now = std::chrono::steady_clock::now();
     if (done || real_now - last_line >= 1s) {
       last_line = real_now;
-      const auto w = waits_of(github->jobs());
+      const auto w = waits_of(world->github().jobs());
       const int live = cloud->live_count();
       const auto booting = std::max<std::int64_t>(0, live - c.runners_busy - c.runners_idle);
       if (!o.quiet) {
@@ -237,8 +210,9 @@ int run_sandbox(const SandboxOptions& o) {
   std::this_thread::sleep_for(scaled(30s, o.speed));
   (*daemon)->stop();
 
-  const sandbox::GitHubSimCounts c = github->counts();
-  const auto jobs = github->jobs();
+  const sandbox::WorldCounts wc = world->counts();
+  const sandbox::GitHubSimCounts& c = wc.github;
+  const auto jobs = world->github().jobs();
   const auto w = waits_of(jobs);
   const sandbox::CloudUsage u = cloud->usage(clock->now());
   std::printf("\nsandbox report\n");
@@ -250,9 +224,11 @@ int run_sandbox(const SandboxOptions& o) {
               static_cast<long long>(c.busy_terminations));
   std::printf("  cost            $%.3f (on-demand %.2f h $%.3f, spot %.2f h $%.3f)\n", u.cost(), u.on_demand_hours,
               u.on_demand_cost, u.spot_hours, u.spot_cost);
-  std::printf("  webhooks        %lld delivered, %lld not accepted; GitHub API requests %lld\n", static_cast<long long>(posted),
-              static_cast<long long>(rejected), static_cast<long long>(fake->requests()));
-  const bool ok = done && c.busy_terminations == 0 && rejected == 0;
+  std::printf("  webhooks        %lld delivered, %lld not accepted, %lld dropped, %lld duplicated; GitHub API requests %lld\n",
+              static_cast<long long>(wc.posted), static_cast<long long>(wc.not_accepted),
+              static_cast<long long>(c.dropped), static_cast<long long>(c.duplicated),
+              static_cast<long long>(wc.github_requests));
+  const bool ok = done && c.busy_terminations == 0 && wc.not_accepted == 0;
   std::printf("  result          %s\n", ok ? "OK: every job done, no busy runner terminated" : "FAILED");
   return ok ? kExitOk : kExitFailure;
 }

@@ -37,6 +37,9 @@ struct SandboxOptions {
   double boot_seconds = 30;    // --boot-time
   int max_runners = 50;        // --max-runners
   bool quiet = false;          // --quiet: no live line, only the report
+  // Webhook delivery faults, as GitHub sometimes shows them: --drop --duplicate --reorder
+  // (probabilities). Dropped deliveries are recovered by the daemon's sweep.
+  double drop = 0.0, duplicate = 0.0, reorder = 0.0;
 };
 int run_sandbox(const SandboxOptions& options);
 

@@ -6,6 +6,7 @@
 #include "github/auth.h"
 #include "github/rest_client.h"
 #include "http/client.h"
+#include "provider/remote/remote_provider.h"
 #include "provider/sim/sim_provider.h"
 
 namespace ghscale::app {
@@ -70,6 +71,12 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
     }
     switch (pool.provider.kind) {
       case config::ProviderConfig::Kind::kSim:
+        if (!pool.provider.endpoint_url.empty()) {
+          // The simulated cloud of another process (a sandbox's or a test's world).
+          p = std::make_shared<provider::RemoteProvider>(
+              provider::RemoteProviderOptions{.endpoint_url = pool.provider.endpoint_url, .process = ropt.holder});
+          break;
+        }
         if (!sim) {
           provider::SimOptions so;
           so.clock = clock;

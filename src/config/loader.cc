@@ -254,9 +254,15 @@ class Loader {
     if (!r_.read_enum(n, "type", p, type, {"sim", "aws_asg", "aws_fleet"})) return;
     if (type == "sim") {
       out.kind = ProviderConfig::Kind::kSim;
-      if (!r_.check_map(n, p, {"type", "boot_time", "spot_interruption_rate"})) return;
+      if (!r_.check_map(n, p, {"type", "boot_time", "spot_interruption_rate", "endpoint_url"})) return;
       r_.read_duration(n, "boot_time", p, out.boot_time);
       r_.read(n, "spot_interruption_rate", p, out.spot_interruption_rate, 0.0, 1000.0);
+      // A simulated cloud served by another process (the sandbox's, or a test's) instead of
+      // one inside the daemon: only loopback, since it is a testing aid, not a cloud.
+      if (r_.read(n, "endpoint_url", p, out.endpoint_url) && out.endpoint_url.rfind("http://127.", 0) != 0 &&
+          out.endpoint_url.rfind("http://[::1]", 0) != 0 && out.endpoint_url.rfind("http://localhost", 0) != 0) {
+        r_.error(n["endpoint_url"], p + ".endpoint_url", "must be a loopback http:// URL (the sandbox's simulated cloud)");
+      }
       return;
     }
     if (type == "aws_asg") {

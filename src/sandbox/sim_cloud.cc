@@ -202,6 +202,7 @@ Result<provider::LaunchOutcome> SimCloud::launch(const provider::LaunchRequest& 
       ++alive;
       ++s.usage.launched;
       s.live.emplace(c.id, std::move(l));
+      s.usage.peak_live = std::max<std::int64_t>(s.usage.peak_live, static_cast<std::int64_t>(s.live.size()));
     }
     if (room < n) {
       s.usage.launch_failures += n - room;
@@ -250,6 +251,8 @@ Status SimCloud::hand_over(std::string_view instance_id, const provider::Registr
     ++state_->usage.api_calls;
     auto it = state_->live.find(instance_id);
     if (it == state_->live.end()) return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + std::string(instance_id));
+    ++state_->usage.hand_overs;
+    if (it->second.registration) ++state_->usage.repeated_hand_overs;
     it->second.registration = registration;
     it->second.ready_told = false;
     // A running instance starts its runner at once; a booting one when it is up.

@@ -54,6 +54,9 @@ struct CloudUsage {
   std::int64_t interruptions = 0;
   std::int64_t launch_failures = 0;  // instances asked for and not launched
   std::int64_t api_calls = 0;        // every Provider call
+  std::int64_t peak_live = 0;        // most instances alive at once (all pools)
+  std::int64_t hand_overs = 0;
+  std::int64_t repeated_hand_overs = 0;  // to an instance that already had a registration
   double cost() const { return on_demand_cost + spot_cost; }
 };
 
