@@ -119,6 +119,25 @@ TEST(Loader, ProviderKeysDependOnType) {
             "mean \"aws_fleet\"?\n");
 }
 
+TEST(Loader, SimProviderEndpointMustBeLoopback) {
+  auto pool = [](const std::string& url) {
+    return std::string(kMinimal) +
+           "pools:\n"
+           "  - name: a\n"
+           "    labels: [x]\n"
+           "    scope: {org: o}\n"
+           "    provider: {type: sim, endpoint_url: \"" + url + "\"}\n";
+  };
+  auto ok = load(pool("http://127.0.0.1:4567"));
+  ASSERT_TRUE(ok.ok()) << errors(ok);
+  EXPECT_EQ(ok.config->pools[0].provider.endpoint_url, "http://127.0.0.1:4567");
+  auto bad = load(pool("https://cloud.example.com"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(errors(bad),
+            "test.yaml:6:41: pools[0].provider.endpoint_url: must be a loopback http:// URL (the sandbox's simulated "
+            "cloud)\n");
+}
+
 TEST(Loader, EmptyFileExplainsWhatIsNeeded) {
   auto r = load("");
   ASSERT_FALSE(r.ok());
