@@ -14,7 +14,10 @@ LoopSchedule::LoopSchedule(const config::ReconcileConfig& config, TimePoint star
       next_sweep_(start) {}
 
 void LoopSchedule::wake(TimePoint now) {
-  const TimePoint at = now + debounce_;
+  // Leading edge: a delivery after a quiet spell is acted on at once (reaction time is
+  // what users feel); deliveries within `debounce` of the last pass wait for its end, so
+  // a burst costs one pass per debounce window, not one per delivery.
+  const TimePoint at = last_pass_ ? std::max(now, *last_pass_ + debounce_) : now;
   if (!wake_at_ || at < *wake_at_) wake_at_ = at;
 }
 
@@ -24,11 +27,13 @@ std::optional<PassKind> LoopSchedule::take_due(TimePoint now) {
     next_sweep_ = now + sweep_;
     next_tick_ = now + tick_;
     wake_at_.reset();
+    last_pass_ = now;
     return PassKind::kSweep;
   }
   if (wake_at_ && now >= *wake_at_) {
     wake_at_.reset();
     next_tick_ = now + tick_;
+    last_pass_ = now;
     return PassKind::kWake;
   }
   if (now >= next_tick_) {

@@ -1,5 +1,5 @@
-// When the reconciler runs: on a webhook wake-up (debounced, so a burst of deliveries
-// costs one pass), on a cheap tick, and on the sweep (which also asks GitHub for jobs it
+// When the reconciler runs: on a webhook wake-up (at once after a quiet spell, then at
+// most one pass per debounce window, so a burst of deliveries costs few passes), on a cheap tick, and on the sweep (which also asks GitHub for jobs it
 // never heard of). The schedule is pure arithmetic on time points (LoopSchedule); the
 // ReconcileLoop runs it on a thread, or step by step through run_due() on virtual time.
 #pragma once
@@ -22,7 +22,8 @@ class LoopSchedule {
   // The first pass is a sweep at `start`: it recovers whatever happened while we were down.
   LoopSchedule(const config::ReconcileConfig& config, TimePoint start);
 
-  // A wake-up at `now`: a pass at now + debounce, unless one is already pending sooner.
+  // A wake-up at `now`: a pass at once, or, within `debounce` of the last pass, when that
+  // window ends (unless one is already pending sooner).
   void wake(TimePoint now);
   // The pass due at `now`, if any, and the schedule moved past it.
   std::optional<PassKind> take_due(TimePoint now);
@@ -36,6 +37,7 @@ class LoopSchedule {
   TimePoint next_tick_;
   TimePoint next_sweep_;
   std::optional<TimePoint> wake_at_;
+  std::optional<TimePoint> last_pass_;  // the last wake-up or sweep pass
 };
 
 class ReconcileLoop final : public webhook::Waker {
@@ -50,7 +52,7 @@ class ReconcileLoop final : public webhook::Waker {
   // the scaler lease up so another daemon can take over at once. Idempotent.
   void stop();
 
-  // Never blocks: marks a pass due after the debounce and nudges the thread.
+  // Never blocks: marks a pass due (see LoopSchedule::wake) and nudges the thread.
   void wake(const JobEvent& event) override;
 
   // Runs every pass due at the clock's now, without waiting. Returns how many ran.

@@ -239,11 +239,18 @@ TEST(LoopScheduleTest, SweepFirstThenDebouncedWakeAndTicks) {
   LoopSchedule s(c, t0);
   EXPECT_EQ(s.take_due(t0), PassKind::kSweep);
   EXPECT_FALSE(s.take_due(t0).has_value());
+  // After a quiet spell a wake-up is due at once (leading edge)...
   s.wake(t0 + 1s);
-  s.wake(t0 + 1s + 20ms);  // a burst: one pass
+  EXPECT_EQ(s.next_deadline(), t0 + 1s);
+  EXPECT_EQ(s.take_due(t0 + 1s), PassKind::kWake);
+  // ...and a burst right after it waits for the window to end: one more pass, not three.
+  s.wake(t0 + 1s + 10ms);
+  s.wake(t0 + 1s + 20ms);
+  s.wake(t0 + 1s + 30ms);
   EXPECT_EQ(s.next_deadline(), t0 + 1s + 50ms);
   EXPECT_FALSE(s.take_due(t0 + 1s + 49ms).has_value());
   EXPECT_EQ(s.take_due(t0 + 1s + 50ms), PassKind::kWake);
+  EXPECT_FALSE(s.take_due(t0 + 1s + 60ms).has_value());
   EXPECT_FALSE(s.take_due(t0 + 5s).has_value());
   EXPECT_EQ(s.take_due(t0 + 11s + 50ms), PassKind::kTick);
   EXPECT_EQ(s.take_due(t0 + 15min), PassKind::kSweep);
@@ -259,10 +266,13 @@ TEST_F(LoopTest, RunDueOnVirtualTimeServesAWakeUp) {
   record(1, JobStatus::kQueued);
   JobEvent e;
   loop.wake(e);
-  EXPECT_EQ(loop.run_due(), 0);  // debounced
+  EXPECT_EQ(loop.run_due(), 0);  // within the debounce window of the start-up sweep
   clock->advance(c.debounce);
   EXPECT_EQ(loop.run_due(), 1);
   EXPECT_EQ(live().size(), 1u);
+  clock->advance(10 * c.debounce);
+  loop.wake(e);
+  EXPECT_EQ(loop.run_due(), 1);  // after a quiet spell: at once
   loop.stop();
   EXPECT_TRUE(store->acquire_lease(kScalerLease, "other", 30s, clock->now()).ok());  // released on stop
 }
