@@ -8,6 +8,7 @@
 #include "app/scaler_wiring.h"
 #include "app/secrets.h"
 #include "app/store_sink.h"
+#include "github/rest_client.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "http/server.h"
@@ -83,6 +84,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
   if (!handler) return handler.error();
   parts->routes =
       std::make_unique<Routes>(c, parts->store, std::move(*handler), parts->scaler.reconciler, kWebhookWorkers);
+  if (parts->scaler.reconciler) {
+    // The REST client counts its calls by endpoint and tracks the rate-limit buckets.
+    if (auto rest = std::dynamic_pointer_cast<github::RestClient>(parts->scaler.reconciler->options().github)) {
+      parts->routes->add_metrics_source([rest](std::string& out) { rest->append_metrics(out); });
+    }
+  }
   auto server = http::Server::start(server_options(c.server), parts->routes->handler());
   if (!server) return server.error();
   parts->server = std::move(*server);

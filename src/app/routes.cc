@@ -70,6 +70,7 @@ http::Response Routes::metrics() const {
   out += "ghscale_build_info{version=\"" + std::string(kVersion) + "\"} 1\n";
   if (webhook_) webhook_->append_metrics(out);
   if (reconciler_) reconciler_->metrics().append_prometheus(out);
+  for (const auto& source : metrics_sources_) source(out);
   if (store_) {
     if (auto counts = store_->job_counts(); counts.ok()) {
       out += "# HELP ghscale_store_jobs Jobs in the store by status.\n# TYPE ghscale_store_jobs gauge\n";

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "http/server.h"
@@ -23,6 +26,8 @@ class Routes {
 
   http::AsyncHandler handler();
   void set_ready(bool ready) { ready_ = ready; }
+  // More series for /metrics (the GitHub client's calls and rate limits).
+  void add_metrics_source(std::function<void(std::string&)> source) { metrics_sources_.push_back(std::move(source)); }
   // Waits for deliveries already handed to the workers.
   void drain();
 
@@ -38,6 +43,7 @@ class Routes {
   std::shared_ptr<scaler::Reconciler> reconciler_;
   std::unique_ptr<Workers> workers_;
   std::atomic<bool> ready_{true};
+  std::vector<std::function<void(std::string&)>> metrics_sources_;  // set before serving
 };
 
 }  // namespace ghscale::app

@@ -150,11 +150,6 @@ int run_sandbox(const SandboxOptions& o) {
   pool.provider.kind = config::ProviderConfig::Kind::kSim;
   pool.provider.boot_time = wo.boot_time;
   cfg.pools.push_back(pool);
-  // The loop waits on the wall clock between passes: scale its periods so they hold in
-  // virtual time (a 10 s tick is 10 virtual seconds).
-  cfg.reconcile.tick = scaled(10s, o.speed);
-  cfg.reconcile.sweep = scaled(15min, o.speed);
-  cfg.reconcile.debounce = scaled(50ms, o.speed);
   cfg.logging.level = "warn";
 
   app::DaemonHooks hooks;

@@ -16,6 +16,9 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint now() const = 0;
+  // How long `span` of this clock lasts on the real clock, for threads that wait for a
+  // deadline on this clock (a sandbox clock runs faster than the real one).
+  virtual Duration real_time(Duration span) const { return span; }
 };
 
 // The real wall clock. Thread-safe.

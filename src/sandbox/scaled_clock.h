@@ -15,6 +15,7 @@ class ScaledClock final : public Clock {
   // speed must be > 0; base defaults to the system clock.
   ScaledClock(TimePoint start, double speed, std::shared_ptr<Clock> base = nullptr);
   TimePoint now() const override;
+  Duration real_time(Duration span) const override { return to_base(span); }
   double speed() const { return speed_; }
   // How long on the base clock `virtual_span` takes.
   Duration to_base(Duration virtual_span) const;

@@ -108,9 +108,11 @@ void ReconcileLoop::run() {
     std::unique_lock lock(mu_);
     if (stopping_) return;
     nudged_ = false;
-    const Duration wait = std::max(Duration{0}, std::chrono::duration_cast<Duration>(schedule_.next_deadline() - clock_->now()));
-    // The deadline is on the Clock; waiting is on the real clock. A wake-up moves the
-    // deadline (nudged_): the wait is recomputed; stop() ends it at once.
+    const Duration wait = clock_->real_time(
+        std::max(Duration{0}, std::chrono::duration_cast<Duration>(schedule_.next_deadline() - clock_->now())));
+    // The deadline is on the Clock; waiting is on the real clock (hence real_time, for
+    // the sandbox's faster clock). A wake-up moves the deadline (nudged_): the wait is
+    // recomputed; stop() ends it at once.
     cv_.wait_for(lock, wait, [&] { return stopping_ || nudged_; });
     if (stopping_) return;
   }

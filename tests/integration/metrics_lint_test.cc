@@ -66,6 +66,9 @@ TEST(MetricsLint, PromtoolAcceptsLiveMetricsAndStatusReadsThem) {
   }
   EXPECT_NE(metrics.find("ghscale_pool_desired_runners"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("ghscale_webhook_deliveries_total"), std::string::npos);
+  // The GitHub client's own series: calls by endpoint and the rate-limit buckets.
+  EXPECT_NE(metrics.find("ghscale_github_api_calls_total{endpoint=\"list_runners\""), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ghscale_github_rate_limit_remaining"), std::string::npos);
   std::string file = (dir / "metrics.txt").string();
   std::ofstream(file) << metrics;
   auto lint = testing::run({"/bin/sh", "-c", std::string(kPromtool) + " check metrics < " + file});
