@@ -1,6 +1,7 @@
 // fake_aws: the fake AWS endpoint as a process, for manual runs and other languages
 // tests. Prints "PORT <n>" on stdout, serves until SIGTERM or SIGINT.
 //   fake_aws --models DIR [--port N] [--group NAME:DESIRED:MAX]... [--param NAME=VALUE]...
+//            [--credentials AKID:SECRET[:TOKEN]]...  (accepted besides the default test keys)
 #include <signal.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   ghscale::fakes::FakeAwsOptions options;
   std::vector<ghscale::fakes::FakeGroup> groups;
   std::vector<std::pair<std::string, std::string>> params;
+  std::vector<std::string> credentials;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     if (flag == "--models")
@@ -31,6 +33,8 @@ int main(int argc, char** argv) {
     } else if (flag == "--param") {
       const auto eq = value.find('=');
       params.emplace_back(value.substr(0, eq), value.substr(eq + 1));
+    } else if (flag == "--credentials") {
+      credentials.push_back(value);
     } else {
       std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
       return 2;
@@ -52,6 +56,17 @@ int main(int argc, char** argv) {
   }
   for (auto& g : groups) (*fake)->add_group(g);
   for (auto& [k, v] : params) (*fake)->put_parameter(k, v);
+  for (const auto& c : credentials) {
+    // AKID:SECRET[:TOKEN]; a session token may itself hold ':'.
+    const auto a = c.find(':');
+    const auto b = a == std::string::npos ? a : c.find(':', a + 1);
+    if (a == std::string::npos) {
+      std::fprintf(stderr, "--credentials wants AKID:SECRET[:TOKEN]\n");
+      return 2;
+    }
+    (*fake)->add_credentials(c.substr(0, a), c.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1),
+                             b == std::string::npos ? std::string() : c.substr(b + 1));
+  }
   std::printf("PORT %u\n", static_cast<unsigned>((*fake)->port()));
   std::fflush(stdout);
   int sig = 0;
