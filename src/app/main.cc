@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/pools_command.h"
 #include "app/sandbox_commands.h"
 #include "app/store_init_command.h"
 
@@ -143,6 +144,14 @@ int main(int argc, char** argv) {
   sandbox_cmd->add_option("--duplicate", sandbox.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
   sandbox_cmd->add_option("--reorder", sandbox.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));
 
+  PoolsCheckOptions pools_check;
+  auto* pools_cmd = cli.add_subcommand("pools", "Work with the pools' cloud side");
+  pools_cmd->require_subcommand(1);
+  auto* pools_check_cmd = pools_cmd->add_subcommand(
+      "check", "Compare each AWS pool's group or launch template with its configuration; exit 1 when they differ");
+  add_config(pools_check_cmd, pools_check.config_path);
+  pools_check_cmd->add_flag("--json", pools_check.json, "As JSON");
+
   bool version_json = false;
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   version_cmd->add_flag("--json", version_json, "As JSON");
@@ -184,5 +193,6 @@ int main(int argc, char** argv) {
     }
   }
   if (*actions_cmd) return run_actions(actions);
+  if (*pools_check_cmd) return run_pools_check(pools_check);
   return kExitUsage;
 }

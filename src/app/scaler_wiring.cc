@@ -6,6 +6,7 @@
 #include "github/auth.h"
 #include "github/rest_client.h"
 #include "http/client.h"
+#include "provider/aws/aws_providers.h"
 #include "provider/remote/remote_provider.h"
 #include "provider/sim/sim_provider.h"
 
@@ -61,6 +62,7 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
   ropt.github = std::move(github);
   ropt.web_url = web_url(cfg.github.api_url);
   std::shared_ptr<provider::Provider> sim;
+  provider::AwsProviderFactory aws_providers;
   for (const auto& pool : cfg.pools) {
     std::shared_ptr<provider::Provider> p;
     if (hooks.provider_factory) {
@@ -87,12 +89,14 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
         p = sim;
         break;
       case config::ProviderConfig::Kind::kAwsAsg:
-      case config::ProviderConfig::Kind::kAwsFleet:
-        return make_error(ErrorKind::kInvalid, "pool " + pool.name + ": provider " +
-                                                   (pool.provider.kind == config::ProviderConfig::Kind::kAwsAsg
-                                                        ? std::string("aws_asg")
-                                                        : std::string("aws_fleet")) +
-                                                   " is not available in this build yet; use sim");
+      case config::ProviderConfig::Kind::kAwsFleet: {
+        // Pools of one region and endpoint share a session (credentials, retry quota) and
+        // the SSM hand-over's pacing; AWS_ENDPOINT_URL* apply when endpoint_url is empty.
+        auto made = aws_providers.make(pool);
+        if (!made) return made.error();
+        p = std::move(*made);
+        break;
+      }
     }
     ropt.pools.push_back(scaler::PoolBinding{pool, std::move(p)});
   }

@@ -267,10 +267,12 @@ class Loader {
     }
     if (type == "aws_asg") {
       out.kind = ProviderConfig::Kind::kAwsAsg;
-      if (!r_.check_map(n, p, {"type", "region", "endpoint_url", "asg_name", "ssm_prefix"})) return;
+      if (!r_.check_map(n, p, {"type", "region", "endpoint_url", "asg_name", "instance_types", "ssm_prefix"})) return;
       if (!r_.read(n, "asg_name", p, out.asg_name) && !n["asg_name"]) {
         r_.error(n, p + ".asg_name", "is required for aws_asg");
       }
+      // Optional: what `ghscale pools check` expects the group's MixedInstancesPolicy to list.
+      r_.read_list(n, "instance_types", p, out.instance_types);
     } else {
       out.kind = ProviderConfig::Kind::kAwsFleet;
       if (!r_.check_map(n, p,

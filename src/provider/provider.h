@@ -42,6 +42,10 @@ struct CloudInstance {
   Lifecycle lifecycle = Lifecycle::kPending;
   TimePoint launched_at{};
   bool scale_in_protected = false;
+  // Capacity the cloud owes but has not placed yet (an Auto Scaling group's desired count
+  // above its instances): booting supply for the scaler, which cannot be registered yet;
+  // terminating it withdraws the capacity.
+  bool placeholder = false;
   std::map<std::string, std::string, std::less<>> tags;
 };
 

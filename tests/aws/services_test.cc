@@ -155,6 +155,7 @@ TEST_F(ServicesTest, Ec2CreateFleetReportsSpotShortage) {
   EXPECT_TRUE(result->errors.empty());
 
   fake_->inject({.kind = fakes::Fault::Kind::kInsufficientCapacity, .operation = "CreateFleet"});
+  fleet.client_token = "fleet-2";  // the same token would answer the first fleet again
   auto partial = ec2.create_fleet(fleet);
   ASSERT_TRUE(partial.ok());
   EXPECT_EQ(partial->instance_ids.size(), 1u) << "the on-demand part still launched";

@@ -119,6 +119,33 @@ TEST(Loader, ProviderKeysDependOnType) {
             "mean \"aws_fleet\"?\n");
 }
 
+TEST(Loader, AwsProvidersNeedTheirGroupOrTemplate) {
+  auto pool = [](const std::string& provider) {
+    return std::string(kMinimal) +
+           "pools:\n"
+           "  - name: a\n"
+           "    labels: [x]\n"
+           "    scope: {org: o}\n"
+           "    provider: " + provider + "\n";
+  };
+  auto asg = load(pool("{type: aws_asg, asg_name: runners, instance_types: [m7i.large, m6i.large]}"));
+  ASSERT_TRUE(asg.ok()) << errors(asg);
+  EXPECT_EQ(asg.config->pools[0].provider.asg_name, "runners");
+  EXPECT_EQ(asg.config->pools[0].provider.instance_types, (std::vector<std::string>{"m7i.large", "m6i.large"}));
+  auto fleet = load(pool("{type: aws_fleet, launch_template: lt-0abc, instance_types: [m7i.large]}"));
+  ASSERT_TRUE(fleet.ok()) << errors(fleet);
+  EXPECT_EQ(fleet.config->pools[0].provider.launch_template, "lt-0abc");
+  auto no_template = load(pool("{type: aws_fleet, instance_types: [m7i.large]}"));
+  ASSERT_FALSE(no_template.ok());
+  EXPECT_NE(errors(no_template).find("pools[0].provider.launch_template: is required for aws_fleet"), std::string::npos);
+  auto no_types = load(pool("{type: aws_fleet, launch_template: t}"));
+  ASSERT_FALSE(no_types.ok());
+  EXPECT_NE(errors(no_types).find("pools[0].provider.instance_types: is required for aws_fleet"), std::string::npos);
+  auto no_group = load(pool("{type: aws_asg}"));
+  ASSERT_FALSE(no_group.ok());
+  EXPECT_NE(errors(no_group).find("pools[0].provider.asg_name: is required for aws_asg"), std::string::npos);
+}
+
 TEST(Loader, SimProviderEndpointMustBeLoopback) {
   auto pool = [](const std::string& url) {
     return std::string(kMinimal) +

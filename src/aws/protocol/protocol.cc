@@ -33,7 +33,8 @@ ErrorKind ApiError::kind() const {
   if (code_is_any(code, {"Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
                          "RequestThrottled", "RequestThrottledException", "TooManyRequestsException",
                          "ProvisionedThroughputExceededException", "TransactionInProgressException",
-                         "RequestLimitExceededException", "SlowDown", "EC2ThrottledException"})) {
+                         "RequestLimitExceededException", "SlowDown", "EC2ThrottledException",
+                         "TooManyUpdates"})) {
     return ErrorKind::kThrottled;
   }
   if (code_is_any(code, {"AuthFailure", "UnrecognizedClientException", "InvalidClientTokenId", "ExpiredToken",

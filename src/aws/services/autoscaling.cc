@@ -17,6 +17,14 @@ ScalingActivity to_activity(const json::value& a) {
           services::time(a, "StartTime")};
 }
 
+// A member as a value (a null value when absent): unlike services::obj(), safe to pass on
+// to the readers without copying into a temporary.
+const json::value& member(const json::value& v, std::string_view key) {
+  static const json::value kNull;
+  const json::value* f = v.is_object() ? v.as_object().if_contains(key) : nullptr;
+  return f != nullptr ? *f : kNull;
+}
+
 Status to_status(const Result<json::value>& r) {
   return r.ok() ? ok_status() : Status(r.error());
 }
@@ -39,6 +47,25 @@ Result<std::vector<AutoScalingGroup>> AutoScalingClient::describe_auto_scaling_g
                              static_cast<int>(num(g, "MaxSize")),
                              static_cast<int>(num(g, "DesiredCapacity")),
                              {}};
+      auto read_template = [&group](const json::value& spec) {
+        group.launch_template_id = str(spec, "LaunchTemplateId");
+        group.launch_template_name = str(spec, "LaunchTemplateName");
+        group.launch_template_version = str(spec, "Version");
+      };
+      read_template(member(g, "LaunchTemplate"));
+      if (const json::value& policy = member(g, "MixedInstancesPolicy"); policy.is_object()) {
+        group.mixed_instances = true;
+        const json::value& lt = member(policy, "LaunchTemplate");
+        read_template(member(lt, "LaunchTemplateSpecification"));
+        for (const auto& o : arr(lt, "Overrides")) {
+          if (auto type = str(o, "InstanceType"); !type.empty()) group.instance_types.push_back(type);
+        }
+        const json::value& dist = member(policy, "InstancesDistribution");
+        group.on_demand_base = static_cast<int>(num(dist, "OnDemandBaseCapacity"));
+        group.on_demand_percentage_above_base = static_cast<int>(num(dist, "OnDemandPercentageAboveBaseCapacity", 100));
+        group.spot_allocation_strategy = str(dist, "SpotAllocationStrategy");
+      }
+      for (const auto& t : arr(g, "Tags")) group.tags.emplace_back(str(t, "Key"), str(t, "Value"));
       for (const auto& i : arr(g, "Instances")) {
         group.instances.push_back({str(i, "InstanceId"), str(i, "InstanceType"), str(i, "AvailabilityZone"),
                                    str(i, "LifecycleState"), str(i, "HealthStatus"), flag(i, "ProtectedFromScaleIn")});

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aws/aws_client.h"
@@ -26,6 +27,18 @@ struct AutoScalingGroup {
   int max_size = 0;
   int desired_capacity = 0;
   std::vector<AsgInstance> instances;
+  // The launch template, from LaunchTemplate or MixedInstancesPolicy (empty names when the
+  // group uses a launch configuration).
+  std::string launch_template_id;
+  std::string launch_template_name;
+  std::string launch_template_version;
+  // MixedInstancesPolicy, when the group has one.
+  bool mixed_instances = false;
+  int on_demand_base = 0;
+  int on_demand_percentage_above_base = 100;  // AWS's default without a policy: all on-demand
+  std::string spot_allocation_strategy;
+  std::vector<std::string> instance_types;  // the policy's overrides
+  std::vector<std::pair<std::string, std::string>> tags;
 };
 
 struct ScalingActivity {

@@ -158,4 +158,26 @@ Status Ec2Client::create_tags(const std::vector<std::string>& resource_ids, cons
   return out.ok() ? ok_status() : Status(out.error());
 }
 
+Result<LaunchTemplateVersion> Ec2Client::describe_launch_template_version(const LaunchTemplateRef& ref) {
+  json::object params = template_spec(ref);
+  params.erase("Version");
+  params["Versions"] = json::array{json::value(ref.version.empty() ? "$Default" : ref.version)};
+  auto out = client_->call("DescribeLaunchTemplateVersions", params);
+  if (!out.ok()) return out.error();
+  const auto& versions = arr(*out, "LaunchTemplateVersions");
+  if (versions.empty()) {
+    return make_error(ErrorKind::kNotFound, "launch template " + ref.id_or_name + " has no version " + ref.version);
+  }
+  const json::value& v = versions.front();
+  LaunchTemplateVersion result{str(v, "LaunchTemplateId"), str(v, "LaunchTemplateName"),
+                               services::num(v, "VersionNumber"), str(obj(v, "LaunchTemplateData"), "InstanceType"),
+                               {}};
+  if (auto data = str(obj(v, "LaunchTemplateData"), "UserData"); !data.empty()) {
+    auto decoded = base64_decode(data);
+    if (!decoded) return make_error(ErrorKind::kInvalid, "launch template " + ref.id_or_name + ": user data is not base64");
+    result.user_data = std::move(*decoded);
+  }
+  return result;
+}
+
 }  // namespace ghscale::aws

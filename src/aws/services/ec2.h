@@ -81,6 +81,15 @@ struct Filter {
   std::vector<std::string> values;
 };
 
+// One version of a launch template, as pools check reads it.
+struct LaunchTemplateVersion {
+  std::string id;
+  std::string name;
+  std::int64_t version_number = 0;
+  std::string instance_type;
+  std::string user_data;  // decoded; empty when the template has none
+};
+
 struct InstanceStateChange {
   std::string instance_id;
   std::string previous_state;
@@ -98,6 +107,8 @@ class Ec2Client {
                                                       const std::vector<std::string>& instance_ids = {});
   Result<std::vector<InstanceStateChange>> terminate_instances(const std::vector<std::string>& instance_ids);
   Status create_tags(const std::vector<std::string>& resource_ids, const std::vector<Tag>& tags);
+  // The version `ref` names ($Default, $Latest or a number); kNotFound for no such template.
+  Result<LaunchTemplateVersion> describe_launch_template_version(const LaunchTemplateRef& ref);
 
   AwsClient& raw() { return *client_; }
 

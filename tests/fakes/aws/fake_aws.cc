@@ -113,6 +113,11 @@ http::Response FakeAws::Impl::serve(const http::Request& request) {
     std::lock_guard lock(mu);
     request_id = "fake-" + std::to_string(next_request++);
     server_now = now();
+    if (options.record_requests) {
+      std::string seen = request.method + " " + request.target + "\n";
+      for (const auto& [name, value] : request.headers.items) seen += name + ": " + value + "\n";
+      request_log.push_back(seen + "\n" + request.body);
+    }
   }
 
   auto reply = [&](int status, std::string body, std::string content_type) {
@@ -352,13 +357,20 @@ Outcome FakeAws::Impl::handle(const CallContext& ctx, const json::value& input) 
 }
 
 bool FakeAws::Impl::spot_capacity_fault(std::string_view operation) {
+  return !capacity_fault(operation, "spot").empty();
+}
+
+std::string FakeAws::Impl::capacity_fault(std::string_view operation, std::string_view market) {
   for (auto it = faults.begin(); it != faults.end(); ++it) {
     if (it->kind != Fault::Kind::kInsufficientCapacity || (!it->operation.empty() && it->operation != operation))
       continue;
+    const std::string_view hits = it->market.empty() ? std::string_view("spot") : std::string_view(it->market);
+    if (hits != "any" && hits != market) continue;
+    std::string code = it->code.empty() ? std::string("InsufficientInstanceCapacity") : it->code;
     if (it->times > 0 && --it->times == 0) faults.erase(it);
-    return true;
+    return code;
   }
-  return false;
+  return {};
 }
 
 // ---- FakeAws ----
@@ -424,6 +436,25 @@ std::optional<FakeGroup> FakeAws::group(const std::string& name) const {
   auto it = impl_->groups.find(name);
   if (it == impl_->groups.end()) return std::nullopt;
   return it->second;
+}
+
+void FakeAws::release_launches(const std::string& name) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->groups.find(name);
+  if (it == impl_->groups.end()) return;
+  it->second.hold_launches = false;
+  impl_->reconcile_group(it->second, "launches released by the test");
+}
+
+void FakeAws::add_launch_template(FakeLaunchTemplate launch_template) {
+  std::lock_guard lock(impl_->mu);
+  if (launch_template.id.empty()) launch_template.id = impl_->new_id("lt-");
+  impl_->launch_templates[launch_template.name] = std::move(launch_template);
+}
+
+std::vector<std::string> FakeAws::requests() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->request_log;
 }
 
 std::vector<FakeInstance> FakeAws::instances() const {

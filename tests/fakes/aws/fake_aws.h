@@ -24,6 +24,9 @@ struct FakeAwsOptions {
   // Long-term keys the fake accepts: access key id → secret.
   std::map<std::string, std::string> credentials = {{"AKIDFAKEEXAMPLE", "fake/secret/key"}};
   bool verify_signatures = true;
+  // Keep every request as received (headers and body) for requests(): tests that prove a
+  // secret went nowhere but where it belongs.
+  bool record_requests = false;
   std::uint16_t port = 0;
   int threads = 4;
 };
@@ -52,6 +55,23 @@ struct FakeGroup {
   std::string launch_template = "runner-template";
   int on_demand_base = 1;  // the first N instances on-demand, the rest spot
   std::vector<std::string> instance_ids;
+  // MixedInstancesPolicy overrides; empty = the group uses its launch template alone.
+  std::vector<std::string> instance_types;
+  int on_demand_percentage_above_base = 0;
+  std::string spot_allocation_strategy = "price-capacity-optimized";
+  // Tags of the group, propagated to the instances it launches.
+  std::vector<std::pair<std::string, std::string>> tags;
+  // While set, a raised desired capacity launches nothing until release_launches(): the
+  // time real EC2 Auto Scaling takes before new instances are listed in the group.
+  bool hold_launches = false;
+};
+
+struct FakeLaunchTemplate {
+  std::string id;  // "lt-..." (made up when empty)
+  std::string name;
+  std::int64_t version = 1;  // the default (and latest) version
+  std::string instance_type;
+  std::string user_data;  // raw; served base64-encoded as EC2 does
 };
 
 struct FakeParameter {
@@ -82,6 +102,10 @@ struct Fault {
   std::string operation;  // "" = any operation
   int times = 1;          // how many requests it hits; -1 = until cleared
   Duration delay{0};
+  // kInsufficientCapacity: which launches fail ("spot", "on-demand" or "any"; "" = spot),
+  // and the error code given ("" = InsufficientInstanceCapacity).
+  std::string market;
+  std::string code;
 };
 
 class FakeAws {
@@ -104,6 +128,8 @@ class FakeAws {
   // State
   void add_group(FakeGroup group);  // launches instances up to desired_capacity
   std::optional<FakeGroup> group(const std::string& name) const;
+  void release_launches(const std::string& group);  // clears hold_launches and launches what is due
+  void add_launch_template(FakeLaunchTemplate launch_template);
   std::vector<FakeInstance> instances() const;
   std::optional<FakeInstance> instance(const std::string& id) const;
   void add_instance(FakeInstance instance);
@@ -121,6 +147,9 @@ class FakeAws {
   // Observations
   int request_count(const std::string& operation) const;  // answered requests, faults included
   std::vector<std::string> rejections() const;            // why requests were refused (signature, unknown parameter...)
+  // With FakeAwsOptions::record_requests: every request as received, "METHOD TARGET\n"
+  // then "Name: value" header lines, a blank line and the body.
+  std::vector<std::string> requests() const;
 
   struct Impl;
 

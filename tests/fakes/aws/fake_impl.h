@@ -52,7 +52,10 @@ struct FakeAws::Impl {
   std::map<std::string, FakeGroup> groups;
   std::map<std::string, FakeInstance> instances;
   std::vector<std::string> instance_order;                        // launch order
-  std::map<std::string, std::vector<std::string>> client_tokens;  // RunInstances/CreateFleet idempotency
+  std::map<std::string, std::vector<std::string>> client_tokens;  // RunInstances idempotency
+  std::map<std::string, boost::json::value> fleet_tokens;         // CreateFleet idempotency: the first answer
+  std::map<std::string, FakeLaunchTemplate> launch_templates;     // by name
+  std::vector<std::string> request_log;                           // with options.record_requests
   std::map<std::string, FakeParameter> parameters;
   std::vector<FakeEvent> events;
   std::vector<std::string> failing_event_sources;
@@ -76,6 +79,9 @@ struct FakeAws::Impl {
   // Brings a group to its desired capacity (caller holds mu).
   void reconcile_group(FakeGroup& group, const std::string& cause);
   bool spot_capacity_fault(std::string_view operation);  // consumes a kInsufficientCapacity fault
+  // Consumes a kInsufficientCapacity fault hitting `operation` for `market` ("spot" or
+  // "on-demand"); the error code to answer, or empty when none applies.
+  std::string capacity_fault(std::string_view operation, std::string_view market);
 
   Outcome handle(const CallContext& ctx, const boost::json::value& input);
   http::Response serve(const http::Request& request);

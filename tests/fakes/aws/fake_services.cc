@@ -3,6 +3,7 @@
 // EventBridge events and STS identities.
 #include <algorithm>
 
+#include "aws/encoding.h"
 #include "fakes/aws/fake_impl.h"
 
 namespace ghscale::fakes {
@@ -100,6 +101,28 @@ json::object instance_json(const FakeInstance& i) {
   return o;
 }
 
+json::array group_tags_json(const FakeGroup& g) {
+  json::array a;
+  for (const auto& [k, v] : g.tags) {
+    a.push_back(json::object{{"ResourceId", g.name},
+                             {"ResourceType", "auto-scaling-group"},
+                             {"Key", k},
+                             {"Value", v},
+                             {"PropagateAtLaunch", true}});
+  }
+  return a;
+}
+
+// A launch template by LaunchTemplateId or LaunchTemplateName (caller holds mu).
+const FakeLaunchTemplate* find_template(const FakeAws::Impl& st, const json::object& spec) {
+  const std::string id = s(spec, "LaunchTemplateId");
+  const std::string name = s(spec, "LaunchTemplateName");
+  for (const auto& [n_, t] : st.launch_templates) {
+    if ((!id.empty() && t.id == id) || (id.empty() && !name.empty() && t.name == name)) return &t;
+  }
+  return nullptr;
+}
+
 Outcome not_found_group(const std::string& name) {
   return Outcome::fail(400, "ValidationError", "AutoScalingGroup name not found - " + name);
 }
@@ -128,10 +151,12 @@ void FakeAws::Impl::reconcile_group(FakeGroup& group, const std::string& cause) 
   for (const auto& id : group.instance_ids) {
     if (live(instances.at(id))) alive.push_back(id);
   }
-  while (static_cast<int>(alive.size()) < group.desired_capacity) {
+  while (!group.hold_launches && static_cast<int>(alive.size()) < group.desired_capacity) {
     const bool spot = static_cast<int>(alive.size()) >= group.on_demand_base;
     if (spot && spot_capacity_fault("AutoScaling")) break;
-    FakeInstance& i = launch("t3.micro", spot, group.launch_template, {}, group.name);
+    const std::string type =
+        group.instance_types.empty() ? "t3.micro" : group.instance_types[alive.size() % group.instance_types.size()];
+    FakeInstance& i = launch(type, spot, group.launch_template, group.tags, group.name);
     alive.push_back(i.id);
     group.instance_ids.push_back(i.id);
     activities.push_front(
@@ -178,7 +203,26 @@ Outcome handle_autoscaling(FakeAws::Impl& st, const CallContext& ctx, const json
                        {"AvailabilityZones", json::array{"us-east-1a"}},
                        {"HealthCheckType", "EC2"},
                        {"CreatedTime", 1714564800},
-                       {"Instances", std::move(instances)}});
+                       {"Instances", std::move(instances)},
+                       {"Tags", group_tags_json(g)}});
+      json::object lt_spec{{"LaunchTemplateName", g.launch_template}, {"Version", "$Default"}};
+      if (auto t = st.launch_templates.find(g.launch_template); t != st.launch_templates.end()) {
+        lt_spec["LaunchTemplateId"] = t->second.id;
+      }
+      json::object& group_json = all.back().as_object();
+      if (g.instance_types.empty()) {
+        group_json["LaunchTemplate"] = lt_spec;
+      } else {
+        json::array overrides;
+        for (const auto& type : g.instance_types) overrides.push_back(json::object{{"InstanceType", type}});
+        group_json["MixedInstancesPolicy"] = json::object{
+            {"LaunchTemplate",
+             json::object{{"LaunchTemplateSpecification", lt_spec}, {"Overrides", std::move(overrides)}}},
+            {"InstancesDistribution", json::object{{"OnDemandBaseCapacity", g.on_demand_base},
+                                                   {"OnDemandPercentageAboveBaseCapacity",
+                                                    g.on_demand_percentage_above_base},
+                                                   {"SpotAllocationStrategy", g.spot_allocation_strategy}}}};
+      }
     }
     auto [items, next] = page(all, in, "MaxRecords", 50);
     json::object out{{"AutoScalingGroups", json::array(items.begin(), items.end())}};
@@ -332,6 +376,11 @@ Outcome handle_ec2(FakeAws::Impl& st, const CallContext& ctx, const json::object
     if (s(in, "Type") != "instant") {
       return Outcome::fail(400, "InvalidParameterValue", "the fake only implements CreateFleet of type instant");
     }
+    // Idempotency: a token seen before answers what it answered then, launching nothing.
+    const std::string token = s(in, "ClientToken");
+    if (!token.empty()) {
+      if (auto seen = st.fleet_tokens.find(token); seen != st.fleet_tokens.end()) return Outcome::ok(seen->second);
+    }
     const auto& target = obj(in, "TargetCapacitySpecification");
     const auto total = n(target, "TotalTargetCapacity");
     const auto on_demand = std::min<std::int64_t>(n(target, "OnDemandTargetCapacity"), total);
@@ -341,41 +390,85 @@ Outcome handle_ec2(FakeAws::Impl& st, const CallContext& ctx, const json::object
       return Outcome::fail(400, "MissingParameter", "LaunchTemplateConfigs is required");
     }
     const auto& config = configs[0].as_object();
-    const std::string lt = template_name(obj(config, "LaunchTemplateSpecification"));
-    std::string type = "t3.micro";
-    json::object overrides;
-    if (const auto& ov = arr(config, "Overrides"); !ov.empty() && ov[0].is_object()) {
-      type = s(ov[0].as_object(), "InstanceType").empty() ? type : s(ov[0].as_object(), "InstanceType");
-      overrides = json::object{{"InstanceType", type}};
+    const json::object& spec = obj(config, "LaunchTemplateSpecification");
+    const std::string lt = template_name(spec);
+    if (!st.launch_templates.empty() && !find_template(st, spec)) {
+      return Outcome::fail(400, "InvalidLaunchTemplateName.NotFoundException",
+                           "The specified launch template, with template name " + lt + ", does not exist.");
     }
-    const json::object lt_and_overrides{{"LaunchTemplateSpecification", obj(config, "LaunchTemplateSpecification")},
-                                        {"Overrides", overrides}};
-    const std::string token = s(in, "ClientToken");
+    // Each instance takes the next override in turn (instance type x subnet).
+    std::vector<json::object> overrides;
+    for (const auto& ov : arr(config, "Overrides")) {
+      if (ov.is_object()) overrides.push_back(ov.as_object());
+    }
+    if (overrides.empty()) overrides.push_back(json::object{{"InstanceType", "t3.micro"}});
+    std::size_t next_override = 0;
     json::array groups, errors;
     auto add = [&](std::int64_t count, bool is_spot) {
       if (count <= 0) return;
-      if (is_spot && st.spot_capacity_fault("CreateFleet")) {
-        errors.push_back(
-            json::object{{"LaunchTemplateAndOverrides", lt_and_overrides},
-                         {"Lifecycle", "spot"},
-                         {"ErrorCode", "InsufficientInstanceCapacity"},
-                         {"ErrorMessage", "There is no Spot capacity available that matches your request."}});
+      const std::string market = is_spot ? "spot" : "on-demand";
+      if (std::string code = st.capacity_fault("CreateFleet", market); !code.empty()) {
+        errors.push_back(json::object{{"LaunchTemplateAndOverrides",
+                                       json::object{{"LaunchTemplateSpecification", spec}, {"Overrides", overrides[0]}}},
+                                      {"Lifecycle", market},
+                                      {"ErrorCode", code},
+                                      {"ErrorMessage", "There is no " + std::string(is_spot ? "Spot" : "On-Demand") +
+                                                           " capacity available that matches your request."}});
         return;
       }
-      json::array ids;
+      // One answer group per override used, as EC2 groups its answer.
+      std::map<std::size_t, json::array> ids_by_override;
       for (std::int64_t k = 0; k < count; ++k) {
+        const std::size_t o = next_override++ % overrides.size();
+        std::string type = s(overrides[o], "InstanceType");
+        if (type.empty()) type = "t3.micro";
         FakeInstance& i = st.launch(type, is_spot, lt, instance_tags(in), "");
-        ids.emplace_back(i.id);
-        if (!token.empty()) st.client_tokens[token].push_back(i.id);
+        if (auto subnet = s(overrides[o], "SubnetId"); !subnet.empty()) i.subnet_id = subnet;
+        ids_by_override[o].emplace_back(i.id);
       }
-      groups.push_back(json::object{{"LaunchTemplateAndOverrides", lt_and_overrides},
-                                    {"Lifecycle", is_spot ? "spot" : "on-demand"},
-                                    {"InstanceIds", ids},
-                                    {"InstanceType", type}});
+      for (auto& [o, ids] : ids_by_override) {
+        std::string type = s(overrides[o], "InstanceType");
+        groups.push_back(json::object{{"LaunchTemplateAndOverrides",
+                                       json::object{{"LaunchTemplateSpecification", spec}, {"Overrides", overrides[o]}}},
+                                      {"Lifecycle", market},
+                                      {"InstanceIds", std::move(ids)},
+                                      {"InstanceType", type.empty() ? "t3.micro" : type}});
+      }
     };
     add(on_demand, false);
     add(spot, true);
-    return Outcome::ok(json::object{{"FleetId", st.new_id("fleet-", 8)}, {"Instances", groups}, {"Errors", errors}});
+    json::object out{{"FleetId", st.new_id("fleet-", 8)}, {"Instances", groups}, {"Errors", errors}};
+    if (!token.empty()) st.fleet_tokens[token] = out;
+    return Outcome::ok(out);
+  }
+  if (op == "DescribeLaunchTemplateVersions") {
+    const FakeLaunchTemplate* t = find_template(st, in);
+    if (t == nullptr) {
+      const std::string id = s(in, "LaunchTemplateId");
+      if (!id.empty()) {
+        return Outcome::fail(400, "InvalidLaunchTemplateId.NotFound",
+                             "The specified launch template, with template ID " + id + ", does not exist.");
+      }
+      return Outcome::fail(400, "InvalidLaunchTemplateName.NotFoundException",
+                           "The specified launch template, with template name " + s(in, "LaunchTemplateName") +
+                               ", does not exist.");
+    }
+    for (const auto& v : strings(in, "Versions")) {
+      if (v != "$Default" && v != "$Latest" && v != std::to_string(t->version)) {
+        return Outcome::fail(400, "InvalidLaunchTemplateVersion.NotFound",
+                             "Could not find launch template version " + v);
+      }
+    }
+    json::object data;
+    if (!t->instance_type.empty()) data["InstanceType"] = t->instance_type;
+    if (!t->user_data.empty()) data["UserData"] = aws::base64_encode(t->user_data);
+    return Outcome::ok(json::object{{"LaunchTemplateVersions",
+                                     json::array{json::object{{"LaunchTemplateId", t->id},
+                                                              {"LaunchTemplateName", t->name},
+                                                              {"VersionNumber", t->version},
+                                                              {"DefaultVersion", true},
+                                                              {"CreateTime", 1714564800},
+                                                              {"LaunchTemplateData", std::move(data)}}}}});
   }
   if (op == "DescribeInstances") {
     const auto ids = strings(in, "InstanceIds");

@@ -1,0 +1,315 @@
+#include "provider/aws/asg_provider.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "aws/services/autoscaling.h"
+#include "aws/services/ec2.h"
+#include "core/log.h"
+#include "provider/aws/ec2_view.h"
+
+namespace ghscale::provider {
+
+namespace {
+
+constexpr std::size_t kProtectBatch = 50;      // SetInstanceProtection's limit
+constexpr std::size_t kRememberedTokens = 1000;  // launch outcomes kept for idempotency
+
+// Where an Auto Scaling lifecycle state puts an instance; nullopt for states that do not
+// count towards desired capacity any more (terminating, detached, standby, warm pool).
+std::optional<Lifecycle> asg_lifecycle(std::string_view state) {
+  if (state == "InService") return Lifecycle::kRunning;
+  if (state.rfind("Pending", 0) == 0) return Lifecycle::kPending;
+  if (state == "Terminated") return Lifecycle::kTerminated;
+  return std::nullopt;
+}
+
+bool counts_towards_desired(const aws::AsgInstance& i) { return asg_lifecycle(i.lifecycle_state).has_value() && i.lifecycle_state != "Terminated"; }
+
+}  // namespace
+
+struct AsgProvider::State {
+  explicit State(AsgProviderOptions o)
+      : options(std::move(o)), asg(options.autoscaling), ec2(options.ec2) {}
+
+  const AsgProviderOptions options;
+  aws::AutoScalingClient asg;
+  aws::Ec2Client ec2;
+
+  std::mutex change_mu;  // serializes launch and terminate (they read, then change, desired)
+  std::mutex mu;         // guards what follows
+  std::map<std::string, LaunchOutcome> by_token;
+  std::deque<std::string> token_order;
+  std::map<std::string, TimePoint> first_seen;  // instances and placeholders without a launch time
+
+  Result<aws::AutoScalingGroup> group() {
+    auto groups = asg.describe_auto_scaling_groups({options.group});
+    if (!groups.ok()) return groups.error();
+    for (auto& g : *groups) {
+      if (g.name == options.group) return std::move(g);
+    }
+    return make_error(ErrorKind::kNotFound, "Auto Scaling group " + options.group + " does not exist");
+  }
+
+  std::string placeholder_id(int n) const { return std::string(kPlaceholderPrefix) + options.group + "-" + std::to_string(n); }
+
+  // Instances the group counts towards its desired capacity.
+  static std::vector<std::string> counted(const aws::AutoScalingGroup& g) {
+    std::vector<std::string> ids;
+    for (const auto& i : g.instances) {
+      if (counts_towards_desired(i)) ids.push_back(i.instance_id);
+    }
+    return ids;
+  }
+
+  TimePoint seen(const std::string& id, TimePoint now) {
+    std::lock_guard lock(mu);
+    return first_seen.try_emplace(id, now).first->second;
+  }
+
+  void remember(const std::string& token, const LaunchOutcome& outcome) {
+    if (token.empty()) return;
+    std::lock_guard lock(mu);
+    if (by_token.emplace(token, outcome).second) token_order.push_back(token);
+    while (token_order.size() > kRememberedTokens) {
+      by_token.erase(token_order.front());
+      token_order.pop_front();
+    }
+  }
+};
+
+AsgProvider::AsgProvider(AsgProviderOptions options) : state_(std::make_unique<State>(std::move(options))) {}
+AsgProvider::~AsgProvider() = default;
+
+Result<std::vector<CloudInstance>> AsgProvider::describe(std::string_view pool) {
+  State& s = *state_;
+  if (pool != s.options.pool) return std::vector<CloudInstance>{};
+  auto g = s.group();
+  if (!g.ok()) return g.error();
+  auto described = s.ec2.describe_instances(
+      {{"tag:aws:autoscaling:groupName", {s.options.group}}, {"instance-state-name", ec2_view::kLiveStates}});
+  if (!described.ok()) return described.error();
+  std::map<std::string, const aws::Ec2Instance*> by_id;
+  for (const auto& i : *described) by_id.emplace(i.instance_id, &i);
+
+  const TimePoint now = s.options.clock->now();
+  std::vector<CloudInstance> out;
+  std::set<std::string> listed;
+  for (const auto& i : g->instances) {
+    auto lifecycle = asg_lifecycle(i.lifecycle_state);
+    if (lifecycle == Lifecycle::kTerminated) continue;
+    CloudInstance c;
+    auto e = by_id.find(i.instance_id);
+    if (e != by_id.end()) {
+      c = ec2_view::to_cloud(*e->second, pool);
+    } else {
+      // Not yet visible to DescribeInstances (eventual consistency): what the group says.
+      c.id = i.instance_id;
+      c.pool = std::string(pool);
+      c.lifecycle = Lifecycle::kPending;
+      c.launched_at = s.seen(i.instance_id, now);
+    }
+    c.instance_type = i.instance_type.empty() ? c.instance_type : i.instance_type;
+    // The later of the two views wins: the group's (terminating, standby) or EC2's.
+    if (!lifecycle || c.lifecycle == Lifecycle::kStopping || c.lifecycle == Lifecycle::kTerminated) {
+      c.lifecycle = Lifecycle::kStopping;
+    } else if (*lifecycle == Lifecycle::kPending) {
+      c.lifecycle = Lifecycle::kPending;
+    }
+    c.scale_in_protected = i.protected_from_scale_in;
+    listed.insert(c.id);
+    out.push_back(std::move(c));
+  }
+
+  // The gap between what the group wants and what it lists: capacity on its way.
+  const int gap = g->desired_capacity - static_cast<int>(State::counted(*g).size());
+  for (int n = 1; n <= gap; ++n) {
+    CloudInstance c;
+    c.id = s.placeholder_id(n);
+    c.placeholder = true;
+    c.pool = std::string(pool);
+    c.lifecycle = Lifecycle::kPending;
+    c.launched_at = s.seen(c.id, now);
+    c.tags.emplace(std::string(kTagPool), std::string(pool));
+    listed.insert(c.id);
+    out.push_back(std::move(c));
+  }
+  {
+    std::lock_guard lock(s.mu);
+    std::erase_if(s.first_seen, [&](const auto& kv) { return listed.count(kv.first) == 0; });
+  }
+  return out;
+}
+
+Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
+  State& s = *state_;
+  if (request.split.total() <= 0 || request.split.on_demand < 0 || request.split.spot < 0) {
+    return make_error(ErrorKind::kInvalid, "launch: nothing to launch");
+  }
+  if (request.pool != s.options.pool) {
+    return make_error(ErrorKind::kInvalid, "launch: this provider serves pool " + s.options.pool + ", not " + request.pool);
+  }
+  std::lock_guard change(s.change_mu);
+  if (!request.client_token.empty()) {
+    std::lock_guard lock(s.mu);
+    if (auto it = s.by_token.find(request.client_token); it != s.by_token.end()) return it->second;
+  }
+  auto g = s.group();
+  if (!g.ok()) return g.error();
+  const int asked = request.split.total();
+  const int target = std::min({g->desired_capacity + asked, g->max_size, s.options.max_runners});
+  const int granted = std::max(0, target - g->desired_capacity);
+
+  LaunchOutcome outcome;
+  // The group decides markets; a shortfall is reported against spot first (the market
+  // above the base), on-demand only when nothing spot was asked.
+  auto shortfall = [&](Error e) {
+    (request.split.spot > 0 ? outcome.spot_error : outcome.on_demand_error) = std::move(e);
+  };
+  if (granted < asked) {
+    shortfall(make_error(ErrorKind::kConflict,
+                         "group " + s.options.group + " at its limit (desired " + std::to_string(g->desired_capacity) +
+                             ", max " + std::to_string(g->max_size) + ", pool max_runners " +
+                             std::to_string(s.options.max_runners) + "): " + std::to_string(asked - granted) + " of " +
+                             std::to_string(asked) + " not asked"));
+  }
+  if (granted > 0) {
+    const std::vector<std::string> before_list = State::counted(*g);
+    const std::set<std::string> before(before_list.begin(), before_list.end());
+    if (Status st = s.asg.set_desired_capacity(s.options.group, target, /*honor_cooldown=*/false); !st.ok()) {
+      return st.error();
+    }
+    // The group lists new instances a few seconds after the change; wait a little so the
+    // scaler can hand them their registrations in this pass. What is not listed in time
+    // shows as placeholders in describe() and gets its registration when it appears.
+    std::vector<std::string> fresh;
+    const int polls = static_cast<int>(s.options.placement_wait / std::max(Duration(1), s.options.placement_poll));
+    for (int poll = 0;; ++poll) {
+      auto now_group = s.group();
+      if (now_group.ok()) {
+        fresh.clear();
+        for (const auto& id : State::counted(*now_group)) {
+          if (before.count(id) == 0) fresh.push_back(id);
+        }
+      }
+      if (static_cast<int>(fresh.size()) >= granted || poll >= polls) break;
+      s.options.sleeper(s.options.placement_poll);
+    }
+    if (static_cast<int>(fresh.size()) > granted) fresh.resize(static_cast<std::size_t>(granted));
+    std::map<std::string, Market> markets;
+    if (!fresh.empty()) {
+      auto described = s.ec2.describe_instances({{"instance-id", fresh}});
+      if (described.ok()) {
+        for (const auto& i : *described) markets[i.instance_id] = ec2_view::market_of(i);
+      }
+    }
+    int on_demand_left = request.split.on_demand;
+    for (const auto& id : fresh) {
+      auto m = markets.find(id);
+      // Not visible to EC2 yet: assume the group followed its policy (base first).
+      const Market market = m != markets.end() ? m->second : (on_demand_left > 0 ? Market::kOnDemand : Market::kSpot);
+      if (market == Market::kOnDemand) --on_demand_left;
+      (market == Market::kOnDemand ? outcome.on_demand_ids : outcome.spot_ids).push_back(id);
+    }
+    const int unplaced = granted - static_cast<int>(fresh.size());
+    if (unplaced > 0 && !outcome.spot_error && !outcome.on_demand_error) {
+      shortfall(make_error(ErrorKind::kRetryable,
+                           std::to_string(unplaced) + " of " + std::to_string(granted) + " asked of group " +
+                               s.options.group + " not listed yet; counted as pending until they are"));
+    }
+  }
+  s.remember(request.client_token, outcome);
+  return outcome;
+}
+
+Status AsgProvider::terminate(const std::vector<std::string>& ids) {
+  State& s = *state_;
+  if (ids.empty()) return ok_status();
+  std::lock_guard change(s.change_mu);
+  auto g = s.group();
+  if (!g.ok()) return g.error();
+  std::set<std::string> members;
+  for (const auto& i : g->instances) {
+    if (counts_towards_desired(i)) members.insert(i.instance_id);
+  }
+  std::optional<Error> first_error;
+  int placeholders = 0;
+  std::vector<std::string> terminated;
+  const int gap = g->desired_capacity - static_cast<int>(members.size());
+  for (const auto& id : ids) {
+    if (is_placeholder(id)) {
+      // Placeholder n stands for the n-th missing instance: it exists while n <= gap.
+      for (int n = 1; n <= gap; ++n) placeholders += id == s.placeholder_id(n) ? 1 : 0;
+      continue;
+    }
+    if (members.count(id) == 0) continue;  // gone, terminating, or never ours: nothing to do
+    auto activity = s.asg.terminate_instance(id, /*decrement_desired_capacity=*/true);
+    if (!activity.ok()) {
+      if (!first_error) first_error = activity.error();
+      continue;
+    }
+    terminated.push_back(id);
+  }
+  if (placeholders > 0) {
+    const int withdraw = std::min(placeholders, std::max(0, gap));
+    const int desired = std::max(g->min_size, g->desired_capacity - static_cast<int>(terminated.size()) - withdraw);
+    const int current = g->desired_capacity - static_cast<int>(terminated.size());
+    if (withdraw > 0 && desired < current) {
+      if (Status st = s.asg.set_desired_capacity(s.options.group, desired, false); !st.ok() && !first_error) {
+        first_error = st.error();
+      }
+    }
+  }
+  for (const auto& id : ids) {
+    if (is_placeholder(id)) continue;
+    if (Status st = s.options.hand_over->remove(id); !st.ok()) {
+      log::warn("cannot delete the registration parameter of a terminated instance",
+                {{"instance", id}, {"error", st.error().describe()}});
+    }
+  }
+  if (first_error) return *first_error;
+  return ok_status();
+}
+
+Status AsgProvider::protect(const std::vector<std::string>& ids, bool enabled) {
+  State& s = *state_;
+  std::vector<std::string> real;
+  for (const auto& id : ids) {
+    if (!is_placeholder(id)) real.push_back(id);
+  }
+  if (real.empty()) return ok_status();
+  auto g = s.group();
+  if (!g.ok()) return g.error();
+  std::set<std::string> members;
+  for (const auto& i : g->instances) {
+    if (counts_towards_desired(i)) members.insert(i.instance_id);
+  }
+  std::erase_if(real, [&](const std::string& id) { return members.count(id) == 0; });
+  for (const auto& batch : ec2_view::chunks(real, kProtectBatch)) {
+    if (Status st = s.asg.set_instance_protection(s.options.group, batch, enabled); !st.ok()) return st;
+  }
+  return ok_status();
+}
+
+Status AsgProvider::hand_over(std::string_view instance_id, const Registration& registration) {
+  State& s = *state_;
+  if (is_placeholder(instance_id)) {
+    return make_error(ErrorKind::kRetryable, "hand_over: " + std::string(instance_id) +
+                                                 " is capacity the group has not placed yet; its instance gets a "
+                                                 "registration once listed");
+  }
+  auto found = s.ec2.describe_instances({{"instance-id", {std::string(instance_id)}},
+                                         {"tag:aws:autoscaling:groupName", {s.options.group}},
+                                         {"instance-state-name", {"pending", "running"}}});
+  if (!found.ok()) return found.error();
+  if (found->empty()) {
+    return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + std::string(instance_id) + " in group " +
+                                                s.options.group);
+  }
+  return s.options.hand_over->write(instance_id, registration);
+}
+
+}  // namespace ghscale::provider

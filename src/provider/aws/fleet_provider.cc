@@ -1,0 +1,228 @@
+#include "provider/aws/fleet_provider.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "aws/crypto.h"
+#include "core/log.h"
+#include "provider/aws/ec2_view.h"
+
+namespace ghscale::provider {
+
+namespace {
+
+constexpr std::size_t kFilterValues = 200;      // values per DescribeInstances filter
+constexpr std::size_t kTerminateBatch = 1000;   // TerminateInstances' limit
+constexpr std::size_t kRememberedTokens = 1000;
+
+bool contains(const std::vector<std::string>& items, std::string_view item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
+
+ErrorKind capacity_kind(std::string_view code) {
+  if (code == "RequestLimitExceeded" || code.find("Throttl") != std::string_view::npos) return ErrorKind::kThrottled;
+  return ErrorKind::kConflict;
+}
+
+// One Error for a market's CreateFleet errors: the first code decides the kind.
+std::optional<Error> market_error(const std::vector<aws::FleetError>& errors, std::string_view lifecycle,
+                                  int shortfall, int asked) {
+  std::string text;
+  ErrorKind kind = ErrorKind::kConflict;
+  for (const auto& e : errors) {
+    if (e.lifecycle != lifecycle) continue;
+    if (text.empty()) kind = capacity_kind(e.code);
+    text += (text.empty() ? "" : "; ") + e.code + (e.instance_type.empty() ? "" : " (" + e.instance_type + ")") +
+            (e.message.empty() ? "" : ": " + e.message);
+  }
+  if (shortfall <= 0 && text.empty()) return std::nullopt;
+  if (text.empty()) text = "no error given";
+  return make_error(kind, std::to_string(shortfall) + " of " + std::to_string(asked) + " not launched: " + text);
+}
+
+}  // namespace
+
+struct FleetProvider::State {
+  explicit State(FleetProviderOptions o) : options(std::move(o)), ec2(options.ec2) {}
+
+  const FleetProviderOptions options;
+  aws::Ec2Client ec2;
+
+  std::mutex mu;  // guards what follows
+  std::map<std::string, LaunchOutcome> by_token;
+  std::deque<std::string> token_order;
+
+  std::vector<aws::FleetOverride> overrides() const {
+    std::vector<aws::FleetOverride> out;
+    const auto& types = options.instance_types;
+    const auto& subnets = options.subnets;
+    if (types.empty()) {
+      for (const auto& subnet : subnets) out.push_back({"", subnet});
+    } else if (subnets.empty()) {
+      for (const auto& type : types) out.push_back({type, ""});
+    } else {
+      for (const auto& type : types) {
+        for (const auto& subnet : subnets) out.push_back({type, subnet});
+      }
+    }
+    return out;
+  }
+
+  std::vector<aws::Tag> tags(const LaunchRequest& r) const {
+    std::vector<aws::Tag> out{{std::string(kTagPool), options.pool}, {std::string(kTagManagedBy), "ghscale"}};
+    if (!r.client_token.empty()) out.push_back({std::string(kTagLaunch), r.client_token});
+    if (r.cause_job_id != 0) out.push_back({std::string(kTagJob), std::to_string(r.cause_job_id)});
+    return out;
+  }
+
+  // Live instances of this pool among `ids`.
+  Result<std::vector<aws::Ec2Instance>> live_of_pool(const std::vector<std::string>& ids) {
+    std::vector<aws::Ec2Instance> out;
+    for (const auto& batch : ec2_view::chunks(ids, kFilterValues)) {
+      auto found = ec2.describe_instances({{"instance-id", batch},
+                                           {"tag:" + std::string(kTagPool), {options.pool}},
+                                           {"instance-state-name", ec2_view::kLiveStates}});
+      if (!found.ok()) return found.error();
+      out.insert(out.end(), found->begin(), found->end());
+    }
+    return out;
+  }
+
+  void remember(const std::string& token, const LaunchOutcome& outcome) {
+    if (token.empty()) return;
+    std::lock_guard lock(mu);
+    if (by_token.emplace(token, outcome).second) token_order.push_back(token);
+    while (token_order.size() > kRememberedTokens) {
+      by_token.erase(token_order.front());
+      token_order.pop_front();
+    }
+  }
+};
+
+FleetProvider::FleetProvider(FleetProviderOptions options) : state_(std::make_unique<State>(std::move(options))) {}
+FleetProvider::~FleetProvider() = default;
+
+std::string FleetProvider::fleet_token(std::string_view pool, std::string_view client_token, std::string_view purpose) {
+  std::string material = std::string(pool) + "\n" + std::string(client_token) + "\n" + std::string(purpose);
+  return "ghscale-" + aws::sha256_hex(material).substr(0, 48);
+}
+
+Result<std::vector<CloudInstance>> FleetProvider::describe(std::string_view pool) {
+  State& s = *state_;
+  if (pool != s.options.pool) return std::vector<CloudInstance>{};
+  auto found = s.ec2.describe_instances(
+      {{"tag:" + std::string(kTagPool), {s.options.pool}}, {"instance-state-name", ec2_view::kLiveStates}});
+  if (!found.ok()) return found.error();
+  std::vector<CloudInstance> out;
+  out.reserve(found->size());
+  for (const auto& i : *found) out.push_back(ec2_view::to_cloud(i, pool));
+  return out;
+}
+
+Result<LaunchOutcome> FleetProvider::launch(const LaunchRequest& request) {
+  State& s = *state_;
+  if (request.split.total() <= 0 || request.split.on_demand < 0 || request.split.spot < 0) {
+    return make_error(ErrorKind::kInvalid, "launch: nothing to launch");
+  }
+  if (request.pool != s.options.pool) {
+    return make_error(ErrorKind::kInvalid, "launch: this provider serves pool " + s.options.pool + ", not " + request.pool);
+  }
+  if (!request.client_token.empty()) {
+    std::lock_guard lock(s.mu);
+    if (auto it = s.by_token.find(request.client_token); it != s.by_token.end()) return it->second;
+  }
+  aws::CreateFleetRequest fleet;
+  fleet.launch_template = s.options.launch_template;
+  fleet.overrides = s.overrides();
+  fleet.total_capacity = request.split.total();
+  fleet.on_demand_capacity = request.split.on_demand;
+  fleet.spot_allocation_strategy = s.options.spot_allocation_strategy;
+  fleet.tags = s.tags(request);
+  if (!request.client_token.empty()) fleet.client_token = fleet_token(s.options.pool, request.client_token);
+  auto created = s.ec2.create_fleet(fleet);
+  if (!created.ok()) return created.error();
+
+  LaunchOutcome outcome;
+  const std::set<std::string> spot(created->spot_instance_ids.begin(), created->spot_instance_ids.end());
+  for (const auto& id : created->instance_ids) (spot.count(id) ? outcome.spot_ids : outcome.on_demand_ids).push_back(id);
+  const int spot_short = request.split.spot - static_cast<int>(outcome.spot_ids.size());
+  const int on_demand_short = request.split.on_demand - static_cast<int>(outcome.on_demand_ids.size());
+  outcome.spot_error = market_error(created->errors, "spot", spot_short, request.split.spot);
+  outcome.on_demand_error = market_error(created->errors, "on-demand", on_demand_short, request.split.on_demand);
+
+  // Spot capacity the market could not give: on-demand instead, for the configured codes.
+  const bool fall_back = spot_short > 0 && std::any_of(created->errors.begin(), created->errors.end(), [&](const auto& e) {
+                           return e.lifecycle == "spot" && contains(s.options.on_demand_fallback_errors, e.code);
+                         });
+  if (fall_back) {
+    aws::CreateFleetRequest od = fleet;
+    od.total_capacity = spot_short;
+    od.on_demand_capacity = spot_short;
+    if (!request.client_token.empty()) od.client_token = fleet_token(s.options.pool, request.client_token, "on-demand-fallback");
+    auto again = s.ec2.create_fleet(od);
+    std::string how;
+    if (again.ok()) {
+      int got = 0;
+      for (const auto& id : again->instance_ids) {
+        outcome.on_demand_ids.push_back(id);
+        ++got;
+      }
+      how = std::to_string(got) + " of them launched on-demand instead";
+      if (got < spot_short) {
+        auto err = market_error(again->errors, "on-demand", spot_short - got, spot_short);
+        if (err) {
+          err->message = "on-demand fall-back: " + err->message;
+          if (!outcome.on_demand_error) outcome.on_demand_error = std::move(err);
+        }
+      }
+    } else {
+      how = "on-demand fall-back failed: " + again.error().describe();
+    }
+    if (outcome.spot_error) outcome.spot_error->message += "; " + how;
+  }
+  s.remember(request.client_token, outcome);
+  return outcome;
+}
+
+Status FleetProvider::terminate(const std::vector<std::string>& ids) {
+  State& s = *state_;
+  if (ids.empty()) return ok_status();
+  auto live = s.live_of_pool(ids);
+  if (!live.ok()) return live.error();
+  std::vector<std::string> ending;
+  for (const auto& i : *live) {
+    if (i.state != "shutting-down") ending.push_back(i.instance_id);
+  }
+  for (const auto& batch : ec2_view::chunks(ending, kTerminateBatch)) {
+    auto changes = s.ec2.terminate_instances(batch);
+    if (!changes.ok()) return changes.error();
+  }
+  for (const auto& id : ids) {
+    if (Status st = s.options.hand_over->remove(id); !st.ok()) {
+      log::warn("cannot delete the registration parameter of a terminated instance",
+                {{"instance", id}, {"error", st.error().describe()}});
+    }
+  }
+  return ok_status();
+}
+
+Status FleetProvider::protect(const std::vector<std::string>&, bool) { return ok_status(); }
+
+Status FleetProvider::hand_over(std::string_view instance_id, const Registration& registration) {
+  State& s = *state_;
+  auto live = s.live_of_pool({std::string(instance_id)});
+  if (!live.ok()) return live.error();
+  const bool found = std::any_of(live->begin(), live->end(), [](const aws::Ec2Instance& i) {
+    return i.state == "pending" || i.state == "running";
+  });
+  if (!found) {
+    return make_error(ErrorKind::kNotFound,
+                      "hand_over: no live instance " + std::string(instance_id) + " in pool " + s.options.pool);
+  }
+  return s.options.hand_over->write(instance_id, registration);
+}
+
+}  // namespace ghscale::provider
