@@ -9,6 +9,7 @@
 #include "app/pools_command.h"
 #include "app/sandbox_commands.h"
 #include "app/store_init_command.h"
+#include "app/workload_command.h"
 
 int main(int argc, char** argv) {
   using namespace ghscale::app;
@@ -152,6 +153,18 @@ int main(int argc, char** argv) {
   add_config(pools_check_cmd, pools_check.config_path);
   pools_check_cmd->add_flag("--json", pools_check.json, "As JSON");
 
+  WorkloadExportOptions wexport;
+  auto* workload_cmd = cli.add_subcommand("workload", "Work with workloads for simulate and sandbox");
+  workload_cmd->require_subcommand(1);
+  auto* workload_export = workload_cmd->add_subcommand(
+      "export", "Write a repo's or org's recent GitHub jobs as a workload CSV (queued_at, labels, duration_s, repo)");
+  add_config(workload_export, wexport.config_path);
+  workload_export->add_option("--repo", wexport.repo, "OWNER/NAME");
+  workload_export->add_option("--org", wexport.org, "Every repository of this organisation");
+  workload_export->add_option("--days", wexport.days, "Runs created in the last N days (1..90, default 7)");
+  workload_export->add_option("-o,--output", wexport.output, "CSV file (default: stdout)");
+  workload_export->add_flag("--include-failed", wexport.include_failed, "Keep failed, cancelled and timed-out jobs");
+
   bool version_json = false;
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   version_cmd->add_flag("--json", version_json, "As JSON");
@@ -194,5 +207,6 @@ int main(int argc, char** argv) {
   }
   if (*actions_cmd) return run_actions(actions);
   if (*pools_check_cmd) return run_pools_check(pools_check);
+  if (*workload_export) return run_workload_export(wexport);
   return kExitUsage;
 }

@@ -39,6 +39,16 @@ class GitHubApi {
   virtual Result<std::vector<WorkflowRun>> list_queued_runs(std::string_view repo) = 0;
   virtual Result<std::vector<WorkflowJob>> list_run_jobs(std::string_view repo, std::int64_t run_id) = 0;
 
+  // History, for `ghscale workload export`; background urgency (kThrottled below the
+  // reserve, so a running daemon keeps its quota). These two have a default answer,
+  // kInvalid "not supported", so implementations that never read history need not care.
+  // Runs of a repo created in [from, to] (second resolution), every page, each run once.
+  // GitHub answers at most 1,000 runs per filtered query: a range over the cap is split
+  // (into days, then a day into halves) until each part fits.
+  virtual Result<std::vector<WorkflowRun>> list_runs_created(std::string_view repo, TimePoint from, TimePoint to);
+  // The repositories of an organisation, as "owner/name", every page.
+  virtual Result<std::vector<std::string>> list_org_repos(std::string_view org);
+
   // GitHub App only (kInvalid with a PAT): failed deliveries since a time, newest first.
   virtual Result<std::vector<HookDelivery>> list_failed_deliveries(TimePoint since) = 0;
   virtual Status redeliver(std::int64_t delivery_id) = 0;

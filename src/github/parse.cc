@@ -81,6 +81,8 @@ WorkflowJob job_from(const json::object& o) {
   j.runner_group_id = num(o, "runner_group_id");
   j.runner_group_name = str(o, "runner_group_name");
   j.created_at = time_of(o, "created_at");
+  j.started_at = time_of(o, "started_at");
+  j.completed_at = time_of(o, "completed_at");
   return j;
 }
 
@@ -225,6 +227,20 @@ Result<Page<WorkflowRun>> parse_run_page(std::string_view body) {
     }
     return r;
   });
+}
+
+Result<Page<std::string>> parse_repository_names(std::string_view body) {
+  auto v = parse_json(body);
+  if (!v || !v->is_array()) return shape_error("repositories");
+  Page<std::string> page;
+  for (const auto& e : v->as_array()) {
+    if (!e.is_object()) return shape_error("repository");
+    std::string name = str(e.as_object(), "full_name");
+    if (name.find('/') == std::string::npos) return shape_error("repository (no full_name)");
+    page.items.push_back(std::move(name));
+  }
+  page.total_count = static_cast<std::int64_t>(page.items.size());
+  return page;
 }
 
 Result<std::vector<HookDelivery>> parse_deliveries(std::string_view body) {

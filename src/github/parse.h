@@ -35,6 +35,8 @@ Result<JitConfig> parse_jit_config(std::string_view body);
 Result<WorkflowJob> parse_job(std::string_view body);
 Result<Page<WorkflowJob>> parse_job_page(std::string_view body);
 Result<Page<WorkflowRun>> parse_run_page(std::string_view body);
+// A bare JSON array of repositories (GET /orgs/{org}/repos): their full names.
+Result<Page<std::string>> parse_repository_names(std::string_view body);
 Result<std::vector<HookDelivery>> parse_deliveries(std::string_view body);
 Result<std::vector<RateLimitBucket>> parse_rate_limit(std::string_view body);
 Result<std::int64_t> parse_installation_id(std::string_view body);

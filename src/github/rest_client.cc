@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "core/log.h"
@@ -19,6 +20,11 @@ namespace {
 constexpr std::string_view kAccept = "application/vnd.github+json";
 constexpr std::string_view kApiVersion = "2022-11-28";
 constexpr Duration kSecondaryLimitDefaultWait = std::chrono::seconds(60);  // GitHub: "at least one minute"
+// GitHub: filtered workflow-run lists (created, status, actor, ...) return at most 1,000
+// results per query, whatever total_count says.
+constexpr std::int64_t kFilteredListCap = 1000;
+// Below this, a window over the cap is not split further (its first 1,000 runs are kept).
+constexpr Duration kMinRunWindow = std::chrono::minutes(1);
 
 enum class Urgency { kUrgent, kNormal, kBackground };
 enum class AuthAs { kToken, kAppJwt };
@@ -513,6 +519,67 @@ Result<std::vector<WorkflowJob>> RestClient::list_run_jobs(std::string_view repo
       "list_run_jobs",
       impl_->url("/repos/" + std::string(repo) + "/actions/runs/" + std::to_string(run_id) + "/jobs?per_page=100"),
       Urgency::kBackground, false, parse_job_page);
+}
+
+Result<std::vector<WorkflowRun>> RestClient::list_runs_created(std::string_view repo, TimePoint from, TimePoint to) {
+  using std::chrono::seconds;
+  if (auto s = check_repo(repo); !s) return s.error();
+  // GitHub's created filter has second resolution and inclusive ends: [a, b] then [b+1s, ...].
+  from = std::chrono::floor<seconds>(from);
+  to = std::chrono::floor<seconds>(to);
+  if (to < from) return make_error(ErrorKind::kInvalid, "github list_workflow_runs: the time range ends before it starts");
+  std::vector<WorkflowRun> all;
+  std::set<std::int64_t> seen;
+  // One query for the whole range first (a quiet repository costs one call per page).
+  // A window over the cap is split rather than paged past its first page (the pages past
+  // 1,000 would be empty anyway): into days, then a day into halves.
+  std::function<Status(TimePoint, TimePoint)> window = [&](TimePoint a, TimePoint b) -> Status {
+    const bool can_split = b - a >= kMinRunWindow;
+    std::int64_t total = 0;
+    auto parse = [&total](std::string_view body) {
+      auto page = parse_run_page(body);
+      if (page) total = std::max(total, page->total_count);
+      return page;
+    };
+    const std::string url = impl_->url("/repos/" + std::string(repo) + "/actions/runs?created=" + format_iso8601(a) +
+                                       ".." + format_iso8601(b) + "&exclude_pull_requests=true&per_page=100");
+    auto runs = impl_->get_all<WorkflowRun>(
+        "list_workflow_runs", url, Urgency::kBackground, false, parse, AuthAs::kToken,
+        [&total, can_split](const std::vector<WorkflowRun>&) { return can_split && total > kFilteredListCap; });
+    if (!runs) return std::move(runs).error();
+    // Fewer runs than total_count: the list stopped at a cap (GitHub's is 1,000; the
+    // fake's may be lower), so this window is split rather than trusted.
+    const bool capped = total > kFilteredListCap || static_cast<std::int64_t>(runs->size()) < total;
+    if (capped && can_split && b - a >= std::chrono::hours(24)) {
+      for (TimePoint day = a; day <= b; day += std::chrono::hours(24)) {
+        if (auto st = window(day, std::min<TimePoint>(day + std::chrono::hours(24) - seconds(1), b)); !st) return st;
+      }
+      return ok_status();
+    }
+    if (capped && can_split) {
+      const TimePoint mid = std::chrono::floor<seconds>(a + (b - a) / 2);
+      if (auto st = window(a, mid); !st) return st;
+      return window(mid + seconds(1), b);
+    }
+    if (capped) {
+      log::warn("github: more workflow runs in a minute than GitHub lists; keeping those listed",
+                {{"repository", std::string(repo)}, {"from", format_iso8601(a)}, {"runs", total},
+                 {"listed", static_cast<std::int64_t>(runs->size())}});
+    }
+    for (auto& r : *runs) {
+      if (seen.insert(r.id).second) all.push_back(std::move(r));
+    }
+    return ok_status();
+  };
+  if (auto st = window(from, to); !st) return st.error();
+  return all;
+}
+
+Result<std::vector<std::string>> RestClient::list_org_repos(std::string_view org) {
+  if (!valid_name(org, false)) return make_error(ErrorKind::kInvalid, "github: not a valid org '" + std::string(org) + "'");
+  return impl_->get_all<std::string>("list_org_repos",
+                                     impl_->url("/orgs/" + std::string(org) + "/repos?type=all&per_page=100"),
+                                     Urgency::kBackground, false, parse_repository_names);
 }
 
 Result<std::vector<HookDelivery>> RestClient::list_failed_deliveries(TimePoint since) {

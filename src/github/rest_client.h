@@ -51,6 +51,8 @@ class RestClient final : public GitHubApi {
   Result<WorkflowJob> get_job(std::string_view repo, std::int64_t job_id) override;
   Result<std::vector<WorkflowRun>> list_queued_runs(std::string_view repo) override;
   Result<std::vector<WorkflowJob>> list_run_jobs(std::string_view repo, std::int64_t run_id) override;
+  Result<std::vector<WorkflowRun>> list_runs_created(std::string_view repo, TimePoint from, TimePoint to) override;
+  Result<std::vector<std::string>> list_org_repos(std::string_view org) override;
   Result<std::vector<HookDelivery>> list_failed_deliveries(TimePoint since) override;
   Status redeliver(std::int64_t delivery_id) override;
   Result<std::vector<RateLimitBucket>> rate_limit() override;

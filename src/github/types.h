@@ -76,6 +76,8 @@ struct WorkflowJob {
   std::int64_t runner_group_id = 0;
   std::string runner_group_name;
   std::optional<TimePoint> created_at;
+  std::optional<TimePoint> started_at;    // GitHub sets it when a runner picks the job up
+  std::optional<TimePoint> completed_at;  // null until completed
 };
 
 struct WorkflowRun {

@@ -33,6 +33,18 @@ TEST_F(GitHubFixture, EveryCallConformsToTheOpenApiDescription) {
   EXPECT_TRUE(pat->get_job("acme/app", job).ok());
   EXPECT_TRUE(pat->list_queued_runs("acme/app").ok());
   EXPECT_TRUE(pat->list_run_jobs("acme/app", run).ok());
+  // History for `workload export`: runs in a time range, and finished jobs with their times.
+  const auto done = fake->add_run({0, "acme/app", "CI", "completed", clock->now() - std::chrono::hours(2)});
+  fake->add_job({0, done, "acme/app", "build", "completed", {"self-hosted"}, rid, "rr", "failure",
+                 clock->now() - std::chrono::hours(2), clock->now() - std::chrono::minutes(110),
+                 clock->now() - std::chrono::minutes(100)});
+  auto history = pat->list_runs_created("acme/app", clock->now() - std::chrono::hours(48), clock->now());
+  ASSERT_TRUE(history.ok()) << history.error().describe();
+  EXPECT_EQ(history->size(), 1u);
+  auto finished = pat->list_run_jobs("acme/app", done);
+  ASSERT_TRUE(finished.ok());
+  ASSERT_EQ(finished->size(), 1u);
+  EXPECT_TRUE((*finished)[0].completed_at.has_value());
   EXPECT_TRUE(pat->rate_limit().ok());
   EXPECT_TRUE(pat->whoami().ok());
 
@@ -44,6 +56,21 @@ TEST_F(GitHubFixture, EveryCallConformsToTheOpenApiDescription) {
   ASSERT_TRUE(deliveries.ok());
   ASSERT_FALSE(deliveries->empty());
   EXPECT_TRUE(app->redeliver((*deliveries)[0].id).ok());
+
+  // GET /orgs/{org}/repos is not in the cut description: its answer is held against the
+  // description's minimal-repository schema directly, outside the recording transport.
+  fake->add_repo("acme/api");
+  http::ClientRequest repos_request;
+  repos_request.url = server_->api_url() + "/orgs/acme/repos?type=all&per_page=100";
+  repos_request.headers.set("Authorization", std::string("Bearer ") + kPat);
+  auto repos_answer = http::make_curl_client()->send(repos_request);
+  ASSERT_TRUE(repos_answer.ok());
+  EXPECT_EQ(repos_answer->status, 200);
+  for (const auto& v : validator->check_schema(repos_answer->body, "minimal-repository", true)) ADD_FAILURE() << "OpenAPI: " << v;
+  auto unchecked = pat_client(options(), http::make_curl_client());
+  auto repos = unchecked->list_org_repos("acme");
+  ASSERT_TRUE(repos.ok()) << repos.error().describe();
+  EXPECT_EQ(*repos, (std::vector<std::string>{"acme/api", "acme/app"}));
 
   std::set<std::string> ops = pat_wire->operations();
   for (const auto& op : wire->operations()) ops.insert(op);

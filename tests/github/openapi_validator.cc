@@ -150,6 +150,21 @@ OpenApiValidator::OpenApiValidator(const std::string& description_path) : impl_(
 
 OpenApiValidator::~OpenApiValidator() = default;
 
+std::vector<std::string> OpenApiValidator::check_schema(std::string_view body, const std::string& component,
+                                                        bool array_of) const {
+  std::vector<std::string> errors;
+  if (!impl_->doc.as_object().at("components").as_object().at("schemas").as_object().contains(component)) {
+    return {"no component schema '" + component + "' in the description"};
+  }
+  json::value ref = json::object{{"$ref", "#/components/schemas/" + component}};
+  json::value schema = array_of ? json::value(json::object{{"type", "array"}, {"items", ref}}) : ref;
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return {component + ": body is not JSON"};
+  impl_->validate(v, schema, component, errors);
+  return errors;
+}
+
 std::vector<std::string> OpenApiValidator::check(const std::string& api_url, const http::ClientRequest& request,
                                                  const http::ClientResponse& response, std::string* operation_id) const {
   std::vector<std::string> errors;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/client.h"
@@ -23,6 +24,9 @@ class OpenApiValidator {
   // Problems found in one exchange; empty when it conforms. `api_url` is stripped first.
   std::vector<std::string> check(const std::string& api_url, const http::ClientRequest& request,
                                  const http::ClientResponse& response, std::string* operation_id = nullptr) const;
+  // Problems of a JSON body against a component schema ("minimal-repository"), or an array
+  // of it: for answers of paths the description lacks (GET /orgs/{org}/repos).
+  std::vector<std::string> check_schema(std::string_view body, const std::string& component, bool array_of) const;
 
  private:
   struct Impl;

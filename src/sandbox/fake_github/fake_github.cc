@@ -89,6 +89,11 @@ void FakeGitHub::update_job(std::int64_t id, const std::string& status, std::int
   auto it = state_->jobs.find(id);
   if (it == state_->jobs.end()) return;
   it->second.status = status;
+  if (status == "in_progress" && !it->second.started_at) it->second.started_at = state_->now();
+  if (status == "completed" && !it->second.completed_at) {
+    it->second.completed_at = state_->now();
+    if (!it->second.started_at) it->second.started_at = it->second.completed_at;
+  }
   it->second.runner_id = runner_id;
   it->second.runner_name = runner_name;
   it->second.conclusion = conclusion;
@@ -97,6 +102,11 @@ void FakeGitHub::update_job(std::int64_t id, const std::string& status, std::int
 void FakeGitHub::set_run_status(std::int64_t run_id, const std::string& status) {
   std::lock_guard lock(state_->mu);
   if (auto it = state_->runs.find(run_id); it != state_->runs.end()) it->second.status = status;
+}
+
+void FakeGitHub::add_repo(const std::string& full_name) {
+  std::lock_guard lock(state_->mu);
+  state_->repo_id(full_name);
 }
 
 std::int64_t FakeGitHub::add_run(FakeRun run) {

@@ -1,5 +1,6 @@
 // An in-memory GitHub REST API for tests, demos and the sandbox: runners, runner groups,
-// registration/remove tokens, JIT configs, workflow runs and jobs, App installations
+// registration/remove tokens, JIT configs, workflow runs (the `created` filter, the cap on
+// filtered lists) and jobs with their times, an org's repositories, App installations
 // (the App JWT is verified with the App's public key), PATs, hook deliveries, per-token
 // rate-limit accounting with X-RateLimit-* headers, ETags and 304s, Link pagination, and
 // injectable faults (secondary limits, 5xx). Answers follow GitHub's OpenAPI description.
@@ -46,6 +47,11 @@ struct FakeJob {
   std::int64_t runner_id = 0;
   std::string runner_name;
   std::string conclusion;  // when completed; empty = "success"
+  // Unset: created (and started) at the fake's creation time, as before timestamps existed.
+  // update_job stamps started_at (in_progress) and completed_at (completed) when unset.
+  std::optional<TimePoint> created_at;
+  std::optional<TimePoint> started_at;
+  std::optional<TimePoint> completed_at;
 };
 
 struct FakeRun {
@@ -53,6 +59,7 @@ struct FakeRun {
   std::string repo;
   std::string name = "CI";
   std::string status = "queued";
+  std::optional<TimePoint> created_at;  // unset: the fake's creation time
 };
 
 struct FakeDelivery {
@@ -81,6 +88,9 @@ struct FakeGitHubOptions {
   std::int64_t core_limit = 5000; // per token and hour
   std::int64_t registration_limit = 10000;
   std::string api_prefix;         // "" like api.github.com, or "/api/v3" like GHES
+  // GitHub lists at most this many workflow runs for a filtered query (created, status,
+  // actor, ...): the pages stop there while total_count still says how many matched.
+  std::int64_t filtered_list_cap = 1000;
 };
 
 class FakeGitHub {
@@ -98,6 +108,8 @@ class FakeGitHub {
   std::int64_t add_runner_group(const std::string& scope, const std::string& name, bool is_default = false);
   std::int64_t add_runner(FakeRunner runner);
   void set_runner(std::int64_t id, bool online, bool busy);
+  // A repository of an org (GET /orgs/{org}/repos); add_run adds its repository too.
+  void add_repo(const std::string& full_name);
   std::int64_t add_run(FakeRun run);
   std::int64_t add_job(FakeJob job);
   std::int64_t add_delivery(FakeDelivery delivery);

@@ -17,6 +17,7 @@ boost::json::object user(const std::string& login, std::int64_t id, const std::s
 boost::json::object minimal_repository(const std::string& full_name, std::int64_t id);
 boost::json::object runner(const FakeRunner& r, const std::string& group_name);
 boost::json::object runner_group(std::int64_t id, const std::string& name, bool is_default, const std::string& scope_url);
+// `created`: the times of a job or run that has none of its own.
 boost::json::object job(const FakeJob& j, const std::string& base_url, TimePoint created);
 boost::json::object run(const FakeRun& r, std::int64_t repo_id, const std::string& base_url, TimePoint created);
 boost::json::object installation(std::int64_t id, std::int64_t app_id, const std::string& slug, const std::string& account,

@@ -1,6 +1,7 @@
 // FakeGitHub::handle: authentication, rate-limit accounting, faults, then the route.
 #include <algorithm>
 
+#include "sandbox/fake_github/created_filter.h"
 #include "sandbox/fake_github/fake_github.h"
 #include "sandbox/fake_github/jwt_verify.h"
 #include "sandbox/fake_github/state.h"
@@ -39,15 +40,20 @@ std::string with_param(std::string_view target, std::string_view name, const std
   return out + (first ? "" : "&") + std::string(name) + "=" + value;
 }
 
-// Slices items by per_page/page and sets Link (next, last) as GitHub does.
-http::Response paginate(const http::Request& req, json::array items, const char* key) {
+// Slices items by per_page/page and sets Link (next, last) as GitHub does. With a key the
+// body is {"total_count": N, key: [...]}, without one a bare array. reported_total, when
+// set, is the total_count to report (a capped list reports all that matched).
+http::Response paginate(const http::Request& req, json::array items, const char* key,
+                        std::int64_t reported_total = -1) {
   const std::int64_t per_page = std::clamp<std::int64_t>(to_int(query_param(req.target, "per_page"), 30), 1, 100);
   const std::int64_t page = std::max<std::int64_t>(1, to_int(query_param(req.target, "page"), 1));
   const std::int64_t total = static_cast<std::int64_t>(items.size());
   const std::int64_t last = std::max<std::int64_t>(1, (total + per_page - 1) / per_page);
   json::array slice;
   for (std::int64_t i = (page - 1) * per_page; i < std::min(total, page * per_page); ++i) slice.push_back(items[i]);
-  http::Response r = json_response(200, json::object{{"total_count", total}, {key, std::move(slice)}});
+  http::Response r = key == nullptr ? json_response(200, slice)
+                                    : json_response(200, json::object{{"total_count", reported_total >= 0 ? reported_total : total},
+                                                                      {key, std::move(slice)}});
   if (page < last) {
     const std::string origin = "http://" + std::string(req.headers.get("Host", "127.0.0.1"));
     r.headers.set("Link", "<" + origin + with_param(req.target, "page", std::to_string(page + 1)) + ">; rel=\"next\", <" +
@@ -242,6 +248,19 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
   const std::string& method = req.method;
   const TimePoint now = s.now();
 
+  if (method == "GET" && seg.size() == 3 && seg[0] == "orgs" && seg[2] == "repos") {
+    if (installation_id != 0) {
+      const std::string& account = s.installations[installation_id].account;
+      if (account.substr(0, account.find('/')) != seg[1]) return error_response(403, "Resource not accessible by integration");
+    }
+    json::array items;
+    for (const auto& [full_name, id] : s.repo_ids) {  // by full name, as sort=full_name
+      if (full_name.substr(0, full_name.find('/')) == seg[1]) items.push_back(render::minimal_repository(full_name, id));
+    }
+    if (items.empty()) return error_response(404, "Not Found");
+    return paginate(req, std::move(items), nullptr);
+  }
+
   // Scope prefix: orgs/X, enterprises/X (2 segments) or repos/O/R (3 segments).
   if (seg.size() < 3) return error_response(404, "Not Found");
   const std::size_t scope_len = seg[0] == "repos" ? 3 : (seg[0] == "orgs" || seg[0] == "enterprises") ? 2 : 0;
@@ -332,13 +351,32 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
   }
   if (!repo.empty() && rest[0] == "runs" && rest.size() == 1 && method == "GET") {
     const std::string status = query_param(req.target, "status");
-    json::array items;
+    const std::string created = query_param(req.target, "created");
+    std::optional<CreatedRange> range;
+    if (!created.empty() && !(range = parse_created_filter(created))) {
+      return error_response(422, "Validation Failed: created is not a date or date range");
+    }
+    // Newest first; GitHub compares creation times at second resolution.
+    std::vector<const FakeRun*> matching;
     for (auto it = s.runs.rbegin(); it != s.runs.rend(); ++it) {
-      if (it->second.repo == repo && (status.empty() || it->second.status == status)) {
-        items.push_back(render::run(it->second, s.repo_id(repo), base, s.created));
+      const TimePoint at = std::chrono::floor<std::chrono::seconds>(it->second.created_at.value_or(s.created));
+      if (it->second.repo == repo && (status.empty() || it->second.status == status) && (!range || range->contains(at))) {
+        matching.push_back(&it->second);
       }
     }
-    return paginate(req, std::move(items), "workflow_runs");
+    std::stable_sort(matching.begin(), matching.end(), [&](const FakeRun* a, const FakeRun* b) {
+      return a->created_at.value_or(s.created) > b->created_at.value_or(s.created);
+    });
+    // Filtered (search-backed) lists stop at the cap; total_count still counts every match.
+    bool filtered = false;
+    for (const char* p : {"actor", "branch", "check_suite_id", "created", "event", "head_sha", "status"}) {
+      filtered = filtered || !query_param(req.target, p).empty();
+    }
+    const auto total = static_cast<std::int64_t>(matching.size());
+    if (filtered && total > s.options.filtered_list_cap) matching.resize(static_cast<std::size_t>(s.options.filtered_list_cap));
+    json::array items;
+    for (const FakeRun* r : matching) items.push_back(render::run(*r, s.repo_id(repo), base, s.created));
+    return paginate(req, std::move(items), "workflow_runs", total);
   }
   if (!repo.empty() && rest[0] == "runs" && rest.size() == 3 && rest[2] == "jobs" && method == "GET") {
     const std::int64_t run_id = to_int(rest[1], 0);
