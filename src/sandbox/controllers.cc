@@ -49,7 +49,10 @@ class GhscaleController final : public Controller {
         bucket_(p.reconcile.launch_rate, p.reconcile.launch_burst), prefix_(scaler::runner_name_prefix(p.pool.name)) {}
 
   void on_delivery(const JobEvent& e) override {
-    if (view_.apply(e)) schedule_.wake(world_.clock->now());
+    // As ReconcileLoop::wake: a queued or completed job wakes the scaler.
+    if (view_.apply(e) && (e.status == JobStatus::kQueued || e.status == JobStatus::kCompleted)) {
+      schedule_.wake(world_.clock->now());
+    }
   }
   std::optional<TimePoint> next_deadline() const override { return schedule_.next_deadline(); }
   void run_due() override {
@@ -85,7 +88,14 @@ class GhscaleController final : public Controller {
     for (const auto& [id, j] : view_.queued()) {
       if (j.created_at && now - *j.created_at >= policy_.reconcile.sweep) stale.push_back(id);
     }
-    for (const auto& [id, name] : view_.running()) stale.push_back(id);
+    // A running job whose runner GitHub lists as busy is running indeed (the pass's list).
+    std::unordered_set<std::string> busy;
+    for (const SimRunner& r : runners(scaler::PassKind::kSweep, now)) {
+      if (r.busy) busy.insert(r.name);
+    }
+    for (const auto& [id, name] : view_.running()) {
+      if (busy.count(name) == 0) stale.push_back(id);
+    }
     int checks = 0;
     for (std::int64_t id : stale) {
       if (++checks > 200) break;
@@ -119,6 +129,17 @@ class GhscaleController final : public Controller {
     (void)world_.cloud->hand_over(id, reg);
   }
 
+  // As the Reconciler: one list per pass; a wake-up pass reuses one younger than the tick.
+  const std::vector<SimRunner>& runners(scaler::PassKind kind, TimePoint now) {
+    const bool fresh = runners_at_ && (*runners_at_ == now ||  // this pass (virtual time stands still)
+                                       (kind == scaler::PassKind::kWake && now - *runners_at_ <= policy_.reconcile.tick));
+    if (!fresh) {
+      runners_ = world_.github->list_runners(&etag_);
+      runners_at_ = now;
+    }
+    return runners_;
+  }
+
   void pass(scaler::PassKind kind) {
     ++passes_;
     const TimePoint now = world_.clock->now();
@@ -130,9 +151,8 @@ class GhscaleController final : public Controller {
       if (j.labels.subset_of(pool.labels)) snap.queued_jobs.push_back(j);
     }
     auto cloud = world_.cloud->describe(pool.name);
-    const std::vector<SimRunner> runners = world_.github->list_runners(&etag_);
     std::unordered_map<std::string, const SimRunner*> by_name;
-    for (const SimRunner& r : runners) {
+    for (const SimRunner& r : runners(kind, now)) {
       if (r.name.rfind(prefix_, 0) != 0) continue;
       snap.runners.push_back({r.id, r.name, r.online, r.busy});
       by_name.emplace(r.name, &r);
@@ -224,6 +244,8 @@ class GhscaleController final : public Controller {
   std::unordered_map<std::string, Record> records_;
   std::optional<TimePoint> last_scale_out_, last_scale_in_;
   std::uint64_t etag_ = 0;
+  std::vector<SimRunner> runners_;
+  std::optional<TimePoint> runners_at_;
   std::int64_t launches_ = 0;
   std::int64_t passes_ = 0;
   std::int64_t extra_calls_ = 0;

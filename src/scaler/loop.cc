@@ -71,7 +71,11 @@ void ReconcileLoop::stop() {
   reconciler_->release_lease();
 }
 
-void ReconcileLoop::wake(const JobEvent& /*event*/) {
+void ReconcileLoop::wake(const JobEvent& event) {
+  // A queued job adds demand, and a completed one may free capacity held at max_runners:
+  // both are acted on at once. A job starting changes nothing to act on (its runner was
+  // already counted), so it waits for the tick.
+  if (event.status != JobStatus::kQueued && event.status != JobStatus::kCompleted) return;
   {
     std::lock_guard lock(mu_);
     schedule_.wake(clock_->now());

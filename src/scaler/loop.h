@@ -52,7 +52,8 @@ class ReconcileLoop final : public webhook::Waker {
   // the scaler lease up so another daemon can take over at once. Idempotent.
   void stop();
 
-  // Never blocks: marks a pass due (see LoopSchedule::wake) and nudges the thread.
+  // Never blocks: for a queued or completed job, marks a pass due (LoopSchedule::wake)
+  // and nudges the thread; a job starting waits for the tick.
   void wake(const JobEvent& event) override;
 
   // Runs every pass due at the clock's now, without waiting. Returns how many ran.

@@ -77,6 +77,16 @@ void ScalerMetrics::terminated(std::string_view reason, int n) {
   it->second += static_cast<std::uint64_t>(n);
 }
 
+void ScalerMetrics::spot_interruption() {
+  std::lock_guard lock(mu_);
+  ++spot_interruptions_;
+}
+
+std::uint64_t ScalerMetrics::spot_interruptions() const {
+  std::lock_guard lock(mu_);
+  return spot_interruptions_;
+}
+
 void ScalerMetrics::unmatched_job() {
   std::lock_guard lock(mu_);
   ++unmatched_;
@@ -131,6 +141,9 @@ void ScalerMetrics::append_prometheus(std::string& out) const {
   for (const auto& [pool, c] : pools_) out += "ghscale_jobs_queued{pool=\"" + label_value(pool) + "\"} " + std::to_string(c.queued) + "\n";
   header(out, "ghscale_jobs_unmatched_total", "counter", "Queued jobs no pool's labels match (never launched for).");
   out += "ghscale_jobs_unmatched_total " + std::to_string(unmatched_) + "\n";
+  header(out, "ghscale_spot_interruptions_total", "counter",
+         "Spot instances that vanished while their runner had a job (capacity replaced).");
+  out += "ghscale_spot_interruptions_total " + std::to_string(spot_interruptions_) + "\n";
   header(out, "ghscale_job_queue_wait_seconds", "histogram", "Time from queued to in_progress.");
   queue_wait_.append(out, "ghscale_job_queue_wait_seconds");
   header(out, "ghscale_launches_total", "counter", "Instances launched (or failed to launch), by market and result.");

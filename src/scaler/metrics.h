@@ -33,6 +33,9 @@ class ScalerMetrics {
   void launched(Market market, bool ok, int n);
   void terminated(std::string_view reason, int n = 1);
   void unmatched_job();
+  // A spot instance vanished while its runner had a job (the job is re-run by its user
+  // and the scaler replaces the capacity).
+  void spot_interruption();
   void queue_wait(double seconds);
   void reconcile_duration(double seconds);
   void set_pool(const std::string& pool, const PoolCounts& counts);
@@ -48,6 +51,7 @@ class ScalerMetrics {
   // For tests.
   std::uint64_t launches(Market market, bool ok) const;
   std::uint64_t terminations(std::string_view reason) const;
+  std::uint64_t spot_interruptions() const;
 
  private:
   mutable std::mutex mu_;
@@ -55,6 +59,7 @@ class ScalerMetrics {
   std::map<std::pair<std::string, std::string>, std::uint64_t> launches_;  // {market, result}
   std::map<std::string, std::uint64_t, std::less<>> terminations_;         // reason
   std::uint64_t unmatched_ = 0;
+  std::uint64_t spot_interruptions_ = 0;
   Histogram queue_wait_;
   Histogram reconcile_;
 };

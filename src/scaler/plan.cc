@@ -173,7 +173,10 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
 
   // Registration for instances that have none yet (and are not on their way out).
   for (const Classified& k : classified) {
-    if (k.instance->handed_over || k.role == Role::kBootTimedOut || k.role == Role::kStopping) continue;
+    if (k.instance->handed_over || k.instance->placeholder || k.role == Role::kBootTimedOut ||
+        k.role == Role::kStopping) {
+      continue;
+    }
     if (k.runner != nullptr && k.runner->online) continue;  // registered by other means
     Step s;
     s.kind = StepKind::kRegister;
@@ -200,6 +203,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   if (snap.last_scale_in && (!last_scale || *snap.last_scale_in > *last_scale)) last_scale = snap.last_scale_in;
   if (cooldown > Duration::zero() && last_scale && now - *last_scale < cooldown) {
     out.cooldown_active = true;
+    out.cooldown_remaining = std::chrono::duration_cast<Duration>(cooldown - (now - *last_scale));
     out.notes.push_back("cooldown: " + ms_text(std::chrono::duration_cast<Duration>(cooldown - (now - *last_scale))) +
                         " left of " + ms_text(cooldown));
     return out;

@@ -54,6 +54,7 @@ struct InstanceView {
   std::optional<TimePoint> registered_at;  // first seen online at GitHub
   std::optional<TimePoint> last_busy_at;   // last seen with a job
   bool scale_in_protected = false;
+  bool placeholder = false;                // capacity not placed yet: booting, nothing to register
 };
 
 // A job a webhook (or the sweep) says is running, and on which runner.
@@ -123,6 +124,7 @@ struct Plan {
   std::vector<Step> steps;
   PoolCounts counts;
   bool cooldown_active = false;
+  Duration cooldown_remaining{0};  // while cooldown_active: how long until scaling may resume
   std::vector<std::string> notes;  // why something was not done (cooldown, max reached, budget)
   // True when the plan scales (a launch or deregistrations): the reconciler logs a
   // scale_out / scale_in action for it, which starts the cooldown.

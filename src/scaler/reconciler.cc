@@ -162,21 +162,26 @@ void Reconciler::log_action(const std::string& pool, ActionKind kind, std::int64
 Result<std::vector<github::Runner>> Reconciler::runners_of(const config::PoolConfig& pool) {
   const github::Scope scope = scope_of(pool);
   const std::string key = scope.path();
-  if (auto it = runner_cache_.find(key); it != runner_cache_.end()) return it->second;
+  if (auto it = runner_cache_.find(key); it != runner_cache_.end() && it->second.fetched_at >= runner_cache_valid_from_) {
+    return it->second.runners;
+  }
+  const TimePoint now = options_.clock->now();
   auto runners = options_.github->list_runners(scope);
   if (!runners.ok()) return runners;
-  runner_cache_[key] = *runners;
+  runner_cache_[key] = CachedRunners{now, *runners};
   return runners;
 }
 
-PassReport Reconciler::run_pass(PassKind kind) {
+PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& only_pools) {
   std::lock_guard pass(pass_mu_);
   PassReport report;
   const TimePoint started = options_.clock->now();
   const auto real_start = std::chrono::steady_clock::now();
   if (!hold_lease(started)) return report;
   report.acted = true;
-  runner_cache_.clear();
+  // Within this pass a list is fetched at most once (max age: the pass so far); a wake-up
+  // pass also takes one fetched by a recent pass.
+  runner_cache_valid_from_ = kind == PassKind::kWake ? started - options_.reconcile.tick : started;
 
   if (kind == PassKind::kSweep) report.swept_jobs = sweep(report);
 
@@ -223,7 +228,19 @@ PassReport Reconciler::run_pass(PassKind kind) {
       log::warn("scaler lease lost during a pass; stopping");
       break;
     }
-    reconcile_pool(i, assigned.per_pool[i], *running, cooldown, report);
+    const std::string& name = pools_[i]->config.name;
+    if (!only_pools.empty() && std::find(only_pools.begin(), only_pools.end(), name) == only_pools.end()) continue;
+    PoolPassReport pool_report;
+    pool_report.pool = name;
+    const int errors_before = report.errors;
+    reconcile_pool(i, assigned.per_pool[i], *running, cooldown, report, pool_report);
+    pool_report.errors = report.errors - errors_before;
+    if (pool_report.launched > 0) {
+      pool_report.action = "scale_out";
+    } else if (pool_report.action != "scale_in" && pool_report.action != "cooldown" && pool_report.errors > 0) {
+      pool_report.action = "error";
+    }
+    report.pools.push_back(std::move(pool_report));
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - real_start).count();
@@ -235,7 +252,7 @@ PassReport Reconciler::run_pass(PassKind kind) {
 }
 
 void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queued, const std::vector<Job>& running,
-                                const std::optional<Duration>& cooldown, PassReport& report) {
+                                const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report) {
   PoolState& ps = *pools_[index];
   const config::PoolConfig& pool = ps.config;
   const TimePoint now = options_.clock->now();
@@ -280,6 +297,12 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     v.launched_at = c.launched_at;
     v.runner_name = runner_name_for(pool.name, c.id);
     v.scale_in_protected = c.scale_in_protected;
+    v.placeholder = c.placeholder;
+    if (c.placeholder) {
+      // Booting supply with no id of its own yet: nothing to record or register.
+      snap.instances.push_back(std::move(v));
+      continue;
+    }
     // Keep the store's record in step with what the cloud and GitHub say.
     auto [it, fresh] = records.try_emplace(c.id);
     Instance& rec = it->second;
@@ -315,6 +338,14 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
   for (const auto& [id, rec] : records) {
     if (live.count(id) != 0 || rec.state == InstanceState::kTerminated) continue;
+    // Not terminated by us, and its runner still has a job by the webhooks: reclaimed
+    // under the job (a finished ephemeral runner's job is completed before its instance
+    // shuts down, so it does not count).
+    if (rec.market == Market::kSpot && running_names.count(runner_name_for(pool.name, id)) != 0) {
+      metrics_->spot_interruption();
+      log::warn("spot instance reclaimed during a job; its capacity is replaced",
+                {{"pool", pool.name}, {"instance", id}});
+    }
     if (auto st = options_.store->update_instance_state(id, InstanceState::kTerminated); !st.ok()) ++report.errors;
   }
 
@@ -334,6 +365,11 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
 
   // --- plan ---
   const Plan p = plan(snap, pool, settings, now);
+  pool_report.counts = p.counts;
+  if (p.cooldown_active) {
+    pool_report.action = "cooldown";
+    pool_report.cooldown_remaining = p.cooldown_remaining;
+  }
   metrics_->set_pool(pool.name, p.counts);
   {
     std::lock_guard lock(status_mu_);
@@ -382,6 +418,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
           if (out->spot_error) result += "; spot: " + out->spot_error->describe();
         }
         ps.bucket.take(static_cast<int>(ids.size()), now);
+        pool_report.launched += static_cast<int>(ids.size());
         log_action(pool.name, ActionKind::kScaleOut, static_cast<std::int64_t>(ids.size()), s.reason, result, report);
         for (const auto& [id, market] : ids) {
           Instance rec;
@@ -391,12 +428,12 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
           rec.state = InstanceState::kBooting;
           rec.launched_at = now;
           if (auto st = options_.store->upsert_instance(rec); !st.ok()) ++report.errors;
-          register_instance(ps, id, "JIT config for a new instance", report);
+          if (!register_instance(ps, id, "JIT config for a new instance", report)) ++pool_report.pending_registrations;
         }
         break;
       }
       case StepKind::kRegister:
-        register_instance(ps, s.instance_id, s.reason, report);
+        if (!register_instance(ps, s.instance_id, s.reason, report)) ++pool_report.pending_registrations;
         break;
       case StepKind::kDeregister: {
         // Deregister first: GitHub refuses (kConflict) if a job started meanwhile, and
@@ -414,6 +451,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
         if (scale_in_reason.empty()) scale_in_reason = s.reason;
         Status term = ps.provider->terminate({s.instance_id});
         if (term.ok()) {
+          ++pool_report.terminated;
           metrics_->terminated(to_string(s.termination));
           if (auto st = options_.store->update_instance_state(s.instance_id, InstanceState::kTerminated); !st.ok()) ++report.errors;
         } else {
@@ -426,6 +464,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
       case StepKind::kTerminate: {
         Status term = ps.provider->terminate({s.instance_id});
         if (term.ok()) {
+          ++pool_report.terminated;
           metrics_->terminated(to_string(s.termination));
           if (auto st = options_.store->update_instance_state(s.instance_id, InstanceState::kTerminated); !st.ok()) ++report.errors;
         } else {
@@ -451,7 +490,10 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
         break;
     }
   }
-  if (deregistered > 0) log_action(pool.name, ActionKind::kScaleIn, deregistered, scale_in_reason, "ok", report);
+  if (deregistered > 0) {
+    log_action(pool.name, ActionKind::kScaleIn, deregistered, scale_in_reason, "ok", report);
+    pool_report.action = "scale_in";
+  }
   for (auto [ids, on] : {std::pair{&protect_on, true}, std::pair{&protect_off, false}}) {
     if (ids->empty()) continue;
     Status st = ps.provider->protect(*ids, on);

@@ -48,16 +48,31 @@ struct ReconcilerOptions {
   std::vector<std::string> sweep_repos;
   std::size_t max_jobs = 100000;        // per observation
   int max_sweep_job_checks = 200;       // get_job calls per sweep for jobs the store may have stale
+  std::size_t max_sweep_repos = 300;    // repositories asked for queued runs per sweep
 };
 
 enum class PassKind { kWake, kTick, kSweep };
 std::string_view to_string(PassKind kind);
+
+// One pool's part of a pass: what `ghscale reconcile --once` and the Lambda's reconcile
+// summary report per pool.
+struct PoolPassReport {
+  std::string pool;
+  std::string action = "none";  // "scale_out", "scale_in", "none", "cooldown" or "error"
+  int launched = 0;
+  int terminated = 0;             // scale-in and cleanup terminations that succeeded
+  int pending_registrations = 0;  // live instances still without a registration after the pass
+  int errors = 0;
+  PoolCounts counts;              // the plan's counts (zero when the pool could not be observed)
+  Duration cooldown_remaining{0};
+};
 
 struct PassReport {
   bool acted = false;  // held the lease and ran the pools
   int actions = 0;     // action log entries written
   int errors = 0;      // failed observations or actions (each logged)
   int swept_jobs = 0;  // jobs the sweep recorded
+  std::vector<PoolPassReport> pools;  // the pools this pass ran, in config order
 };
 
 class Reconciler {
@@ -67,7 +82,9 @@ class Reconciler {
 
   // One pass: take or renew the lease, then observe → plan → act for every pool. A sweep
   // pass first asks GitHub for queued jobs the store never heard of.
-  PassReport run_pass(PassKind kind);
+  // only_pools: run just these pools (jobs are still assigned across all of them, so the
+  // first-matching-pool rule holds); empty = every pool.
+  PassReport run_pass(PassKind kind, const std::vector<std::string>& only_pools = {});
   // Gives the lease up (graceful shutdown), so another daemon takes over at once.
   void release_lease();
 
@@ -82,7 +99,7 @@ class Reconciler {
   bool still_holding() const;
   int sweep(PassReport& report);
   void reconcile_pool(std::size_t index, const std::vector<Job>& queued, const std::vector<Job>& running,
-                      const std::optional<Duration>& cooldown, PassReport& report);
+                      const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report);
   bool register_instance(PoolState& ps, const std::string& instance_id, const std::string& why, PassReport& report);
   void log_action(const std::string& pool, ActionKind kind, std::int64_t count, const std::string& reason,
                   const std::string& result, PassReport& report);
@@ -93,8 +110,19 @@ class Reconciler {
   std::mutex pass_mu_;                      // one pass at a time
   std::vector<std::unique_ptr<PoolState>> pools_;  // guarded by pass_mu_
   std::set<std::int64_t> reported_unmatched_;       // guarded by pass_mu_
+  std::size_t sweep_cursor_ = 0;                    // guarded by pass_mu_: org repositories rotation
   std::set<std::int64_t> waited_jobs_;              // guarded by pass_mu_: queue wait observed
-  std::map<std::string, std::vector<github::Runner>> runner_cache_;  // guarded by pass_mu_, per pass
+  // Runner lists by scope, guarded by pass_mu_. Fetched once per pass; a wake-up pass
+  // reuses a list younger than the tick: a queued job's pass then costs no GitHub call
+  // (the store's in-progress jobs mark runners busy that the list still shows idle, and a
+  // runner registered since shows as a booting instance), which keeps GitHub calls per
+  // job near one (the JIT config). Ticks and sweeps always refresh (with the ETag).
+  struct CachedRunners {
+    TimePoint fetched_at{};
+    std::vector<github::Runner> runners;
+  };
+  std::map<std::string, CachedRunners> runner_cache_;
+  TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched
   mutable std::mutex status_mu_;
   ScalerStatus status_;                                  // guarded by status_mu_
   std::optional<TimePoint> lease_expires_;               // guarded by status_mu_

@@ -50,6 +50,36 @@ int Reconciler::sweep(PassReport& report) {
       if (!j.repository.empty()) repos.insert(j.repository);
     }
   }
+  // An org pool's jobs may come from any repository of the org, including ones no webhook
+  // ever reached us from (the very case the sweep exists for). GitHub has no org-wide
+  // queued-jobs call, so list the org's repositories; beyond max_sweep_repos, take a
+  // different slice each sweep so every repository is visited in turn.
+  std::set<std::string> orgs;
+  for (const auto& b : options_.pools) {
+    if (b.config.scope.kind == config::PoolScope::Kind::kOrg) orgs.insert(b.config.scope.name);
+  }
+  for (const auto& org : orgs) {
+    auto listed = options_.github->list_org_repos(org);
+    if (!listed.ok()) {
+      // kInvalid: a GitHub client without the call (tests' fakes); nothing to count.
+      if (listed.error().kind == ErrorKind::kInvalid) continue;
+      if (listed.error().kind != ErrorKind::kThrottled) ++report.errors;
+      log::warn("sweep: cannot list the organisation's repositories", {{"org", org}, {"error", listed.error().describe()}});
+      continue;
+    }
+    std::vector<std::string> extra;
+    for (auto& r : *listed) {
+      if (repos.count(r) == 0) extra.push_back(std::move(r));
+    }
+    const std::size_t room =
+        repos.size() >= options_.max_sweep_repos ? 0 : options_.max_sweep_repos - repos.size();
+    if (extra.size() <= room) {
+      repos.insert(extra.begin(), extra.end());
+      continue;
+    }
+    for (std::size_t i = 0; i < room; ++i) repos.insert(extra[(sweep_cursor_ + i) % extra.size()]);
+    sweep_cursor_ = (sweep_cursor_ + room) % extra.size();
+  }
 
   int recorded = 0;
   std::set<std::int64_t> queued_at_github;
@@ -94,6 +124,16 @@ int Reconciler::sweep(PassReport& report) {
 
   // Jobs the store thinks queued (or running) that GitHub no longer lists as queued: a
   // lost in_progress/completed webhook would otherwise hold capacity for them forever.
+  // A running job whose runner GitHub lists as busy is running indeed: no call for it
+  // (the runner lists are the pass's own, fetched once and shared with the pools).
+  std::set<std::string> busy_runners;
+  for (const auto& b : options_.pools) {
+    if (auto runners = runners_of(b.config); runners.ok()) {
+      for (const auto& r : *runners) {
+        if (r.busy) busy_runners.insert(r.name);
+      }
+    }
+  }
   int checks = 0;
   for (JobStatus st : {JobStatus::kQueued, JobStatus::kInProgress}) {
     store::JobFilter f;
@@ -104,6 +144,7 @@ int Reconciler::sweep(PassReport& report) {
     for (const auto& j : *jobs) {
       if (checks >= options_.max_sweep_job_checks) break;
       if (swept_repos.count(j.repository) == 0 || queued_at_github.count(j.job_id) != 0) continue;
+      if (st == JobStatus::kInProgress && busy_runners.count(j.runner_name) != 0) continue;
       ++checks;
       auto gh = options_.github->get_job(j.repository, j.job_id);
       if (!gh.ok()) continue;

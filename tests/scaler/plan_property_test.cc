@@ -57,6 +57,13 @@ Snapshot random_snapshot(Rng& r, const std::string& pool, TimePoint now) {
     if (r.chance(0.1)) s.running_jobs.push_back({5000 + k, i.runner_name});
     s.instances.push_back(std::move(i));
   }
+  // Capacity an Auto Scaling group owes but has not placed: booting, nothing registered.
+  for (int k = 0; k < r.between(0, 2); ++k) {
+    auto p = instance(pool, "pending-g-" + std::to_string(k), now - Duration{r.between(0, 600) * 1000});
+    p.handed_over = false;
+    p.placeholder = true;
+    s.instances.push_back(std::move(p));
+  }
   for (int k = 0; k < r.between(0, 4); ++k) s.runners.push_back({9000 + k, runner_name_for(pool, "i-x" + std::to_string(k)), r.chance(0.3), r.chance(0.3)});
   for (int k = 0; k < r.between(0, 2); ++k) s.running_jobs.push_back({7000 + k, runner_name_for(pool, "i-lost" + std::to_string(k))});
   if (r.chance(0.5)) s.last_scale_out = now - Duration{r.between(0, 900) * 1000};
@@ -112,6 +119,9 @@ TEST(PlanProperty, RandomSnapshotsKeepTheInvariants) {
           auto it = runner_by_name.find(i->runner_name);
           ASSERT_FALSE(it != runner_by_name.end() && it->second->busy) << "busy runner touched: " << step.instance_id;
           ASSERT_EQ(running_on.count(i->runner_name), 0u) << "runner with a job touched: " << step.instance_id;
+        }
+        if (step.kind == StepKind::kRegister) {
+          ASSERT_FALSE(by_id.at(step.instance_id)->placeholder) << "placeholder registered: " << step.instance_id;
         }
         if (step.kind == StepKind::kDeleteRunner) {
           auto it = runner_by_name.find(step.runner_name);

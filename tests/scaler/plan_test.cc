@@ -282,6 +282,23 @@ TEST(Registration, NewInstancesGetOneUnlessOnTheirWayOut) {
   EXPECT_EQ(r[0]->runner_name, "ghscale-linux-i-fresh");
 }
 
+TEST(Registration, PlaceholdersAreBootingSupplyButNeverRegistered) {
+  // An Auto Scaling group asked for two more instances that are not placed yet: they are
+  // on their way (no launch for the two queued jobs) and have nothing to register.
+  Snapshot s;
+  for (int k = 1; k <= 2; ++k) {
+    auto p = instance("linux", "pending-asg-" + std::to_string(k), kT0 - 5s);
+    p.handed_over = false;
+    p.placeholder = true;
+    s.instances.push_back(p);
+  }
+  s.queued_jobs = {queued_job(1), queued_job(2)};
+  const Plan p = plan(s, make_pool(), {}, kT0);
+  EXPECT_TRUE(steps_of(p, StepKind::kRegister).empty());
+  EXPECT_TRUE(steps_of(p, StepKind::kLaunch).empty());
+  EXPECT_EQ(p.counts.booting, 2);
+}
+
 TEST(Protection, FollowsBusyness) {
   Snapshot s = with_runners("linux", 1, 1);
   s.instances[0].scale_in_protected = true;  // idle now

@@ -211,6 +211,25 @@ TEST_F(ReconcilerTest, SpotReclaimedMidJobIsReplaced) {
   auto rec_state = store->get_instance(id);
   ASSERT_TRUE(rec_state.ok());
   EXPECT_EQ(rec_state->state, InstanceState::kTerminated);
+  EXPECT_EQ(rec->metrics().spot_interruptions(), 1u);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(rec->metrics().spot_interruptions(), 1u);  // counted once
+  EXPECT_NE(rec->metrics().prometheus().find("ghscale_spot_interruptions_total 1"), std::string::npos);
+}
+
+TEST_F(ReconcilerTest, AnEphemeralRunnerLeavingAfterItsJobIsNoInterruption) {
+  pool.on_demand_base = 0;
+  auto rec = make_reconciler();
+  record(1, JobStatus::kQueued);
+  rec->run_pass(PassKind::kTick);
+  clock->advance(31s);
+  rec->run_pass(PassKind::kTick);
+  const std::string id = live().at(0).id;
+  start_job(1, runner_name_for("linux", id));
+  rec->run_pass(PassKind::kTick);
+  finish_job_ephemeral(1, runner_name_for("linux", id), id);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(rec->metrics().spot_interruptions(), 0u);
 }
 
 TEST_F(ReconcilerTest, LaunchFailureIsLoggedAndRetried) {
