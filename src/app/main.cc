@@ -6,7 +6,9 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/lambda/lambda_command.h"
 #include "app/pools_command.h"
+#include "app/reconcile_once.h"
 #include "app/sandbox_commands.h"
 #include "app/store_init_command.h"
 #include "app/workload_command.h"
@@ -145,6 +147,13 @@ int main(int argc, char** argv) {
   sandbox_cmd->add_option("--duplicate", sandbox.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
   sandbox_cmd->add_option("--reorder", sandbox.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));
 
+  ReconcileCommandOptions reconcile;
+  auto* reconcile_cmd = cli.add_subcommand("reconcile", "Run one reconcile pass (--once) and print what it did");
+  reconcile_cmd->add_flag("--once", reconcile.once, "One pass, then exit (the continuous loop is `ghscale serve`)");
+  add_config(reconcile_cmd, reconcile.config_path);
+  reconcile_cmd->add_option("--pool", reconcile.pools, "Only this pool (repeatable; default: every pool)");
+  reconcile_cmd->add_flag("--json", reconcile.json, "The summary as JSON");
+
   PoolsCheckOptions pools_check;
   auto* pools_cmd = cli.add_subcommand("pools", "Work with the pools' cloud side");
   pools_cmd->require_subcommand(1);
@@ -152,6 +161,10 @@ int main(int argc, char** argv) {
       "check", "Compare each AWS pool's group or launch template with its configuration; exit 1 when they differ");
   add_config(pools_check_cmd, pools_check.config_path);
   pools_check_cmd->add_flag("--json", pools_check.json, "As JSON");
+
+  LambdaOptions lambda_opts;
+  auto* lambda_cmd = cli.add_subcommand("lambda", "Host a function on the AWS Lambda Runtime API (the package's bootstrap)");
+  lambda_cmd->add_option("--handler", lambda_opts.handler, "webhook or reconcile (default: $_HANDLER)");
 
   WorkloadExportOptions wexport;
   auto* workload_cmd = cli.add_subcommand("workload", "Work with workloads for simulate and sandbox");
@@ -206,7 +219,9 @@ int main(int argc, char** argv) {
     }
   }
   if (*actions_cmd) return run_actions(actions);
-  if (*pools_check_cmd) return run_pools_check(pools_check);
   if (*workload_export) return run_workload_export(wexport);
+  if (*reconcile_cmd) return run_reconcile(reconcile);
+  if (*pools_check_cmd) return run_pools_check(pools_check);
+  if (*lambda_cmd) return run_lambda(lambda_opts);
   return kExitUsage;
 }

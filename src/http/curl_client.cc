@@ -1,5 +1,6 @@
 #include <curl/curl.h>
 
+#include <cstdlib>
 #include <mutex>
 #include <vector>
 
@@ -129,7 +130,14 @@ class CurlClient final : public Client {
 
 }  // namespace
 
-std::shared_ptr<Client> make_curl_client(ClientOptions options) { return std::make_shared<CurlClient>(std::move(options)); }
+std::shared_ptr<Client> make_curl_client(ClientOptions options) {
+  // Like the curl tool: CURL_CA_BUNDLE names the CA file when none is configured (the
+  // Lambda package bundles one, as provided.al2023 keeps its own elsewhere than Debian).
+  if (options.ca_file.empty()) {
+    if (const char* bundle = std::getenv("CURL_CA_BUNDLE"); bundle != nullptr && *bundle != '\0') options.ca_file = bundle;
+  }
+  return std::make_shared<CurlClient>(std::move(options));
+}
 
 std::string url_without_query(std::string_view url) {
   auto q = url.find_first_of("?#");

@@ -26,6 +26,11 @@ Subprocess::Subprocess(std::vector<std::string> argv, std::vector<std::string> e
   if (pid_ == 0) {
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
+    // Nothing else of the test's: an inherited listening socket (Asio's are not
+    // close-on-exec) would keep a fake server reachable after the test stopped it.
+    if (close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < 4096; ++fd) close(fd);
+    }
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);

@@ -1,0 +1,90 @@
+#include "app/reconcile_once.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace ghscale::app {
+
+namespace json = boost::json;
+
+Result<ReconcileRequest> parse_reconcile_request(std::string_view text) {
+  ReconcileRequest out;
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return out;  // no input: every pool
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) return make_error(ErrorKind::kInvalid, "reconcile input is not JSON: " + ec.message());
+  if (v.is_null()) return out;
+  if (!v.is_object()) return make_error(ErrorKind::kInvalid, "reconcile input must be a JSON object");
+  const json::object& o = v.as_object();
+  if (const json::value* pools = o.if_contains("pools"); pools != nullptr && !pools->is_null()) {
+    if (!pools->is_array()) return make_error(ErrorKind::kInvalid, "reconcile input: \"pools\" must be a list of pool names");
+    for (const json::value& p : pools->as_array()) {
+      if (!p.is_string()) return make_error(ErrorKind::kInvalid, "reconcile input: \"pools\" must be a list of pool names");
+      out.pools.emplace_back(p.as_string());
+    }
+  }
+  if (const json::value* sweep = o.if_contains("sweep"); sweep != nullptr && !sweep->is_null()) {
+    if (!sweep->is_bool()) return make_error(ErrorKind::kInvalid, "reconcile input: \"sweep\" must be true or false");
+    out.sweep = sweep->as_bool();
+  }
+  return out;
+}
+
+std::string to_json(const ReconcileSummary& s) {
+  json::array pools;
+  for (const auto& p : s.pools) {
+    pools.push_back(json::object{{"pool", p.pool},
+                                 {"action", p.action},
+                                 {"launched", p.launched},
+                                 {"terminated", p.terminated},
+                                 {"desired", p.counts.desired},
+                                 {"running", p.counts.running},
+                                 {"idle", p.counts.idle},
+                                 {"busy", p.counts.busy},
+                                 {"booting", p.counts.booting},
+                                 {"queued", p.counts.queued},
+                                 {"cooldown_remaining_ms", static_cast<std::int64_t>(p.cooldown_remaining.count())}});
+  }
+  json::object o{{"acted", s.acted},   {"holder", s.holder},
+                 {"errors", s.errors}, {"scaled", s.scaled},
+                 {"pending_registrations", s.pending_registrations}, {"pools", std::move(pools)}};
+  return json::serialize(o);
+}
+
+Result<std::unique_ptr<ReconcileOnce>> ReconcileOnce::create(const config::Config& cfg,
+                                                             std::shared_ptr<store::Store> store,
+                                                             const ScalerHooks& hooks) {
+  auto built = build_scaler(cfg, std::move(store), hooks);
+  if (!built) return built.error();
+  return std::unique_ptr<ReconcileOnce>(new ReconcileOnce(std::move(*built)));
+}
+
+Result<ReconcileSummary> ReconcileOnce::run(const ReconcileRequest& request) {
+  scaler::Reconciler& rec = *scaler_.reconciler;
+  for (const auto& name : request.pools) {
+    const auto& pools = rec.options().pools;
+    if (std::none_of(pools.begin(), pools.end(), [&](const scaler::PoolBinding& b) { return b.config.name == name; })) {
+      return make_error(ErrorKind::kInvalid, "no pool named '" + name + "' in the configuration");
+    }
+  }
+  scaler::PassReport report = rec.run_pass(request.sweep ? scaler::PassKind::kSweep : scaler::PassKind::kTick, request.pools);
+  if (report.acted) rec.release_lease();
+
+  ReconcileSummary out;
+  out.acted = report.acted;
+  out.errors = report.errors;
+  if (report.acted) {
+    out.holder = rec.options().holder;
+  } else {
+    out.holder = rec.status().lease_holder;
+  }
+  for (auto& p : report.pools) {
+    out.scaled = out.scaled || p.launched > 0 || p.terminated > 0;
+    out.pending_registrations += p.pending_registrations;
+  }
+  out.pools = std::move(report.pools);
+  return out;
+}
+
+}  // namespace ghscale::app
