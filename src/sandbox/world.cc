@@ -61,7 +61,7 @@ Result<std::unique_ptr<World>> World::start(WorldOptions options) {
   go.org = options.org;
   go.seed = options.seed;
   go.faults = options.faults;
-  go.cloud = s->cloud;
+  go.cloud = options.cloud ? options.cloud : s->cloud;
   go.mirror = s->fake;
   s->github = std::make_shared<GitHubSim>(go);
   s->cloud->set_observer([g = s->github.get()](const provider::SimEvent& e) { g->on_cloud_event(e); });

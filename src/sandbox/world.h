@@ -29,6 +29,11 @@ struct WorldOptions {
   double spot_interruption_rate = 0.0;
   DeliveryFaults faults;
   int github_threads = 2;
+  // Another cloud in place of the simulated one (a fake AWS in the integration tests):
+  // ephemeral runners' instances end themselves through its terminate(), and whoever
+  // runs it reports instances ready or gone with github().on_cloud_event(). The world's
+  // SimCloud then stays empty. Optional.
+  std::shared_ptr<provider::Provider> cloud;
 };
 
 struct WorldCounts {

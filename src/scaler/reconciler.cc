@@ -124,10 +124,19 @@ bool Reconciler::hold_lease(TimePoint now) {
 }
 
 // Checked before every action: the lease we took at the start of the pass may have run out
-// (a slow pass, a paused process), and then another daemon may be acting.
-bool Reconciler::still_holding() const {
-  std::lock_guard lock(status_mu_);
-  return lease_expires_ && options_.clock->now() < *lease_expires_;
+// (a slow pass, a paused process), and then another daemon may be acting. A long pass (many
+// paced hand-overs) renews it once a third of its time is spent, so it is not cut short;
+// a renewal that fails, or comes too late, stops the pass.
+bool Reconciler::still_holding() {
+  const TimePoint now = options_.clock->now();
+  std::optional<TimePoint> expires;
+  {
+    std::lock_guard lock(status_mu_);
+    expires = lease_expires_;
+  }
+  if (!expires || now >= *expires) return false;
+  if (*expires - now > options_.reconcile.lease_ttl * 2 / 3) return true;
+  return hold_lease(now);
 }
 
 void Reconciler::release_lease() {

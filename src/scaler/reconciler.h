@@ -96,7 +96,7 @@ class Reconciler {
   struct PoolState;
   struct Observed;
   bool hold_lease(TimePoint now);
-  bool still_holding() const;
+  bool still_holding();  // renews a lease two-thirds spent
   int sweep(PassReport& report);
   void reconcile_pool(std::size_t index, const std::vector<Job>& queued, const std::vector<Job>& running,
                       const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report);

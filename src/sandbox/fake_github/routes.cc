@@ -257,7 +257,15 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
     for (const auto& [full_name, id] : s.repo_ids) {  // by full name, as sort=full_name
       if (full_name.substr(0, full_name.find('/')) == seg[1]) items.push_back(render::minimal_repository(full_name, id));
     }
-    if (items.empty()) return error_response(404, "Not Found");
+    if (items.empty()) {
+      // GitHub: an organisation without repositories lists none; an unknown one is a 404.
+      // The fake knows an organisation by its repositories, runners or runner groups.
+      const std::string scope = "orgs/" + seg[1];
+      bool known = false;
+      for (const auto& [rid, r] : s.runners) known = known || r.scope == scope;
+      for (const auto& g : s.groups) known = known || g.scope == scope;
+      if (!known) return error_response(404, "Not Found");
+    }
     return paginate(req, std::move(items), nullptr);
   }
 

@@ -479,6 +479,27 @@ void FakeAws::add_instance(FakeInstance instance) {
   impl_->instances[instance.id] = std::move(instance);
 }
 
+bool FakeAws::end_instance(const std::string& id, const std::string& cause) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->instances.find(id);
+  if (it == impl_->instances.end() || it->second.state == "terminated" || it->second.state == "shutting-down") {
+    return false;
+  }
+  FakeInstance& i = it->second;
+  i.state = "terminated";
+  if (i.group.empty()) return true;
+  i.asg_lifecycle_state = "Terminated";
+  auto g = impl_->groups.find(i.group);
+  if (g == impl_->groups.end()) return true;
+  const std::string why =
+      "an instance was taken out of service in response to an EC2 health check indicating it has been terminated or "
+      "stopped (" + cause + ")";
+  impl_->activities.push_front(
+      {impl_->new_id("act-", 8), g->first, "Successful", "Terminating EC2 instance: " + id, why, impl_->now()});
+  impl_->reconcile_group(g->second, "replacing " + id + ", which ended: " + cause);
+  return true;
+}
+
 void FakeAws::put_parameter(const std::string& name, const std::string& value, const std::string& type) {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->parameters.find(name);

@@ -133,6 +133,12 @@ class FakeAws {
   std::vector<FakeInstance> instances() const;
   std::optional<FakeInstance> instance(const std::string& id) const;
   void add_instance(FakeInstance instance);
+  // An instance ends outside the APIs: its own `shutdown -h` under the launch template's
+  // terminate shutdown behaviour, or a spot reclaim. It is terminated at once, and a group
+  // it belonged to replaces it to keep its desired capacity, as EC2 Auto Scaling does
+  // for an instance its health check finds terminated (here without the check's delay).
+  // False when the instance is unknown or already gone.
+  bool end_instance(const std::string& id, const std::string& cause);
   void put_parameter(const std::string& name, const std::string& value, const std::string& type = "String");
   std::optional<FakeParameter> parameter(const std::string& name) const;
   std::vector<FakeEvent> events() const;
