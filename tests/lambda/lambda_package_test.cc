@@ -114,6 +114,12 @@ class LambdaPackageTest : public ::testing::Test {
     ASSERT_TRUE(aws.ok()) << aws.error().describe();
     s.aws = std::move(*aws);
     s.aws->put_parameter(kSecretParameter, kSecret, "SecureString");
+    // The Runners stack's Auto Scaling group, empty until the reconcile function scales it.
+    fakes::FakeGroup group;
+    group.name = "ghscale-runners-linux";
+    group.max_size = 5;
+    group.tags = {{"ghscale:pool", "linux"}};
+    s.aws->add_group(group);
 
     auto gh = std::make_shared<fake_github::FakeGitHub>();
     gh->add_pat(kGitHubToken);
@@ -147,7 +153,7 @@ class LambdaPackageTest : public ::testing::Test {
                                "webhook:\n  secrets: [env:GHSCALE_TEST_UNSET_SECRET]\n"
                                "store:\n  sqlite:\n    path: /nonexistent/ghscale.db\n"
                                "pools:\n  - name: linux\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
-                               "    provider: {type: sim, boot_time: 30s}\n    max_runners: 5\n"
+                               "    provider: {type: aws_asg, asg_name: ghscale-runners-linux}\n    max_runners: 5\n"
                                "logging: {format: json, level: debug}\n";
     std::ofstream(s.dir / "bundled.yaml") << config;
     s.aws->put_parameter(kConfigParameter, config, "String");
@@ -346,6 +352,17 @@ TEST_F(LambdaPackageTest, ReconcileInvocationLaunchesCapacity) {
   bool scaled_out = false;
   for (const auto& a : *actions) scaled_out = scaled_out || (a.pool == "linux" && a.kind == ActionKind::kScaleOut);
   EXPECT_TRUE(scaled_out);
+  // On the fake AWS: the group's desired capacity rose, and each new instance's
+  // registration waits in SSM as a SecureString for its bootstrap.
+  auto g = suite->aws->group("ghscale-runners-linux");
+  ASSERT_TRUE(g.has_value());
+  EXPECT_GE(g->desired_capacity, 1);
+  ASSERT_FALSE(g->instance_ids.empty());
+  for (const auto& id : g->instance_ids) {
+    auto param = suite->aws->parameter("/ghscale/runners/" + id);
+    ASSERT_TRUE(param.has_value()) << id;
+    EXPECT_EQ(param->type, "SecureString");
+  }
 
   // A pool the configuration does not have is the invocation's error, not a crash.
   const std::string id = runtime_->enqueue(R"({"pools": ["windows"]})");
