@@ -24,7 +24,12 @@ namespace {
 
 using namespace ghscale;
 
-constexpr std::int64_t kJobs = 1'000'000;
+// GHSCALE_BENCH_STORE_JOBS shrinks the store for a quick run (bench/run --quick).
+const std::int64_t kJobs = [] {
+  const char* n = std::getenv("GHSCALE_BENCH_STORE_JOBS");
+  const long long v = n != nullptr ? std::atoll(n) : 0;
+  return v >= 20'000 ? static_cast<std::int64_t>(v) : std::int64_t{1'000'000};
+}();
 constexpr std::int64_t kQueued = 10'000;
 constexpr std::int64_t kInProgress = 5'000;
 
@@ -83,7 +88,7 @@ BENCHMARK(BM_DurableRecord)->Threads(16)->Threads(32)->Threads(64)->UseRealTime(
 // Builds the 1M-job file once with raw SQL in one transaction (the store's own write path
 // would take minutes of fsyncs for a million rows), then opens it through the store.
 std::string build_million_job_db() {
-  const std::string path = temp_dir() + "/million.db";
+  const std::string path = temp_dir() + "/jobs-" + std::to_string(kJobs) + ".db";
   { auto created = store::open_sqlite_store(path); if (!created.ok()) std::abort(); }
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
