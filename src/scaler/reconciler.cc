@@ -84,6 +84,11 @@ struct Reconciler::PoolState {
   // Registration happens once per instance; remembered here as well as in the store so a
   // store write failure does not hand two configs to one instance within a process life.
   std::set<std::string> handed_over;
+  // Jobs that were running on a spot instance when it vanished, and when that was seen.
+  // Counted as interruptions once the job ends other than "success" (GitHub fails a job
+  // whose runner disappeared); a job that succeeded had its ephemeral runner leave normally,
+  // its completion webhook merely arriving after the instance was gone.
+  std::map<std::int64_t, TimePoint> vanished_under;
 };
 
 Reconciler::Reconciler(ReconcilerOptions options) : options_(std::move(options)), metrics_(std::make_shared<ScalerMetrics>()) {
@@ -289,10 +294,12 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     runner_by_name.emplace(r.name, &r);
   }
   std::set<std::string> running_names;
+  std::unordered_map<std::string, std::vector<std::int64_t>> jobs_on;
   for (const Job& j : running) {
     if (j.runner_name.rfind(prefix, 0) != 0) continue;
     snap.running_jobs.push_back({j.job_id, j.runner_name});
     running_names.insert(j.runner_name);
+    jobs_on[j.runner_name].push_back(j.job_id);
   }
 
   std::set<std::string> live;
@@ -347,15 +354,30 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
   for (const auto& [id, rec] : records) {
     if (live.count(id) != 0 || rec.state == InstanceState::kTerminated) continue;
-    // Not terminated by us, and its runner still has a job by the webhooks: reclaimed
-    // under the job (a finished ephemeral runner's job is completed before its instance
-    // shuts down, so it does not count).
-    if (rec.market == Market::kSpot && running_names.count(runner_name_for(pool.name, id)) != 0) {
-      metrics_->spot_interruption();
-      log::warn("spot instance reclaimed during a job; its capacity is replaced",
-                {{"pool", pool.name}, {"instance", id}});
+    // Not terminated by us, and its runner still had a job by the webhooks: maybe
+    // reclaimed under the job; decided when the job ends (below).
+    if (rec.market == Market::kSpot) {
+      if (auto j = jobs_on.find(runner_name_for(pool.name, id)); j != jobs_on.end()) {
+        for (std::int64_t job : j->second) ps.vanished_under.emplace(job, now);
+      }
     }
     if (auto st = options_.store->update_instance_state(id, InstanceState::kTerminated); !st.ok()) ++report.errors;
+  }
+
+  for (auto it = ps.vanished_under.begin(); it != ps.vanished_under.end();) {
+    auto job = options_.store->get_job(it->first);
+    const bool ended = job.ok() && job->status == JobStatus::kCompleted;
+    // A job GitHub never reports ended within an hour counts too (its webhook was lost).
+    if (!ended && now - it->second < std::chrono::hours(1)) {
+      ++it;
+      continue;
+    }
+    if (!ended || job->conclusion != "success") {
+      metrics_->spot_interruption();
+      log::warn("a spot instance was reclaimed during a job; its capacity was replaced",
+                {{"pool", pool.name}, {"job_id", it->first}});
+    }
+    it = ps.vanished_under.erase(it);
   }
 
   auto last_out = options_.store->last_action(pool.name, ActionKind::kScaleOut);

@@ -85,7 +85,7 @@ TEST_F(AwsCliTest, ServeResolvesTheWebhookSecretFromSsm) {
                                   body);
   EXPECT_EQ(ok.status, 200) << ok.body;
   p.signal(SIGTERM);
-  EXPECT_EQ(p.wait(5s).value_or(-1), 0);
+  EXPECT_EQ(p.wait(15s).value_or(-1), 0);
   EXPECT_EQ(p.err().find(kSsmSecret), std::string::npos);
 }
 

@@ -88,7 +88,8 @@ class ReconcilerFixture : public ::testing::Test {
     return std::nullopt;
   }
 
-  void record(std::int64_t job_id, JobStatus status, const std::string& runner_name = "", LabelSet labels = {"self-hosted", "linux"}) {
+  void record(std::int64_t job_id, JobStatus status, const std::string& runner_name = "", LabelSet labels = {"self-hosted", "linux"},
+              const std::string& conclusion = "success") {
     JobEvent e;
     e.event = "workflow_job";
     e.status = status;
@@ -102,6 +103,7 @@ class ReconcilerFixture : public ::testing::Test {
     e.runner_name = runner_name;
     e.created_at = clock->now();
     if (status == JobStatus::kInProgress) e.started_at = clock->now();
+    if (status == JobStatus::kCompleted) e.conclusion = conclusion;
     e.received_at = clock->now();
     auto r = store->record(e);
     ASSERT_TRUE(r.ok()) << r.error().describe();
