@@ -10,13 +10,13 @@
 #include "aws/services/ec2.h"
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
+#include "provider/aws/launch_memo.h"
 
 namespace ghscale::provider {
 
 namespace {
 
 constexpr std::size_t kProtectBatch = 50;      // SetInstanceProtection's limit
-constexpr std::size_t kRememberedTokens = 1000;  // launch outcomes kept for idempotency
 
 // Where an Auto Scaling lifecycle state puts an instance; nullopt for states that do not
 // count towards desired capacity any more (terminating, detached, standby, warm pool).
@@ -41,8 +41,7 @@ struct AsgProvider::State {
 
   std::mutex change_mu;  // serializes launch and terminate (they read, then change, desired)
   std::mutex mu;         // guards what follows
-  std::map<std::string, LaunchOutcome> by_token;
-  std::deque<std::string> token_order;
+  LaunchMemo launches;  // idempotency within the process
   std::map<std::string, TimePoint> first_seen;  // instances and placeholders without a launch time
 
   Result<aws::AutoScalingGroup> group() {
@@ -68,16 +67,6 @@ struct AsgProvider::State {
   TimePoint seen(const std::string& id, TimePoint now) {
     std::lock_guard lock(mu);
     return first_seen.try_emplace(id, now).first->second;
-  }
-
-  void remember(const std::string& token, const LaunchOutcome& outcome) {
-    if (token.empty()) return;
-    std::lock_guard lock(mu);
-    if (by_token.emplace(token, outcome).second) token_order.push_back(token);
-    while (token_order.size() > kRememberedTokens) {
-      by_token.erase(token_order.front());
-      token_order.pop_front();
-    }
   }
 };
 
@@ -153,10 +142,7 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
     return make_error(ErrorKind::kInvalid, "launch: this provider serves pool " + s.options.pool + ", not " + request.pool);
   }
   std::lock_guard change(s.change_mu);
-  if (!request.client_token.empty()) {
-    std::lock_guard lock(s.mu);
-    if (auto it = s.by_token.find(request.client_token); it != s.by_token.end()) return it->second;
-  }
+  if (auto seen = s.launches.find(request.client_token)) return *seen;
   auto g = s.group();
   if (!g.ok()) return g.error();
   const int asked = request.split.total();
@@ -221,7 +207,7 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
                                s.options.group + " not listed yet; counted as pending until they are"));
     }
   }
-  s.remember(request.client_token, outcome);
+  s.launches.remember(request.client_token, outcome);
   return outcome;
 }
 

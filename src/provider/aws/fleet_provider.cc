@@ -9,6 +9,7 @@
 #include "aws/crypto.h"
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
+#include "provider/aws/launch_memo.h"
 
 namespace ghscale::provider {
 
@@ -16,7 +17,6 @@ namespace {
 
 constexpr std::size_t kFilterValues = 200;      // values per DescribeInstances filter
 constexpr std::size_t kTerminateBatch = 1000;   // TerminateInstances' limit
-constexpr std::size_t kRememberedTokens = 1000;
 
 bool contains(const std::vector<std::string>& items, std::string_view item) {
   return std::find(items.begin(), items.end(), item) != items.end();
@@ -52,8 +52,7 @@ struct FleetProvider::State {
   aws::Ec2Client ec2;
 
   std::mutex mu;  // guards what follows
-  std::map<std::string, LaunchOutcome> by_token;
-  std::deque<std::string> token_order;
+  LaunchMemo launches;  // idempotency within the process
 
   std::vector<aws::FleetOverride> overrides() const {
     std::vector<aws::FleetOverride> out;
@@ -90,16 +89,6 @@ struct FleetProvider::State {
     }
     return out;
   }
-
-  void remember(const std::string& token, const LaunchOutcome& outcome) {
-    if (token.empty()) return;
-    std::lock_guard lock(mu);
-    if (by_token.emplace(token, outcome).second) token_order.push_back(token);
-    while (token_order.size() > kRememberedTokens) {
-      by_token.erase(token_order.front());
-      token_order.pop_front();
-    }
-  }
 };
 
 FleetProvider::FleetProvider(FleetProviderOptions options) : state_(std::make_unique<State>(std::move(options))) {}
@@ -130,10 +119,7 @@ Result<LaunchOutcome> FleetProvider::launch(const LaunchRequest& request) {
   if (request.pool != s.options.pool) {
     return make_error(ErrorKind::kInvalid, "launch: this provider serves pool " + s.options.pool + ", not " + request.pool);
   }
-  if (!request.client_token.empty()) {
-    std::lock_guard lock(s.mu);
-    if (auto it = s.by_token.find(request.client_token); it != s.by_token.end()) return it->second;
-  }
+  if (auto seen = s.launches.find(request.client_token)) return *seen;
   aws::CreateFleetRequest fleet;
   fleet.launch_template = s.options.launch_template;
   fleet.overrides = s.overrides();
@@ -183,7 +169,7 @@ Result<LaunchOutcome> FleetProvider::launch(const LaunchRequest& request) {
     }
     if (outcome.spot_error) outcome.spot_error->message += "; " + how;
   }
-  s.remember(request.client_token, outcome);
+  s.launches.remember(request.client_token, outcome);
   return outcome;
 }
 
