@@ -13,6 +13,8 @@
 #include <shared_mutex>
 #include <vector>
 
+#include "core/secret_set.h"
+
 namespace ghscale::log {
 namespace {
 
@@ -20,8 +22,12 @@ constexpr std::string_view kRedacted = "[REDACTED]";
 
 struct State {
   std::shared_mutex mu;
-  std::vector<std::string> secrets;  // guarded by mu
   std::shared_ptr<spdlog::logger> logger;  // guarded by mu
+  // Its own lock: adding a secret is O(1) under the exclusive lock, and a log line only
+  // ever shares it, so no log call waits on more than one insertion.
+  std::shared_mutex secrets_mu;
+  SecretSet secrets{SecretSet::Limits{kMaxLongLivedSecrets, kMaxRecentSecrets}};  // guarded by secrets_mu
+  std::atomic<bool> warned_long_lived_full{false};
   std::atomic<int> level{static_cast<int>(Level::kInfo)};
   std::atomic<Format> format{Format::kJson};
 };
@@ -167,27 +173,48 @@ void set_level(Level level) { state().level = static_cast<int>(level); }
 bool enabled(Level level) { return static_cast<int>(level) >= state().level.load(); }
 
 void add_secret(std::string_view secret) {
-  if (secret.size() < 4) return;
   State& s = state();
-  std::unique_lock lock(s.mu);
-  if (std::find(s.secrets.begin(), s.secrets.end(), secret) == s.secrets.end()) s.secrets.emplace_back(secret);
-  // Longest first, so a secret containing another is masked whole.
-  std::sort(s.secrets.begin(), s.secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  bool kept_for_life;
+  {
+    std::unique_lock lock(s.secrets_mu);
+    kept_for_life = s.secrets.add_long_lived(secret, SecretSet::Clock::now());
+  }
+  // Outside the lock: warn() redacts, which takes it shared.
+  if (!kept_for_life && !s.warned_long_lived_full.exchange(true)) {
+    warn("log: the long-lived secret budget is full; further secrets are masked while among the most recent",
+         {{"long_lived", static_cast<std::uint64_t>(kMaxLongLivedSecrets)},
+          {"recent", static_cast<std::uint64_t>(kMaxRecentSecrets)}});
+  }
+}
+
+void add_ephemeral_secret(std::string_view secret, std::chrono::milliseconds ttl) {
+  State& s = state();
+  std::unique_lock lock(s.secrets_mu);
+  s.secrets.add_ephemeral(secret, ttl, SecretSet::Clock::now());
+}
+
+SecretCounts secret_counts() {
+  State& s = state();
+  std::shared_lock lock(s.secrets_mu);
+  return SecretCounts{s.secrets.long_lived_count(), s.secrets.recent_count()};
 }
 
 std::string redact(std::string_view text) {
-  std::string out(text);
+  std::vector<std::pair<std::size_t, std::size_t>> ranges;
   {
     State& s = state();
-    std::shared_lock lock(s.mu);
-    for (const auto& secret : s.secrets) {
-      std::size_t pos = 0;
-      while ((pos = out.find(secret, pos)) != std::string::npos) {
-        out.replace(pos, secret.size(), kRedacted);
-        pos += kRedacted.size();
-      }
-    }
+    std::shared_lock lock(s.secrets_mu);
+    ranges = s.secrets.find(text, SecretSet::Clock::now());
   }
+  std::string out;
+  out.reserve(text.size());
+  std::size_t copied = 0;
+  for (const auto& [begin, end] : ranges) {
+    out.append(text.substr(copied, begin - copied));
+    out.append(kRedacted);
+    copied = end;
+  }
+  out.append(text.substr(copied));
   mask_pem(out);
   mask_prefixed_tokens(out);
   mask_after_keyword(out, "Bearer ");

@@ -3,6 +3,8 @@
 // call by mistake still never reaches the output. Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -36,9 +38,28 @@ void init(Format format, Level level, const std::string& file_path = {});
 void set_level(Level level);
 bool enabled(Level level);
 
-// Registers a secret value (a resolved webhook secret, token, key). Any later log output
-// containing it shows "[REDACTED]" instead. Values shorter than 4 bytes are ignored.
+// Registers a long-lived secret value (a resolved webhook secret, PAT, App key): any later
+// log output containing it shows "[REDACTED]" instead, for the process life. Values
+// shorter than 4 bytes are ignored. The set is bounded: past kMaxLongLivedSecrets distinct
+// values, further ones are kept like ephemeral ones without expiry (among the
+// kMaxRecentSecrets most recent), so per-runner credentials belong in
+// add_ephemeral_secret. O(1); a log line's cost does not depend on how many are held.
 void add_secret(std::string_view secret);
+
+// Registers a short-lived secret (a JIT config, a registration or installation token):
+// masked until `ttl` has passed or until it is the oldest of more than kMaxRecentSecrets
+// recent values. Registering it again refreshes it; a long-lived value stays long-lived.
+void add_ephemeral_secret(std::string_view secret, std::chrono::milliseconds ttl);
+
+inline constexpr std::size_t kMaxLongLivedSecrets = 1024;
+inline constexpr std::size_t kMaxRecentSecrets = 4096;
+
+struct SecretCounts {
+  std::size_t long_lived = 0;
+  std::size_t recent = 0;
+};
+// How many secret values are held now, for tests and diagnostics.
+SecretCounts secret_counts();
 
 // Removes known secret values and well-known token shapes (GitHub tokens, PEM private
 // keys, Bearer/token authorization values) from text. Used by logs and error messages.
