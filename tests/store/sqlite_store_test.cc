@@ -13,7 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include "schema_v1.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store_test_util.h"
 
@@ -53,12 +55,64 @@ TEST(SqliteStore, NewFileGetsCurrentSchemaInWalMode) {
     auto store = open_sqlite_store(path);
     ASSERT_TRUE(store.ok()) << store.error().describe();
   }
-  EXPECT_EQ(sql_exec(path, "PRAGMA user_version"), "1");
+  EXPECT_EQ(sql_exec(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(sqlite::current_schema_version(), 2);
   EXPECT_EQ(sql_exec(path, "PRAGMA application_id"), std::to_string(0x67687363));
   EXPECT_EQ(sql_exec(path, "PRAGMA journal_mode"), "wal");
   // Reopening an up-to-date file is a no-op.
   auto again = open_sqlite_store(path);
   ASSERT_TRUE(again.ok()) << again.error().describe();
+}
+
+// A row as version 1 wrote it: labels comma-joined.
+std::string v1_job_row(int job_id, int status, const std::string& labels) {
+  const std::string id = std::to_string(job_id);
+  return "INSERT INTO jobs VALUES (" + id + ", " + std::to_string(status) + ", '" + labels + "', 'd" + id +
+         "', 'workflow_job', 'queued', 7, 1, 'acme/widgets', 'acme', 0, '', 0, '', 0, '', 'ci', 'build', 1000, NULL, "
+         "NULL, 2000);"
+         "INSERT INTO deliveries VALUES ('d" + id + "', " + id + ");";
+}
+
+TEST(SqliteStore, VersionOneFileMigratesItsCommaJoinedLabelsOnce) {
+  TempDir dir;
+  const std::string path = dir.file("store.db");
+  sql_exec(path, std::string(testing::kSchemaV1) + v1_job_row(1, 1, "linux,self-hosted,x64") +
+                     v1_job_row(2, 1, "") + v1_job_row(3, 3, "gpu") +
+                     "PRAGMA user_version = 1; PRAGMA application_id = " + std::to_string(sqlite::kApplicationId));
+  {
+    auto store = open_sqlite_store(path);
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    auto job = (*store)->get_job(1);
+    ASSERT_TRUE(job.ok()) << job.error().describe();
+    EXPECT_EQ(job->labels, (LabelSet{"linux", "self-hosted", "x64"}));
+    EXPECT_EQ((*store)->get_job(2)->labels, LabelSet{});
+    EXPECT_EQ((*store)->get_job(3)->labels, LabelSet{"gpu"});
+    auto queued = (*store)->queued_jobs(LabelSet{"self-hosted", "linux", "x64"}, 10);
+    ASSERT_TRUE(queued.ok()) << queued.error().describe();
+    EXPECT_EQ(queued->size(), 2u);  // job 1, and job 2 whose empty set any pool serves
+    // Written by this version after the migration: JSON.
+    ASSERT_TRUE((*store)->record(make_event("d4", 4, JobStatus::kQueued, {"self-hosted", "c,d"})).ok());
+    ASSERT_TRUE((*store)->close().ok());
+  }
+  EXPECT_EQ(sql_exec(path, "PRAGMA user_version"), "2");
+  const std::string migrated = sql_exec(path, "SELECT group_concat(labels, ' ') FROM (SELECT labels FROM jobs ORDER BY job_id)");
+  EXPECT_EQ(migrated, R"(["linux","self-hosted","x64"] [] ["gpu"] ["c,d","self-hosted"])");
+  // Once: opening it again changes nothing.
+  ASSERT_TRUE(open_sqlite_store(path).ok());
+  EXPECT_EQ(sql_exec(path, "SELECT group_concat(labels, ' ') FROM (SELECT labels FROM jobs ORDER BY job_id)"), migrated);
+  // The counts kept by triggers were not disturbed by the rewrite.
+  EXPECT_EQ(sql_exec(path, "SELECT group_concat(n) FROM (SELECT n FROM job_counts ORDER BY status)"), "0,3,0,1");
+}
+
+TEST(SqliteStore, UnreadableLabelsMatchNoPool) {
+  EXPECT_EQ(sqlite::labels_from_json(R"(["a","b,c"])"), (LabelSet{"a", "b,c"}));
+  EXPECT_EQ(sqlite::labels_from_json("[]"), LabelSet{});
+  EXPECT_EQ(sqlite::labels_to_json(LabelSet{"b", "A", "x\"y"}), R"(["a","b","x\"y"])");
+  for (const char* bad : {"linux,x64", R"(["a",1])", R"({"a":1})", "", "[\"unterminated"}) {
+    const LabelSet set = sqlite::labels_from_json(bad);
+    EXPECT_FALSE(set.empty()) << bad;
+    EXPECT_FALSE(set.subset_of(LabelSet{"linux", "x64", "a", "self-hosted"})) << bad;
+  }
 }
 
 TEST(SqliteStore, NewerSchemaIsRefusedAndTheFileIsUnchanged) {

@@ -155,6 +155,26 @@ TEST_P(StoreConformance, QueuedJobsMatchPoolLabelsCaseInsensitively) {
   EXPECT_TRUE(store_->queued_jobs(pool, 0)->empty());
 }
 
+// A runs-on label may contain a comma (or quotes, or non-ASCII): it comes back as one label
+// and only a pool with that very label matches it.
+TEST_P(StoreConformance, LabelsWithCommasAndQuotesRoundTrip) {
+  const LabelSet labels{"self-hosted", "c,d", "say \"hi\"", "Ünïcode\\x", ","};
+  ASSERT_TRUE(store_->record(make_event("l1", 11, JobStatus::kQueued, labels)).ok());
+  auto job = store_->get_job(11);
+  ASSERT_TRUE(job.ok()) << job.error().describe();
+  EXPECT_EQ(job->labels, labels);
+  EXPECT_EQ(job->labels.size(), 5u);
+  EXPECT_TRUE(job->labels.contains("c,d"));
+
+  auto split = store_->queued_jobs(LabelSet{"self-hosted", "c", "d", "say \"hi\"", "Ünïcode\\x"}, 10);
+  ASSERT_TRUE(split.ok()) << split.error().describe();
+  EXPECT_TRUE(split->empty());
+  auto whole = store_->queued_jobs(LabelSet{"self-hosted", "c,d", "say \"hi\"", "Ünïcode\\x", ",", "x64"}, 10);
+  ASSERT_TRUE(whole.ok()) << whole.error().describe();
+  ASSERT_EQ(whole->size(), 1u);
+  EXPECT_EQ(whole->front().labels, labels);
+}
+
 TEST_P(StoreConformance, CountsAndListingsByStatus) {
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(store_->record(make_event("q" + std::to_string(i), i, JobStatus::kQueued)).ok());

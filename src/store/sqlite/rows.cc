@@ -1,6 +1,40 @@
 #include "store/sqlite/rows.h"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "core/log.h"
+
 namespace ghscale::store::sqlite {
+namespace {
+
+// A label that no pool can have ('<' is not in GitHub's label alphabet): a row whose labels
+// cannot be read then matches no pool, rather than every pool as an empty set would.
+constexpr std::string_view kUnreadableLabels = "<unreadable labels>";
+
+}  // namespace
+
+std::string labels_to_json(const LabelSet& labels) {
+  std::string out = "[";
+  for (const auto& label : labels.items()) {
+    if (out.size() > 1) out += ',';
+    log::append_json_string(out, label);
+  }
+  out += ']';
+  return out;
+}
+
+LabelSet labels_from_json(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return LabelSet{kUnreadableLabels};
+  LabelSet set;
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string()) return LabelSet{kUnreadableLabels};
+    set.add(std::string_view(item.get_string()));
+  }
+  return set;
+}
 
 const char* const kJobColumns =
     "job_id, status, labels, delivery_id, event, action, run_id, run_attempt, repository, owner, "
@@ -11,7 +45,7 @@ Job read_job(const Stmt& s) {
   Job job;
   job.job_id = s.int64(0);
   job.status = static_cast<JobStatus>(s.int64(1));
-  job.labels = parse_labels(s.text(2));
+  job.labels = labels_from_json(s.text(2));
   job.delivery_id = s.text(3);
   job.event = s.text(4);
   job.action = s.text(5);
@@ -34,12 +68,12 @@ Job read_job(const Stmt& s) {
   return job;
 }
 
-LabelSet parse_labels_column(const Stmt& s) { return parse_labels(s.text(2)); }
+LabelSet parse_labels_column(const Stmt& s) { return labels_from_json(s.text(2)); }
 
 void bind_job(Stmt& s, const Job& job) {
   s.bind(1, job.job_id)
       .bind(2, static_cast<std::int64_t>(job.status))
-      .bind(3, job.labels.joined())
+      .bind(3, labels_to_json(job.labels))
       .bind(4, job.delivery_id)
       .bind(5, job.event)
       .bind(6, job.action)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/action.h"
 #include "core/instance.h"
@@ -11,6 +12,11 @@
 #include "store/store.h"
 
 namespace ghscale::store::sqlite {
+
+// The labels column holds a JSON array of strings (schema version 2): a label may contain
+// a comma, so the comma-joined text of version 1 could not hold it.
+std::string labels_to_json(const LabelSet& labels);
+LabelSet labels_from_json(std::string_view text);
 
 // "job_id, status, ... received_at": 22 columns, read by read_job().
 extern const char* const kJobColumns;

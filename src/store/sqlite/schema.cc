@@ -8,7 +8,7 @@ namespace {
 
 // Migration N (1-based) moves a file from version N-1 to N. Never edit a released entry;
 // append a new one.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: the first schema.
     R"sql(
 CREATE TABLE jobs (
@@ -100,6 +100,19 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL,
   token INTEGER NOT NULL
 ) WITHOUT ROWID;
+)sql",
+    // 2: labels as a JSON array of strings. Version 1 joined them with ',', so a runs-on
+    // label "c,d" came back as two labels "c" and "d". Each old value is split on ',' (what
+    // version 1 meant by it) and rewritten once; an empty value becomes [].
+    R"sql(
+UPDATE jobs SET labels = (
+  WITH RECURSIVE split(label, rest) AS (
+    SELECT NULL, jobs.labels || ','
+    UNION ALL
+    SELECT substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1) FROM split WHERE rest <> ''
+  )
+  SELECT json_group_array(label) FROM split WHERE label IS NOT NULL AND label <> ''
+);
 )sql",
 };
 
