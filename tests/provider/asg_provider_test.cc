@@ -1,6 +1,7 @@
 // aws_asg against the fake AWS endpoint: describe, scale out within limits, scale in of
 // the chosen instance, protection, hand-over, placeholders for capacity not yet listed,
-// idempotent launches, and retries through throttling and 500s.
+// idempotent launches, retries through throttling and 500s; and a rude EC2: a group and
+// instances described late, tags applied late, markets swapped.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -276,6 +277,74 @@ TEST_F(AsgProviderTest, TheSecretGoesOnlyIntoPutParameter) {
     const auto body = r.substr(r.find("\n\n") + 2);
     EXPECT_EQ(boost::json::parse(body).at("Value").as_string(), secret);
   }
+}
+
+TEST_F(AsgProviderTest, RudeAwsNeverTakesRepeatedRoundsAboveMaxRunners) {
+  fake_->add_group(group(1, /*max=*/20));
+  fake_->set_describe_lag(60s);
+  fake_->set_tag_delay(90s);
+  fake_->set_market_swap(true);
+  fake_->inject({fakes::Fault::Kind::kThrottle, "DescribeAutoScalingGroups", 2});
+  fake_->inject({fakes::Fault::Kind::kInternalError, "SetDesiredCapacity", 5});
+  AsgProvider p(asg_options("runners", /*max_runners=*/5));
+  const Rounds r = launch_rounds(p, "linux", /*demand=*/8, /*max_runners=*/5, /*rounds=*/20, 10s);
+  EXPECT_LE(r.most_live, 5);
+  EXPECT_EQ(r.hand_overs_refused, 0);
+  EXPECT_EQ(fake_->live_instances(), 5);
+  for (const auto& i : fake_->instances()) EXPECT_NE(i.state, "terminated") << "the group never scaled in";
+  auto listed = p.describe("linux");
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  ASSERT_EQ(listed->size(), 5u);
+  for (const auto& c : *listed) {
+    EXPECT_FALSE(c.placeholder);
+    EXPECT_TRUE(p.hand_over(c.id, jit("cm91bmQtZW5kLWppdA")).ok()) << c.id;
+  }
+}
+
+TEST_F(AsgProviderTest, ALaggingGroupShowsTheCapacityAskedAndALaunchNeverLowersIt) {
+  fake_->add_group(group(3));
+  fake_->set_describe_lag(60s);
+  AsgProvider p(asg_options());
+  auto out = p.launch(request(0, 2, "up-2"));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(fake_->group("runners")->desired_capacity, 5);
+  // The group still answers desired 3; what was asked shows as placeholders.
+  auto listed = p.describe("linux");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 5u);
+  int placeholders = 0;
+  for (const auto& c : *listed) placeholders += c.placeholder ? 1 : 0;
+  EXPECT_EQ(placeholders, 2);
+  // From that stale read desired + 1 would be 4: the group would scale in one instance.
+  auto more = p.launch(request(0, 1, "up-1"));
+  ASSERT_TRUE(more.ok()) << more.error().describe();
+  EXPECT_EQ(fake_->group("runners")->desired_capacity, 6);
+  for (const auto& i : fake_->instances()) EXPECT_NE(i.state, "terminated") << i.id;
+  // Caught up: the group's own answer again, real instances instead of placeholders.
+  advance(61s);
+  listed = p.describe("linux");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 6u);
+  for (const auto& c : *listed) EXPECT_FALSE(c.placeholder) << c.id;
+}
+
+TEST_F(AsgProviderTest, AnInstanceTheGroupListsGetsItsRegistrationBeforeItsTags) {
+  fake_->set_tag_delay(60s);
+  fake_->add_group(group(0));
+  AsgProvider p(asg_options());
+  auto out = p.launch(request(1, 0, "one"));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  ASSERT_EQ(out->on_demand_ids.size(), 1u);
+  const std::string id = out->on_demand_ids[0];
+  ASSERT_TRUE(p.hand_over(id, jit("ZWFybHktaml0")).ok());
+  EXPECT_EQ(fake_->parameter("/ghscale/runners/" + id)->value, "ZWFybHktaml0");
+  auto listed = p.describe("linux");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, id);
+  // Gone is still gone.
+  ASSERT_TRUE(p.terminate({id}).ok());
+  EXPECT_EQ(p.hand_over(id, jit("ZWFybHktaml0")).error().kind, ErrorKind::kNotFound);
 }
 
 }  // namespace

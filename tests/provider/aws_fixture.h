@@ -5,8 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include "aws/aws_client.h"
@@ -98,7 +100,58 @@ class AwsProviderTest : public ::testing::Test {
     o.subnets = {"subnet-a", "subnet-b"};
     o.ec2 = client(aws::Service::kEc2);
     o.hand_over = hand_over();
+    o.clock = clock_;
+    o.sleeper = recorder();
     return o;
+  }
+
+  // Time passes for the fake (its lag and tag delay) and the providers alike.
+  void advance(Duration d) {
+    fake_->advance(d);
+    clock_->advance(d);
+  }
+
+  struct Rounds {
+    int most_live = 0;          // the fake's own count of live instances, at its highest
+    int launches = 0;           // launch calls made
+    int hand_overs_refused = 0;  // hand_over answers other than ok or kRetryable
+  };
+  // The scaler's shape in short, `rounds` times `step` apart: observe, count the supply
+  // (booting included), launch what `demand` lacks up to max_runners under a fresh token
+  // (the first instance on-demand, spot above), hand each new instance a registration.
+  Rounds launch_rounds(Provider& p, const std::string& pool, int demand, int max_runners, int rounds, Duration step) {
+    Rounds r;
+    Registration reg;
+    reg.runner_name = "ghscale-" + pool + "-x";
+    reg.secret = "cm91bmRzLWppdC1jb25maWc";
+    for (int k = 0; k < rounds; ++k) {
+      auto listed = p.describe(pool);
+      if (listed.ok()) {
+        int supply = 0, on_demand = 0;
+        for (const auto& c : *listed) {
+          if (c.lifecycle == Lifecycle::kStopping || c.lifecycle == Lifecycle::kTerminated) continue;
+          ++supply;
+          on_demand += c.market == Market::kOnDemand ? 1 : 0;
+        }
+        const int want = std::min(demand, max_runners) - supply;
+        if (want > 0) {
+          const int od = std::min(want, std::max(0, 1 - on_demand));
+          auto out = p.launch(LaunchRequest{pool, {od, want - od}, "round-" + std::to_string(k), 0});
+          ++r.launches;
+          if (out.ok()) {
+            std::vector<std::string> ids = out->on_demand_ids;
+            ids.insert(ids.end(), out->spot_ids.begin(), out->spot_ids.end());
+            for (const auto& id : ids) {
+              Status st = p.hand_over(id, reg);
+              if (!st.ok() && st.error().kind != ErrorKind::kRetryable) ++r.hand_overs_refused;
+            }
+          }
+        }
+      }
+      r.most_live = std::max(r.most_live, fake_->live_instances());
+      advance(step);
+    }
+    return r;
   }
 
   // Requests the fake received that contain `text` anywhere (target, headers or body).

@@ -1,6 +1,8 @@
 // aws_fleet against the fake AWS endpoint: CreateFleet instant with overrides and tags,
 // the on-demand/spot split, on-demand fall-back for spot capacity errors, idempotent
-// retries by ClientToken (also across a restart), describe by tag, terminate.
+// retries by ClientToken (also across a restart), describe by tag, terminate; and a rude
+// EC2: describes that lag behind launches, tags applied late, markets swapped, partial
+// capacity, throttling bursts and 5xx storms.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -187,6 +189,102 @@ TEST_F(FleetProviderTest, HandOverOnlyToLiveInstancesOfThePool) {
   for (const auto& req : requests_containing(r.secret)) {
     EXPECT_NE(req.find("AmazonSSM.PutParameter"), std::string::npos) << req;
   }
+}
+
+TEST_F(FleetProviderTest, RudeEc2NeverTakesRepeatedRoundsAboveMaxRunners) {
+  fake_->set_describe_lag(60s);
+  fake_->set_tag_delay(90s);
+  fake_->set_market_swap(true);
+  // A throttling burst and a 5xx storm on the way.
+  fake_->inject({fakes::Fault::Kind::kThrottle, "DescribeInstances", 2});
+  fake_->inject({fakes::Fault::Kind::kInternalError, "CreateFleet", 5});
+  FleetProvider p(fleet_options());
+  const Rounds r = launch_rounds(p, "fleet", /*demand=*/8, /*max_runners=*/5, /*rounds=*/20, 10s);
+  EXPECT_LE(r.most_live, 5) << "every round launched again while EC2 did not show the last";
+  EXPECT_EQ(r.hand_overs_refused, 0);
+  EXPECT_EQ(fake_->live_instances(), 5);
+  // 200 s later EC2 shows them all, with tags, and in the market it chose.
+  auto listed = p.describe("fleet");
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  ASSERT_EQ(listed->size(), 5u);
+  Registration reg;
+  reg.secret = "bGF0ZS1qaXQtY29uZmln";
+  for (const auto& c : *listed) {
+    EXPECT_EQ(c.market, Market::kOnDemand) << "spot was asked, on-demand given";
+    EXPECT_EQ(c.tags.at("ghscale:pool"), "fleet");
+    EXPECT_TRUE(p.hand_over(c.id, reg).ok());
+  }
+}
+
+TEST_F(FleetProviderTest, ALaunchNotYetListedCountsUntilEc2ShowsItOrTheWindowPasses) {
+  fake_->set_describe_lag(60s);
+  FleetProvider p(fleet_options());
+  auto out = p.launch(request(1, 2, "lagging", 77));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  auto listed = p.describe("fleet");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 3u) << "remembered from CreateFleet's answer";
+  for (const auto& c : *listed) {
+    EXPECT_EQ(c.lifecycle, Lifecycle::kPending);
+    EXPECT_EQ(c.tags.at("ghscale:job"), "77");
+  }
+  // Not visible: hand_over looks again, then asks to be retried, never kNotFound.
+  Registration reg;
+  reg.secret = "aGlkZGVuLWppdA";
+  const std::size_t slept = sleeps_.size();
+  auto st = p.hand_over(out->spot_ids[0], reg);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().kind, ErrorKind::kRetryable) << st.error().describe();
+  EXPECT_EQ(sleeps_.size() - slept, 2u);
+  // Terminated by id while still unlisted: EC2 ends it and it leaves describe().
+  ASSERT_TRUE(p.terminate({out->spot_ids[1]}).ok());
+  EXPECT_EQ(fake_->instance(out->spot_ids[1])->state, "terminated");
+  EXPECT_EQ(p.describe("fleet")->size(), 2u);
+  // Listed: EC2's view from now on.
+  advance(61s);
+  ASSERT_TRUE(p.hand_over(out->spot_ids[0], reg).ok());
+  EXPECT_EQ(p.describe("fleet")->size(), 2u);
+  // One never shown is dropped when the window passes (the provider's clock only).
+  fake_->set_describe_lag(1h);
+  auto never = p.launch(request(0, 1, "never-listed"));
+  ASSERT_TRUE(never.ok());
+  EXPECT_EQ(p.describe("fleet")->size(), 3u);
+  clock_->advance(11min);
+  EXPECT_EQ(p.describe("fleet")->size(), 2u);
+}
+
+TEST_F(FleetProviderTest, LateTagsDoNotHideAnInstanceOrRefuseItsHandOver) {
+  fake_->set_tag_delay(60s);
+  FleetProvider p(fleet_options());
+  auto out = p.launch(request(0, 1, "untagged-yet"));
+  ASSERT_TRUE(out.ok());
+  const std::string id = out->spot_ids.at(0);
+  auto listed = p.describe("fleet");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].lifecycle, Lifecycle::kRunning) << "EC2's view, with the tags it will get";
+  EXPECT_EQ((*listed)[0].tags.at("ghscale:launch"), "untagged-yet");
+  Registration reg;
+  reg.secret = "dW50YWdnZWQtaml0";
+  ASSERT_TRUE(p.hand_over(id, reg).ok());
+  EXPECT_EQ(fake_->parameter("/ghscale/runners/" + id)->value, reg.secret);
+  // Someone else's untagged instance is still nobody's.
+  fakes::FakeInstance stranger;
+  stranger.id = "i-0stranger0000001";
+  fake_->add_instance(stranger);
+  EXPECT_EQ(p.hand_over(stranger.id, reg).error().kind, ErrorKind::kNotFound);
+}
+
+TEST_F(FleetProviderTest, PartialSpotCapacityFallsBackForTheRestOnly) {
+  FleetProvider p(fleet_options());
+  fake_->inject({.kind = fakes::Fault::Kind::kInsufficientCapacity, .operation = "CreateFleet", .times = 1, .placed = 1});
+  auto out = p.launch(request(0, 3, "partial"));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(out->spot_ids.size(), 1u);
+  EXPECT_EQ(out->on_demand_ids.size(), 2u) << "the 2 spot could not place, on-demand instead";
+  ASSERT_TRUE(out->spot_error);
+  EXPECT_NE(out->spot_error->message.find("2 of 3"), std::string::npos) << out->spot_error->message;
+  EXPECT_EQ(fake_->live_instances(), 3);
 }
 
 }  // namespace

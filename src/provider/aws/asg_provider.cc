@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
 #include "provider/aws/launch_memo.h"
+#include "provider/aws/recent_launches.h"
 
 namespace ghscale::provider {
 
@@ -33,7 +34,7 @@ bool counts_towards_desired(const aws::AsgInstance& i) { return asg_lifecycle(i.
 
 struct AsgProvider::State {
   explicit State(AsgProviderOptions o)
-      : options(std::move(o)), asg(options.autoscaling), ec2(options.ec2) {}
+      : options(std::move(o)), asg(options.autoscaling), ec2(options.ec2), own(options.unseen_launch_window) {}
 
   const AsgProviderOptions options;
   aws::AutoScalingClient asg;
@@ -43,6 +44,33 @@ struct AsgProvider::State {
   std::mutex mu;         // guards what follows
   LaunchMemo launches;  // idempotency within the process
   std::map<std::string, TimePoint> first_seen;  // instances and placeholders without a launch time
+  // The desired capacity last set here, while the group may still answer an older one.
+  struct Asked {
+    int desired = 0;
+    TimePoint until;
+  };
+  std::optional<Asked> asked;
+  RecentLaunches own;  // instances launch() reported, for hand_over() while EC2 lags
+
+  // The group's desired capacity, or what was set here if the group does not show it yet.
+  int effective_desired(const aws::AutoScalingGroup& g, TimePoint now) {
+    std::lock_guard lock(mu);
+    if (!asked) return g.desired_capacity;
+    if (now >= asked->until || g.desired_capacity >= asked->desired) {
+      asked.reset();  // caught up (or given up on): the group's answer is the truth again
+      return g.desired_capacity;
+    }
+    return asked->desired;
+  }
+  void set_asked(int desired, TimePoint now) {
+    std::lock_guard lock(mu);
+    asked = Asked{desired, now + options.unseen_launch_window};
+  }
+  // Capacity taken away here (a decrementing termination, a withdrawn placeholder).
+  void lower_asked(int by) {
+    std::lock_guard lock(mu);
+    if (asked) asked->desired -= by;
+  }
 
   Result<aws::AutoScalingGroup> group() {
     auto groups = asg.describe_auto_scaling_groups({options.group});
@@ -114,7 +142,7 @@ Result<std::vector<CloudInstance>> AsgProvider::describe(std::string_view pool) 
   }
 
   // The gap between what the group wants and what it lists: capacity on its way.
-  const int gap = g->desired_capacity - static_cast<int>(State::counted(*g).size());
+  const int gap = s.effective_desired(*g, now) - static_cast<int>(State::counted(*g).size());
   for (int n = 1; n <= gap; ++n) {
     CloudInstance c;
     c.id = s.placeholder_id(n);
@@ -146,8 +174,11 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
   auto g = s.group();
   if (!g.ok()) return g.error();
   const int asked = request.split.total();
-  const int target = std::min({g->desired_capacity + asked, g->max_size, s.options.max_runners});
-  const int granted = std::max(0, target - g->desired_capacity);
+  // From a stale read, desired + asked could be below what the group already has: the
+  // group would then terminate instances of its choosing.
+  const int current = s.effective_desired(*g, s.options.clock->now());
+  const int target = std::min({current + asked, g->max_size, s.options.max_runners});
+  const int granted = std::max(0, target - current);
 
   LaunchOutcome outcome;
   // The group decides markets; a shortfall is reported against spot first (the market
@@ -157,7 +188,7 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
   };
   if (granted < asked) {
     shortfall(make_error(ErrorKind::kConflict,
-                         "group " + s.options.group + " at its limit (desired " + std::to_string(g->desired_capacity) +
+                         "group " + s.options.group + " at its limit (desired " + std::to_string(current) +
                              ", max " + std::to_string(g->max_size) + ", pool max_runners " +
                              std::to_string(s.options.max_runners) + "): " + std::to_string(asked - granted) + " of " +
                              std::to_string(asked) + " not asked"));
@@ -168,6 +199,7 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
     if (Status st = s.asg.set_desired_capacity(s.options.group, target, /*honor_cooldown=*/false); !st.ok()) {
       return st.error();
     }
+    s.set_asked(target, s.options.clock->now());
     // The group lists new instances a few seconds after the change; wait a little so the
     // scaler can hand them their registrations in this pass. What is not listed in time
     // shows as placeholders in describe() and gets its registration when it appears.
@@ -193,12 +225,19 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
       }
     }
     int on_demand_left = request.split.on_demand;
+    const TimePoint now = s.options.clock->now();
     for (const auto& id : fresh) {
       auto m = markets.find(id);
       // Not visible to EC2 yet: assume the group followed its policy (base first).
       const Market market = m != markets.end() ? m->second : (on_demand_left > 0 ? Market::kOnDemand : Market::kSpot);
       if (market == Market::kOnDemand) --on_demand_left;
       (market == Market::kOnDemand ? outcome.on_demand_ids : outcome.spot_ids).push_back(id);
+      CloudInstance c;
+      c.id = id;
+      c.pool = s.options.pool;
+      c.market = market;
+      c.launched_at = now;
+      s.own.add(std::move(c), now);
     }
     const int unplaced = granted - static_cast<int>(fresh.size());
     if (unplaced > 0 && !outcome.spot_error && !outcome.on_demand_error) {
@@ -224,28 +263,36 @@ Status AsgProvider::terminate(const std::vector<std::string>& ids) {
   std::optional<Error> first_error;
   int placeholders = 0;
   std::vector<std::string> terminated;
-  const int gap = g->desired_capacity - static_cast<int>(members.size());
+  const TimePoint now = s.options.clock->now();
+  const int desired_now = s.effective_desired(*g, now);
+  const int gap = desired_now - static_cast<int>(members.size());
   for (const auto& id : ids) {
     if (is_placeholder(id)) {
       // Placeholder n stands for the n-th missing instance: it exists while n <= gap.
       for (int n = 1; n <= gap; ++n) placeholders += id == s.placeholder_id(n) ? 1 : 0;
       continue;
     }
-    if (members.count(id) == 0) continue;  // gone, terminating, or never ours: nothing to do
+    // Gone, terminating, or never ours: nothing to do; unless launch() reported it and a
+    // lagging group does not list it yet.
+    if (members.count(id) == 0 && !s.own.find(id, now)) continue;
     auto activity = s.asg.terminate_instance(id, /*decrement_desired_capacity=*/true);
     if (!activity.ok()) {
       if (!first_error) first_error = activity.error();
       continue;
     }
     terminated.push_back(id);
+    s.own.settle(id);
+    s.lower_asked(1);
   }
   if (placeholders > 0) {
     const int withdraw = std::min(placeholders, std::max(0, gap));
-    const int desired = std::max(g->min_size, g->desired_capacity - static_cast<int>(terminated.size()) - withdraw);
-    const int current = g->desired_capacity - static_cast<int>(terminated.size());
+    const int desired = std::max(g->min_size, desired_now - static_cast<int>(terminated.size()) - withdraw);
+    const int current = desired_now - static_cast<int>(terminated.size());
     if (withdraw > 0 && desired < current) {
-      if (Status st = s.asg.set_desired_capacity(s.options.group, desired, false); !st.ok() && !first_error) {
-        first_error = st.error();
+      if (Status st = s.asg.set_desired_capacity(s.options.group, desired, false); !st.ok()) {
+        if (!first_error) first_error = st.error();
+      } else {
+        s.lower_asked(current - desired);
       }
     }
   }
@@ -291,11 +338,34 @@ Status AsgProvider::hand_over(std::string_view instance_id, const Registration& 
                                          {"tag:aws:autoscaling:groupName", {s.options.group}},
                                          {"instance-state-name", {"pending", "running"}}});
   if (!found.ok()) return found.error();
-  if (found->empty()) {
-    return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + std::string(instance_id) + " in group " +
-                                                s.options.group);
+  if (!found->empty()) return s.options.hand_over->write(instance_id, registration);
+
+  // Not shown with the group's tag: EC2 may not list it (or its tags) yet. Ours if the
+  // group lists it or launch() reported it.
+  const std::string id(instance_id);
+  bool ours = s.own.find(id, s.options.clock->now()).has_value();
+  if (!ours) {
+    auto g = s.group();
+    if (!g.ok()) return g.error();
+    ours = std::any_of(g->instances.begin(), g->instances.end(),
+                       [&](const aws::AsgInstance& i) { return i.instance_id == id && counts_towards_desired(i); });
   }
-  return s.options.hand_over->write(instance_id, registration);
+  if (!ours) {
+    return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + id + " in group " + s.options.group);
+  }
+  for (int check = 1;; ++check) {
+    auto seen = s.ec2.describe_instances({{"instance-id", {id}}});
+    if (seen.ok() && !seen->empty()) {
+      const std::string& state = seen->front().state;
+      if (state == "pending" || state == "running") return s.options.hand_over->write(instance_id, registration);
+      s.own.settle(id);
+      return make_error(ErrorKind::kNotFound, "hand_over: instance " + id + " is " + state);
+    }
+    if (check >= s.options.hand_over_checks) break;
+    s.options.sleeper(s.options.hand_over_poll);
+  }
+  return make_error(ErrorKind::kRetryable, "hand_over: instance " + id + " of group " + s.options.group +
+                                               " is not listed by EC2 yet; try again");
 }
 
 }  // namespace ghscale::provider

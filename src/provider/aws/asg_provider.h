@@ -22,6 +22,14 @@
 // - protect: SetInstanceProtection (50 ids a call).
 // - hand_over: the registration goes to SSM (ssm_hand_over.h); a placeholder answers
 //   kRetryable: its instance does not exist yet.
+// Eventual consistency: DescribeAutoScalingGroups may answer the group as it was before
+// ghscale raised it. For unseen_launch_window after a launch (until the group shows the
+// capacity asked) describe() and launch() take the group's desired capacity as at least
+// what was set, so the capacity shows as placeholders, is not asked again, and a launch
+// never lowers desired capacity from a stale read (which would make the group terminate
+// instances of its choosing). An instance the group lists, or launch() reported, but
+// DescribeInstances does not show with the group's tag yet is looked at a few times by
+// hand_over(), which then answers kRetryable rather than kNotFound.
 // Thread-safe; calls that change the group are serialized.
 #pragma once
 
@@ -45,6 +53,9 @@ struct AsgProviderOptions {
   // How long launch() polls for the new instances to be listed, and how often.
   Duration placement_wait = std::chrono::seconds(10);
   Duration placement_poll = std::chrono::seconds(1);
+  Duration unseen_launch_window = std::chrono::minutes(10);
+  int hand_over_checks = 3;
+  Duration hand_over_poll = std::chrono::seconds(1);
   std::shared_ptr<Clock> clock = system_clock();
   aws::Sleeper sleeper = aws::real_sleeper();
 };

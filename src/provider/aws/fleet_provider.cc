@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
 #include "provider/aws/launch_memo.h"
+#include "provider/aws/recent_launches.h"
 
 namespace ghscale::provider {
 
@@ -46,10 +47,12 @@ std::optional<Error> market_error(const std::vector<aws::FleetError>& errors, st
 }  // namespace
 
 struct FleetProvider::State {
-  explicit State(FleetProviderOptions o) : options(std::move(o)), ec2(options.ec2) {}
+  explicit State(FleetProviderOptions o)
+      : options(std::move(o)), ec2(options.ec2), unseen(options.unseen_launch_window) {}
 
   const FleetProviderOptions options;
   aws::Ec2Client ec2;
+  RecentLaunches unseen;  // launched here, not yet shown by DescribeInstances with tags
 
   std::mutex mu;  // guards what follows
   LaunchMemo launches;  // idempotency within the process
@@ -75,6 +78,30 @@ struct FleetProvider::State {
     if (!r.client_token.empty()) out.push_back({std::string(kTagLaunch), r.client_token});
     if (r.cause_job_id != 0) out.push_back({std::string(kTagJob), std::to_string(r.cause_job_id)});
     return out;
+  }
+
+  // Every instance of `ids` EC2 lists, in any state, tagged or not.
+  Result<std::vector<aws::Ec2Instance>> by_id(const std::vector<std::string>& ids) {
+    std::vector<aws::Ec2Instance> out;
+    for (const auto& batch : ec2_view::chunks(ids, kFilterValues)) {
+      auto found = ec2.describe_instances({{"instance-id", batch}});
+      if (!found.ok()) return found.error();
+      out.insert(out.end(), found->begin(), found->end());
+    }
+    return out;
+  }
+
+  void remember(const std::vector<std::string>& ids, Market market, const LaunchRequest& r, TimePoint now) {
+    for (const auto& id : ids) {
+      CloudInstance c;
+      c.id = id;
+      c.pool = options.pool;
+      c.market = market;
+      c.lifecycle = Lifecycle::kPending;
+      c.launched_at = now;
+      for (const auto& t : tags(r)) c.tags[t.key] = t.value;
+      unseen.add(std::move(c), now);
+    }
   }
 
   // Live instances of this pool among `ids`.
@@ -107,7 +134,40 @@ Result<std::vector<CloudInstance>> FleetProvider::describe(std::string_view pool
   if (!found.ok()) return found.error();
   std::vector<CloudInstance> out;
   out.reserve(found->size());
-  for (const auto& i : *found) out.push_back(ec2_view::to_cloud(i, pool));
+  std::set<std::string> listed;
+  for (const auto& i : *found) {
+    out.push_back(ec2_view::to_cloud(i, pool));
+    listed.insert(i.instance_id);
+    s.unseen.settle(i.instance_id);
+  }
+
+  // Launched here but missing from that answer: not listed yet, or listed without tags.
+  std::vector<CloudInstance> missing;
+  for (auto& c : s.unseen.awaited(s.options.clock->now())) {
+    if (listed.count(c.id) == 0) missing.push_back(std::move(c));
+  }
+  if (missing.empty()) return out;
+  std::vector<std::string> ids;
+  for (const auto& c : missing) ids.push_back(c.id);
+  std::map<std::string, aws::Ec2Instance> shown;
+  // A failed look leaves them as remembered: counting them as supply is the safe side.
+  if (auto seen = s.by_id(ids); seen.ok()) {
+    for (auto& i : *seen) shown.emplace(i.instance_id, std::move(i));
+  }
+  for (auto& c : missing) {
+    auto it = shown.find(c.id);
+    if (it == shown.end()) {
+      out.push_back(std::move(c));
+      continue;
+    }
+    if (it->second.state == "terminated" || it->second.state == "shutting-down") {
+      s.unseen.settle(c.id);
+      continue;
+    }
+    CloudInstance now_seen = ec2_view::to_cloud(it->second, pool);
+    for (const auto& [k, v] : c.tags) now_seen.tags.emplace(k, v);  // its own are not applied yet
+    out.push_back(std::move(now_seen));
+  }
   return out;
 }
 
@@ -169,6 +229,9 @@ Result<LaunchOutcome> FleetProvider::launch(const LaunchRequest& request) {
     }
     if (outcome.spot_error) outcome.spot_error->message += "; " + how;
   }
+  const TimePoint now = s.options.clock->now();
+  s.remember(outcome.on_demand_ids, Market::kOnDemand, request, now);
+  s.remember(outcome.spot_ids, Market::kSpot, request, now);
   s.launches.remember(request.client_token, outcome);
   return outcome;
 }
@@ -179,12 +242,28 @@ Status FleetProvider::terminate(const std::vector<std::string>& ids) {
   auto live = s.live_of_pool(ids);
   if (!live.ok()) return live.error();
   std::vector<std::string> ending;
+  std::set<std::string> shown;
   for (const auto& i : *live) {
+    shown.insert(i.instance_id);
     if (i.state != "shutting-down") ending.push_back(i.instance_id);
   }
   for (const auto& batch : ec2_view::chunks(ending, kTerminateBatch)) {
     auto changes = s.ec2.terminate_instances(batch);
     if (!changes.ok()) return changes.error();
+  }
+  for (const auto& id : shown) s.unseen.settle(id);
+  // Launched here but not shown with this pool's tag yet: ours by CreateFleet's answer.
+  // One call each, so an id EC2 does not know yet fails alone.
+  const TimePoint now = s.options.clock->now();
+  for (const auto& id : ids) {
+    if (shown.count(id) != 0 || !s.unseen.find(id, now)) continue;
+    auto changes = s.ec2.terminate_instances({id});
+    if (!changes.ok()) {
+      if (changes.error().kind != ErrorKind::kNotFound) return changes.error();
+      return make_error(ErrorKind::kRetryable, "terminate: instance " + id +
+                                                   " was launched here but EC2 does not know it yet; try again");
+    }
+    s.unseen.settle(id);
   }
   for (const auto& id : ids) {
     if (Status st = s.options.hand_over->remove(id); !st.ok()) {
@@ -204,11 +283,26 @@ Status FleetProvider::hand_over(std::string_view instance_id, const Registration
   const bool found = std::any_of(live->begin(), live->end(), [](const aws::Ec2Instance& i) {
     return i.state == "pending" || i.state == "running";
   });
-  if (!found) {
-    return make_error(ErrorKind::kNotFound,
-                      "hand_over: no live instance " + std::string(instance_id) + " in pool " + s.options.pool);
+  if (found) return s.options.hand_over->write(instance_id, registration);
+  const std::string id(instance_id);
+  if (!live->empty() || !s.unseen.find(id, s.options.clock->now())) {
+    return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + id + " in pool " + s.options.pool);
   }
-  return s.options.hand_over->write(instance_id, registration);
+  // Launched here, so ours whatever its tags say yet; only EC2 not knowing it (yet) or it
+  // being gone stops the hand-over.
+  for (int check = 1;; ++check) {
+    auto seen = s.by_id({id});
+    if (seen.ok() && !seen->empty()) {
+      const std::string& state = seen->front().state;
+      if (state == "pending" || state == "running") return s.options.hand_over->write(instance_id, registration);
+      s.unseen.settle(id);
+      return make_error(ErrorKind::kNotFound, "hand_over: instance " + id + " is " + state);
+    }
+    if (check >= s.options.hand_over_checks) break;
+    s.options.sleeper(s.options.hand_over_poll);
+  }
+  return make_error(ErrorKind::kRetryable,
+                    "hand_over: instance " + id + ", launched here, is not listed by EC2 yet; try again");
 }
 
 }  // namespace ghscale::provider

@@ -14,6 +14,12 @@
 // tag:ghscale:pool and instance-state-name, every page; terminate() ends only instances
 // carrying this pool's tag, then deletes their SSM registration leftovers. protect() is a
 // no-op (no group that could scale in). Thread-safe.
+//
+// Eventual consistency: DescribeInstances may miss an instance CreateFleet just answered,
+// or list it without tags, for a while. Until it shows with its tags (or is seen gone, or
+// unseen_launch_window passes) describe() lists it as the launch answer described it, so
+// the scaler counts it as supply and max_runners holds; terminate() ends it by id; and
+// hand_over() to it looks again a few times and then answers kRetryable, not kNotFound.
 #pragma once
 
 #include <memory>
@@ -39,6 +45,14 @@ struct FleetProviderOptions {
                                                         "UnfulfillableCapacity"};
   std::shared_ptr<aws::AwsClient> ec2;     // required
   std::shared_ptr<SsmHandOver> hand_over;  // required
+  // How long an instance launched here counts as live while EC2 does not show it.
+  Duration unseen_launch_window = std::chrono::minutes(10);
+  // hand_over() to such an instance looks this many times, this far apart, before it
+  // answers kRetryable (the scaler tries again next pass).
+  int hand_over_checks = 3;
+  Duration hand_over_poll = std::chrono::seconds(1);
+  std::shared_ptr<Clock> clock = system_clock();
+  aws::Sleeper sleeper = aws::real_sleeper();
 };
 
 class FleetProvider final : public Provider {

@@ -328,6 +328,8 @@ http::Response FakeAws::Impl::serve(const http::Request& request) {
       case Fault::Kind::kSlow:
         delay = fault->delay;
         break;
+      case Fault::Kind::kBadBody:
+        return reply(200, fault->body, json_protocol ? "application/x-amz-json-1.1" : "text/xml");
       case Fault::Kind::kInsufficientCapacity:
         break;
     }
@@ -357,18 +359,40 @@ Outcome FakeAws::Impl::handle(const CallContext& ctx, const json::value& input) 
 }
 
 bool FakeAws::Impl::spot_capacity_fault(std::string_view operation) {
-  return !capacity_fault(operation, "spot").empty();
+  return !capacity_fault(operation, "spot").code.empty();
 }
 
-std::string FakeAws::Impl::capacity_fault(std::string_view operation, std::string_view market) {
+const FakeGroup& FakeAws::Impl::described_group(const FakeGroup& current) const {
+  if (describe_lag.count() <= 0) return current;
+  auto h = group_history.find(current.name);
+  if (h == group_history.end() || h->second.empty()) return current;
+  // The newest state at least describe_lag old; a group younger than that shows as created.
+  const TimePoint as_of = now() - describe_lag;
+  const FakeGroup* shown = &h->second.front().second;
+  for (const auto& [at, g] : h->second) {
+    if (at > as_of) break;
+    shown = &g;
+  }
+  return *shown;
+}
+
+std::optional<FakeInstance> FakeAws::Impl::described_instance(const FakeInstance& i) const {
+  const TimePoint t = now();
+  if (t < i.visible_at) return std::nullopt;
+  FakeInstance shown = i;
+  if (t < i.tags_at) shown.tags.clear();
+  return shown;
+}
+
+FakeAws::Impl::Shortage FakeAws::Impl::capacity_fault(std::string_view operation, std::string_view market) {
   for (auto it = faults.begin(); it != faults.end(); ++it) {
     if (it->kind != Fault::Kind::kInsufficientCapacity || (!it->operation.empty() && it->operation != operation))
       continue;
     const std::string_view hits = it->market.empty() ? std::string_view("spot") : std::string_view(it->market);
     if (hits != "any" && hits != market) continue;
-    std::string code = it->code.empty() ? std::string("InsufficientInstanceCapacity") : it->code;
+    Shortage out{it->code.empty() ? std::string("InsufficientInstanceCapacity") : it->code, it->placed};
     if (it->times > 0 && --it->times == 0) faults.erase(it);
-    return code;
+    return out;
   }
   return {};
 }
@@ -527,6 +551,33 @@ void FakeAws::fail_events_from(const std::string& source) {
 std::vector<std::string> FakeAws::completed_lifecycle_actions() const {
   std::lock_guard lock(impl_->mu);
   return impl_->lifecycle_actions;
+}
+
+void FakeAws::set_describe_lag(Duration lag) {
+  std::lock_guard lock(impl_->mu);
+  impl_->describe_lag = lag;
+}
+
+void FakeAws::set_tag_delay(Duration delay) {
+  std::lock_guard lock(impl_->mu);
+  impl_->tag_delay = delay;
+}
+
+void FakeAws::set_market_swap(bool spot_to_on_demand) {
+  std::lock_guard lock(impl_->mu);
+  impl_->market_swap = spot_to_on_demand;
+}
+
+void FakeAws::advance(Duration d) {
+  std::lock_guard lock(impl_->mu);
+  impl_->clock_offset += d;
+}
+
+int FakeAws::live_instances() const {
+  std::lock_guard lock(impl_->mu);
+  int n = 0;
+  for (const auto& [id, i] : impl_->instances) n += i.state != "terminated" && i.state != "shutting-down" ? 1 : 0;
+  return n;
 }
 
 void FakeAws::inject(Fault fault) {

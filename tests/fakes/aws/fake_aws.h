@@ -45,6 +45,11 @@ struct FakeInstance {
   std::string asg_lifecycle_state = "InService";
   TimePoint launch_time;
   std::vector<std::pair<std::string, std::string>> tags;
+  // Eventual consistency (see FakeAws::set_describe_lag and set_tag_delay): before
+  // visible_at DescribeInstances does not list the instance; before tags_at it lists it
+  // without tags. The zero time point: at once.
+  TimePoint visible_at{};
+  TimePoint tags_at{};
 };
 
 struct FakeGroup {
@@ -97,6 +102,7 @@ struct Fault {
     kInsufficientCapacity,  // spot launches fail with InsufficientInstanceCapacity (operation
                             // "RunInstances", "CreateFleet", or "AutoScaling" for group launches)
     kExpiredToken,          // ExpiredToken / ExpiredTokenException
+    kBadBody,               // HTTP 200 with `body` as the answer (a body the client cannot read)
   };
   Kind kind = Kind::kThrottle;
   std::string operation;  // "" = any operation
@@ -106,6 +112,10 @@ struct Fault {
   // and the error code given ("" = InsufficientInstanceCapacity).
   std::string market;
   std::string code;
+  // kInsufficientCapacity on CreateFleet: partial capacity, this many of the market's
+  // instances are placed before the error applies to the rest.
+  int placed = 0;
+  std::string body;  // kBadBody
 };
 
 class FakeAws {
@@ -145,6 +155,22 @@ class FakeAws {
   // PutEvents entries with this Source fail (partial failure).
   void fail_events_from(const std::string& source);
   std::vector<std::string> completed_lifecycle_actions() const;  // "group/hook/instance/result"
+
+  // Rudeness of real AWS, off by default.
+  // DescribeInstances lists an instance launched through the APIs only `lag` after its
+  // launch, and DescribeAutoScalingGroups answers each group as it was `lag` ago (desired
+  // capacity and members); other calls see the current state.
+  void set_describe_lag(Duration lag);
+  // Tags given at launch (and group tags propagated to instances) apply `delay` later.
+  void set_tag_delay(Duration delay);
+  // Spot asked, on-demand given: every spot launch (RunInstances, CreateFleet, groups)
+  // places an on-demand instance, and CreateFleet says so in its answer.
+  void set_market_swap(bool spot_to_on_demand);
+  // Moves the fake's clock forward (the lag and delays above run on it); keep the total
+  // under 5 minutes, beyond which SigV4 signatures look expired.
+  void advance(Duration d);
+  // Instances not terminated or shutting down, by the fake's own record (never lagging).
+  int live_instances() const;
 
   // Faults
   void inject(Fault fault);

@@ -65,6 +65,11 @@ struct FakeAws::Impl {
     TimePoint start;
   };
   std::deque<Activity> activities;  // newest first
+  Duration describe_lag{0};
+  Duration tag_delay{0};
+  bool market_swap = false;
+  // Each group as it was after every change, oldest first, for lagging describes.
+  std::map<std::string, std::deque<std::pair<TimePoint, FakeGroup>>> group_history;
   std::vector<Fault> faults;
   std::map<std::string, int> counts;
   std::vector<std::string> rejections;
@@ -79,9 +84,18 @@ struct FakeAws::Impl {
   // Brings a group to its desired capacity (caller holds mu).
   void reconcile_group(FakeGroup& group, const std::string& cause);
   bool spot_capacity_fault(std::string_view operation);  // consumes a kInsufficientCapacity fault
+  struct Shortage {
+    std::string code;  // empty: no fault applies
+    int placed = 0;    // instances placed before the error (partial capacity)
+  };
   // Consumes a kInsufficientCapacity fault hitting `operation` for `market` ("spot" or
-  // "on-demand"); the error code to answer, or empty when none applies.
-  std::string capacity_fault(std::string_view operation, std::string_view market);
+  // "on-demand").
+  Shortage capacity_fault(std::string_view operation, std::string_view market);
+  // The group as DescribeAutoScalingGroups shows it now: as it was describe_lag ago.
+  const FakeGroup& described_group(const FakeGroup& current) const;
+  // DescribeInstances' view of an instance: nullopt before it is visible, without tags
+  // before they apply.
+  std::optional<FakeInstance> described_instance(const FakeInstance& i) const;
 
   Outcome handle(const CallContext& ctx, const boost::json::value& input);
   http::Response serve(const http::Request& request);

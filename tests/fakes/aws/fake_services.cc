@@ -135,10 +135,12 @@ FakeInstance& FakeAws::Impl::launch(const std::string& type, bool spot, const st
   FakeInstance i;
   i.id = new_id("i-");
   i.instance_type = type.empty() ? "t3.micro" : type;
-  i.lifecycle = spot ? "spot" : "";
+  i.lifecycle = spot && !market_swap ? "spot" : "";
   i.launch_template = launch_template;
   i.group = group;
   i.launch_time = now();
+  i.visible_at = i.launch_time + describe_lag;
+  i.tags_at = i.launch_time + tag_delay;
   i.private_ip = "10.0." + std::to_string((next_id / 250) % 250) + "." + std::to_string(next_id % 250 + 1);
   i.tags = tags;
   if (!group.empty()) set_tag(i, "aws:autoscaling:groupName", group);
@@ -173,6 +175,12 @@ void FakeAws::Impl::reconcile_group(FakeGroup& group, const std::string& cause) 
     alive.erase(alive.begin() + static_cast<std::ptrdiff_t>(k));
   }
   std::erase_if(group.instance_ids, [&](const std::string& id) { return !live(instances.at(id)); });
+  auto& history = group_history[group.name];
+  history.emplace_back(now(), group);
+  // Bounded: what is older than the lag is needed only as the newest such state.
+  while (history.size() > 1 && (history.size() > 1000 || history[1].first <= now() - describe_lag)) {
+    history.pop_front();
+  }
 }
 
 Outcome handle_autoscaling(FakeAws::Impl& st, const CallContext& ctx, const json::object& in) {
@@ -180,8 +188,9 @@ Outcome handle_autoscaling(FakeAws::Impl& st, const CallContext& ctx, const json
   if (op == "DescribeAutoScalingGroups") {
     const auto names = strings(in, "AutoScalingGroupNames");
     std::vector<json::value> all;
-    for (const auto& [name, g] : st.groups) {
+    for (const auto& [name, current] : st.groups) {
       if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end()) continue;
+      const FakeGroup& g = st.described_group(current);
       json::array instances;
       for (const auto& id : g.instance_ids) {
         const FakeInstance& i = st.instances.at(id);
@@ -407,30 +416,35 @@ Outcome handle_ec2(FakeAws::Impl& st, const CallContext& ctx, const json::object
     auto add = [&](std::int64_t count, bool is_spot) {
       if (count <= 0) return;
       const std::string market = is_spot ? "spot" : "on-demand";
-      if (std::string code = st.capacity_fault("CreateFleet", market); !code.empty()) {
+      const FakeAws::Impl::Shortage shortage = st.capacity_fault("CreateFleet", market);
+      const std::int64_t placed =
+          shortage.code.empty() ? count : std::clamp<std::int64_t>(shortage.placed, 0, count);
+      if (!shortage.code.empty()) {
+        const std::string& code = shortage.code;
         errors.push_back(json::object{{"LaunchTemplateAndOverrides",
                                        json::object{{"LaunchTemplateSpecification", spec}, {"Overrides", overrides[0]}}},
                                       {"Lifecycle", market},
                                       {"ErrorCode", code},
                                       {"ErrorMessage", "There is no " + std::string(is_spot ? "Spot" : "On-Demand") +
                                                            " capacity available that matches your request."}});
-        return;
       }
-      // One answer group per override used, as EC2 groups its answer.
-      std::map<std::size_t, json::array> ids_by_override;
-      for (std::int64_t k = 0; k < count; ++k) {
+      // One answer group per override and market placed, as EC2 groups its answer (the
+      // market may not be the one asked: set_market_swap).
+      std::map<std::pair<std::size_t, std::string>, json::array> ids_by_override;
+      for (std::int64_t k = 0; k < placed; ++k) {
         const std::size_t o = next_override++ % overrides.size();
         std::string type = s(overrides[o], "InstanceType");
         if (type.empty()) type = "t3.micro";
         FakeInstance& i = st.launch(type, is_spot, lt, instance_tags(in), "");
         if (auto subnet = s(overrides[o], "SubnetId"); !subnet.empty()) i.subnet_id = subnet;
-        ids_by_override[o].emplace_back(i.id);
+        ids_by_override[{o, i.lifecycle == "spot" ? "spot" : "on-demand"}].emplace_back(i.id);
       }
-      for (auto& [o, ids] : ids_by_override) {
+      for (auto& [key, ids] : ids_by_override) {
+        const std::size_t o = key.first;
         std::string type = s(overrides[o], "InstanceType");
         groups.push_back(json::object{{"LaunchTemplateAndOverrides",
                                        json::object{{"LaunchTemplateSpecification", spec}, {"Overrides", overrides[o]}}},
-                                      {"Lifecycle", market},
+                                      {"Lifecycle", key.second},
                                       {"InstanceIds", std::move(ids)},
                                       {"InstanceType", type.empty() ? "t3.micro" : type}});
       }
@@ -473,7 +487,8 @@ Outcome handle_ec2(FakeAws::Impl& st, const CallContext& ctx, const json::object
   if (op == "DescribeInstances") {
     const auto ids = strings(in, "InstanceIds");
     for (const auto& id : ids) {
-      if (!st.instances.count(id)) {
+      auto known = st.instances.find(id);
+      if (known == st.instances.end() || !st.described_instance(known->second)) {
         return Outcome::fail(400, "InvalidInstanceID.NotFound", "The instance ID '" + id + "' does not exist");
       }
     }
@@ -483,7 +498,9 @@ Outcome handle_ec2(FakeAws::Impl& st, const CallContext& ctx, const json::object
     }
     std::vector<json::value> all;
     for (const auto& id : st.instance_order) {
-      const FakeInstance& i = st.instances.at(id);
+      const std::optional<FakeInstance> shown = st.described_instance(st.instances.at(id));
+      if (!shown) continue;
+      const FakeInstance& i = *shown;
       if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
       bool match = true;
       for (const auto& f : arr(in, "Filters")) {
