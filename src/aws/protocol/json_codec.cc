@@ -186,11 +186,12 @@ Result<json::value> parse_json_output(const Operation& operation, std::string_vi
   }
   boost::system::error_code ec;
   json::value doc = json::parse(body, ec);
-  if (ec) return make_error(ErrorKind::kRetryable, "unreadable JSON response: " + ec.message());
+  // As for XML: the same request gets the same body again, so retrying cannot help.
+  if (ec) return make_error(ErrorKind::kPermanent, "unreadable JSON response: " + ec.message());
   MemberRef root;
   root.shape = operation.output;
   auto out = from_wire(doc, root);
-  if (!out.ok()) return make_error(ErrorKind::kRetryable, "unexpected JSON response: " + out.error().message);
+  if (!out.ok()) return make_error(ErrorKind::kPermanent, "unexpected JSON response: " + out.error().message);
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "aws/encoding.h"
+#include "aws/request.h"
 #include "aws/timestamp.h"
 
 namespace ghscale::aws::protocol {
@@ -94,8 +95,9 @@ Result<json::value> scalar_from_text(std::string_view text, const MemberRef& ref
       return json::value(json::string(*bytes));
     }
     case ShapeType::kBoolean:
-      if (text == "true") return json::value(true);
-      if (text == "false") return json::value(false);
+      // Some services (EC2's defaultVersion among them) have been seen writing "True".
+      if (iequals(text, "true")) return json::value(true);
+      if (iequals(text, "false")) return json::value(false);
       break;
     case ShapeType::kInteger:
     case ShapeType::kLong: {

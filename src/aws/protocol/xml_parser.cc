@@ -126,7 +126,8 @@ Result<json::value> parse_xml_output(const Operation& operation, std::string_vie
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!parsed) {
-    return make_error(ErrorKind::kRetryable, std::string("unreadable XML response: ") + parsed.description());
+    // Asking again gets the same body: a success answer we cannot read is not transient.
+    return make_error(ErrorKind::kPermanent, std::string("unreadable XML response: ") + parsed.description());
   }
   pugi::xml_node start = doc.document_element();
   if (!ec2 && !operation.result_wrapper.empty()) {
@@ -136,7 +137,7 @@ Result<json::value> parse_xml_output(const Operation& operation, std::string_vie
   MemberRef root;
   root.shape = operation.output;
   auto out = parse_node(start, root);
-  if (!out.ok()) return make_error(ErrorKind::kRetryable, "unexpected XML response: " + out.error().message);
+  if (!out.ok()) return make_error(ErrorKind::kPermanent, "unexpected XML response: " + out.error().message);
   return out;
 }
 
