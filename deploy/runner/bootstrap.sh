@@ -9,7 +9,10 @@
 # job. See docs/runner-bootstrap.md.
 #
 # No secret is in this script or the user data: the registration arrives through SSM, read
-# with the instance role's credentials, and is never written to the log.
+# with the instance role's credentials, and is never written to the log nor put on a command
+# line (/proc/<pid>/cmdline is readable by every user): the runner gets it through the
+# environment variables it reads its arguments from, ACTIONS_RUNNER_INPUT_JITCONFIG and
+# ACTIONS_RUNNER_INPUT_TOKEN, which it removes from its environment before running jobs.
 
 # ---- Settings. A launch template may set them in lines between the shebang and here
 # ---- (GHSCALE_SSM_PREFIX=/ci ...); the environment works too (tests).
@@ -18,6 +21,9 @@
 : "${GHSCALE_MAX_JOB_TIME:=25200}"               # seconds the runner may live; 0 = no limit
 : "${GHSCALE_RUNNER_DIR:=/opt/actions-runner}"   # preinstalled runner, or where to unpack it
 : "${GHSCALE_RUNNER_USER:=runner}"               # unprivileged user the runner runs as
+# 1: add the runner user to the docker group, for jobs that use containers. Off by default:
+# access to the docker socket is root on the instance (a job can mount / into a container).
+: "${GHSCALE_RUNNER_DOCKER_GROUP:=0}"
 : "${GHSCALE_RUNNER_VERSION:=}"                  # e.g. 2.321.0: download when not preinstalled
 : "${GHSCALE_RUNNER_SHA256:=}"                   # its tarball's sha256 (required with a version)
 : "${GHSCALE_RUNNER_SHA256_X64:=}"               # per-architecture checksums override it
@@ -158,8 +164,17 @@ ensure_runner_user() {
   if ! id -u "$GHSCALE_RUNNER_USER" >/dev/null 2>&1; then
     [[ $EUID -eq 0 ]] || { log "user $GHSCALE_RUNNER_USER missing and not root to create it"; return 1; }
     useradd --create-home --shell /bin/bash "$GHSCALE_RUNNER_USER" || return 1
-    # Jobs that use containers need the daemon's socket.
-    if getent group docker >/dev/null; then usermod -aG docker "$GHSCALE_RUNNER_USER"; fi
+  fi
+  # Opt-in only: the docker group is root-equivalent, so a job could take the instance.
+  if [[ "$GHSCALE_RUNNER_DOCKER_GROUP" == 1 ]]; then
+    if ! getent group docker >/dev/null; then
+      log "GHSCALE_RUNNER_DOCKER_GROUP=1 but there is no docker group; continuing without it"
+    elif [[ $EUID -eq 0 ]]; then
+      usermod -aG docker "$GHSCALE_RUNNER_USER" || return 1
+      log "user $GHSCALE_RUNNER_USER added to the docker group (root-equivalent)"
+    else
+      log "GHSCALE_RUNNER_DOCKER_GROUP=1 but not root; the docker group is left as it is"
+    fi
   fi
   if [[ "$(id -un)" != "$GHSCALE_RUNNER_USER" ]]; then
     chown -R "$GHSCALE_RUNNER_USER:" "$GHSCALE_RUNNER_DIR" || return 1
@@ -233,8 +248,14 @@ sys.stdout.write("\x1f".join(fields))
 # Starts the runner in its own session, so that every process of it can be signalled at
 # once; sets runner_pid (= its session and process group id). setsid does not fork here
 # because, without job control, the background subshell is no process group leader.
+# A JIT configuration, when given, is exported in that subshell only (export is a builtin:
+# nothing is exec'd with it as an argument); runuser without --login keeps it.
 start_runner() {
-  (cd "$GHSCALE_RUNNER_DIR" && exec setsid "${as_user[@]}" ./run.sh "$@") &
+  local jitconfig="${1:-}"
+  (
+    [[ -n "$jitconfig" ]] && export ACTIONS_RUNNER_INPUT_JITCONFIG="$jitconfig"
+    cd "$GHSCALE_RUNNER_DIR" && exec setsid "${as_user[@]}" ./run.sh
+  ) &
   runner_pid=$!
 }
 
@@ -312,18 +333,20 @@ main() {
     IFS=$'\x1f' read -r -d '' -a f < <(printf '%s\0' "$fields")
     url="${f[0]}" token="${f[1]}" runner_name="${f[2]}" labels="${f[3]}" group="${f[4]}" ephemeral="${f[5]}"
     unset fields registration f
-    local -a config=(./config.sh --unattended --url "$url" --token "$token")
+    local -a config=(./config.sh --unattended --url "$url")
     [[ -n "$runner_name" ]] && config+=(--name "$runner_name")
     [[ -n "$labels" ]] && config+=(--labels "$labels")
     [[ -n "$group" ]] && config+=(--runnergroup "$group")
     ((ephemeral)) && config+=(--ephemeral)
     log "configuring runner ${runner_name:-} for $url"
-    (cd "$GHSCALE_RUNNER_DIR" && timeout 300 "${as_user[@]}" "${config[@]}") || shutdown_instance "config.sh failed"
+    # The token through the environment of this subshell only, never on a command line.
+    (export ACTIONS_RUNNER_INPUT_TOKEN="$token" && cd "$GHSCALE_RUNNER_DIR" \
+      && timeout 300 "${as_user[@]}" "${config[@]}") || shutdown_instance "config.sh failed"
     unset token config
     start_runner
   else
     log "starting runner with its JIT configuration"
-    start_runner --jitconfig "$registration"
+    start_runner "$registration"
     unset registration
   fi
   log "runner started (pid $runner_pid)"

@@ -35,11 +35,55 @@ constexpr const char* kRoleToken = "fake-imds-session-token";
 constexpr const char* kJitConfig = "eyJqaXQiOiJmYWtlLWppdC1jb25maWctc2VjcmV0LTRmOWEifQ==";
 constexpr const char* kRegistrationToken = "AABBCCSECRETREGISTRATIONTOKEN42";
 
+// Every command line the stub can see that the bootstrap is part of: its own ancestors up
+// to the test, and every process the bootstrap started. Written to $1, one line each, for
+// the test to check that no secret is on any of them (/proc/<pid>/cmdline is world-readable).
+constexpr const char* kDumpCommandLines = R"sh(python3 - "$1" <<'PY'
+import os, sys
+def parent(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("PPid:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+def cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+parents = {p: parent(p) for p in pids}
+chain, p = [], os.getpid()
+while p > 1:
+    chain.append(p)
+    p = parents.get(p, 0) or parent(p)
+roots = [p for p in chain if "bootstrap.sh" in cmdline(p)]
+root = roots[-1] if roots else chain[-1]
+def started_by_root(p):
+    while p > 1:
+        if p == root:
+            return True
+        p = parents.get(p, 0)
+    return False
+with open(sys.argv[1], "w") as out:
+    for p in sorted(set(chain) | {p for p in pids if started_by_root(p)}):
+        out.write(cmdline(p) + "\n")
+PY
+)sh";
+
 // Stubs of the Actions runner's scripts. They record into $STUB_DIR (the test's folder):
-// arguments one a line, and events in order. stub.conf sets how long run.sh "works" and
-// whether it looks busy (a Runner.Worker process, as the real runner has during a job).
+// arguments one a line, the secret each got through the environment (the variables the
+// real runner reads, ACTIONS_RUNNER_INPUT_*), the command lines around them, and events in
+// order. stub.conf sets how long run.sh "works" and whether it looks busy (a Runner.Worker
+// process, as the real runner has during a job).
 constexpr const char* kStubRun = R"sh(#!/bin/bash
 for a in "$@"; do printf '%s\n' "$a"; done > "$STUB_DIR/run.args"
+printf '%s' "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" > "$STUB_DIR/run.jitconfig"
+"$STUB_DIR/dump-cmdlines" "$STUB_DIR/run.cmdlines"
 echo run >> "$STUB_DIR/events"
 STUB_RUN_SECONDS=0
 STUB_BUSY=0
@@ -52,6 +96,8 @@ echo run-exit >> "$STUB_DIR/events"
 )sh";
 constexpr const char* kStubConfig = R"sh(#!/bin/bash
 for a in "$@"; do printf '%s\n' "$a"; done > "$STUB_DIR/config.args"
+printf '%s' "${ACTIONS_RUNNER_INPUT_TOKEN:-}" > "$STUB_DIR/config.token"
+"$STUB_DIR/dump-cmdlines" "$STUB_DIR/config.cmdlines"
 echo config >> "$STUB_DIR/events"
 )sh";
 
@@ -126,6 +172,7 @@ class BootstrapTest : public ::testing::Test {
     fs::create_directories(runner_dir_);
     write_file(runner_dir_ / "run.sh", kStubRun, true);
     write_file(runner_dir_ / "config.sh", kStubConfig, true);
+    write_file(dir_ / "dump-cmdlines", std::string("#!/bin/bash\n") + kDumpCommandLines, true);
   }
 
   void TearDown() override {
@@ -205,6 +252,15 @@ class BootstrapTest : public ::testing::Test {
   std::vector<std::string> events() const { return lines(read_or_empty(dir_ / "events")); }
   std::vector<std::string> run_args() const { return lines(read_or_empty(dir_ / "run.args")); }
   std::vector<std::string> config_args() const { return lines(read_or_empty(dir_ / "config.args")); }
+  std::string run_jitconfig() const { return read_or_empty(dir_ / "run.jitconfig"); }
+  std::string config_token() const { return read_or_empty(dir_ / "config.token"); }
+
+  // The secret is on no command line the stub saw (which must include the bootstrap's).
+  void expect_not_on_any_command_line(const std::string& file, const std::string& secret) const {
+    const std::string cmdlines = read_or_empty(dir_ / file);
+    EXPECT_NE(cmdlines.find("bootstrap.sh"), std::string::npos) << file << ":\n" << cmdlines;
+    EXPECT_EQ(cmdlines.find(secret), std::string::npos) << file << ":\n" << cmdlines;
+  }
   void stub_conf(const std::string& text) const { write_file(dir_ / "stub.conf", text); }
 
   void expect_no_secret(const testing::RunResult& r, const std::string& secret) const {
@@ -227,7 +283,10 @@ TEST_F(BootstrapTest, RegistersWithTheJitConfigDeletesItAndShutsDownAfterTheJob)
   auto r = bootstrap();
   EXPECT_EQ(r.exit_code, 0) << r.err;
 
-  EXPECT_EQ(run_args(), (Events{"--jitconfig", kJitConfig})) << log();
+  // Through the environment the runner reads, never as --jitconfig on a command line.
+  EXPECT_TRUE(run_args().empty()) << log();
+  EXPECT_EQ(run_jitconfig(), kJitConfig) << log();
+  expect_not_on_any_command_line("run.cmdlines", kJitConfig);
   EXPECT_FALSE(registration_exists());
   EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
   EXPECT_NE(log().find("instance i-0123456789abcdef0 in us-east-1"), std::string::npos) << log();
@@ -247,11 +306,14 @@ TEST_F(BootstrapTest, RegistrationTokenDocumentConfiguresThenRuns) {
   auto r = bootstrap();
   EXPECT_EQ(r.exit_code, 0) << r.err;
 
-  EXPECT_EQ(config_args(), (Events{"--unattended", "--url", "https://github.com/octo-org", "--token",
-                                   kRegistrationToken, "--name", "ghscale-i-0123", "--labels", "linux,x64 large",
-                                   "--runnergroup", "Default", "--ephemeral"}))
+  EXPECT_EQ(config_args(), (Events{"--unattended", "--url", "https://github.com/octo-org", "--name", "ghscale-i-0123",
+                                   "--labels", "linux,x64 large", "--runnergroup", "Default", "--ephemeral"}))
       << log();
+  EXPECT_EQ(config_token(), kRegistrationToken);
+  expect_not_on_any_command_line("config.cmdlines", kRegistrationToken);
+  expect_not_on_any_command_line("run.cmdlines", kRegistrationToken);
   EXPECT_TRUE(run_args().empty());
+  EXPECT_EQ(run_jitconfig(), "");
   EXPECT_EQ(events(), (Events{"config", "run", "run-exit", "shutdown"})) << log();
   EXPECT_FALSE(registration_exists());
   expect_no_secret(r, kRegistrationToken);
@@ -262,9 +324,8 @@ TEST_F(BootstrapTest, NonEphemeralDocumentOmitsEphemeralAndEmptyFields) {
                    kRegistrationToken + R"(","name":"","labels":[],"runner_group":"","ephemeral":false})");
   auto r = bootstrap();
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(config_args(),
-            (Events{"--unattended", "--url", "https://github.com/octo-org", "--token", kRegistrationToken}))
-      << log();
+  EXPECT_EQ(config_args(), (Events{"--unattended", "--url", "https://github.com/octo-org"})) << log();
+  EXPECT_EQ(config_token(), kRegistrationToken);
   EXPECT_EQ(events(), (Events{"config", "run", "run-exit", "shutdown"})) << log();
 }
 
@@ -277,7 +338,8 @@ TEST_F(BootstrapTest, WaitsForAParameterThatAppearsLater) {
   EXPECT_TRUE(events().empty());
   put_registration(kJitConfig);
   ASSERT_EQ(p.wait(90s).value_or(-1), 0) << p.err();
-  EXPECT_EQ(run_args(), (Events{"--jitconfig", kJitConfig})) << log();
+  EXPECT_EQ(run_jitconfig(), kJitConfig) << log();
+  expect_not_on_any_command_line("run.cmdlines", kJitConfig);
   EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
   EXPECT_FALSE(registration_exists());
 }
@@ -368,7 +430,8 @@ TEST_F(BootstrapDownloadTest, DownloadsAndVerifiesAPinnedRunner) {
   auto r = bootstrap(download_settings(sha256_));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(fs::exists(dir_ / "downloaded" / "run.sh"));
-  EXPECT_EQ(run_args(), (Events{"--jitconfig", kJitConfig})) << log();
+  EXPECT_TRUE(run_args().empty()) << log();
+  EXPECT_EQ(run_jitconfig(), kJitConfig) << log();
   EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
 }
 
@@ -388,6 +451,20 @@ TEST(BootstrapScript, PassesShellcheck) {
   if (!shellcheck) GTEST_SKIP() << "shellcheck not installed (Debian package shellcheck); skipping";
   auto r = testing::run({*shellcheck, (testing::source_dir() / "deploy/runner/bootstrap.sh").string()});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
+// The docker group is root on the instance: the script only adds the runner user to it
+// when asked, and says why.
+TEST(BootstrapScript, DockerGroupIsOptIn) {
+  const std::string script = testing::read_file(testing::source_dir() / "deploy/runner/bootstrap.sh");
+  EXPECT_NE(script.find(R"(: "${GHSCALE_RUNNER_DOCKER_GROUP:=0}")"), std::string::npos);
+  EXPECT_NE(script.find("root-equivalent"), std::string::npos);
+  const auto usermod = script.find("usermod -aG docker");
+  ASSERT_NE(usermod, std::string::npos);
+  const auto guard = script.rfind(R"(if [[ "$GHSCALE_RUNNER_DOCKER_GROUP" == 1 ]]; then)", usermod);
+  ASSERT_NE(guard, std::string::npos);
+  EXPECT_EQ(script.find("\n  fi\n", guard), script.find("\n  fi\n", usermod)) << "usermod outside the opt-in";
+  for (const char* flag : {"--jitconfig", "--token"}) EXPECT_EQ(script.find(flag), std::string::npos) << flag;
 }
 
 TEST(BootstrapScript, HoldsNoCredentials) {
