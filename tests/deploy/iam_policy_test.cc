@@ -1,7 +1,10 @@
 // The IAM policies in deploy/aws hold to least privilege: every action is a real operation
 // of its service (checked against the botocore models in the shared testdata), mutating
-// EC2 and Auto Scaling actions are bound to ghscale's tags, SSM stays under the prefix,
-// the instance role reaches only its own parameter, and iam:PassRole is constrained.
+// EC2 and Auto Scaling actions are bound to this deployment's tag (the role's own
+// ghscale:deployment tag, so another deployment's runners in the account are out of reach),
+// launches use only this deployment's launch templates, SSM stays under the prefix (the
+// role's ghscale:ssm-prefix tag, as provider.ssm_prefix is configurable), the instance role
+// reaches only its own parameter, and iam:PassRole is constrained.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -99,6 +102,17 @@ bool capacity_resource(const std::string& arn) {
          arn.find(":autoScalingGroup:") != std::string::npos;
 }
 
+constexpr const char* kThisDeployment = "${aws:PrincipalTag/ghscale:deployment}";
+constexpr const char* kPrefixParameter = "arn:aws:ssm:*:*:parameter${aws:PrincipalTag/ghscale:ssm-prefix}";
+
+// The value a StringEquals condition requires of `key`, or "" when it requires none.
+std::string string_equals(const Statement& st, const std::string& key) {
+  const auto* equals = st.condition.if_contains("StringEquals");
+  if (equals == nullptr) return "";
+  const auto* v = equals->as_object().if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+}
+
 class IamPolicyTest : public ::testing::Test {
  protected:
   std::vector<Statement> daemon_ = load_policy("iam-policy.json");
@@ -173,6 +187,48 @@ TEST_F(IamPolicyTest, MutatingCapacityActionsAreBoundToGhscaleTags) {
   }
 }
 
+// A ghscale:pool tag alone is not enough: every deployment's runners carry one.
+TEST_F(IamPolicyTest, CapacityActionsReachOnlyThisDeployment) {
+  int launch_template_statements = 0;
+  for (const auto& st : daemon_) {
+    bool mutates = false;
+    for (const auto& action : st.actions) {
+      const auto [service, operation] = split_action(action);
+      mutates = mutates || ((service == "ec2" || service == "autoscaling") && !read_only(operation));
+    }
+    if (!mutates) continue;
+    for (const auto& arn : st.resources) {
+      const bool group = arn.find(":autoScalingGroup:") != std::string::npos;
+      const bool existing = arn.find(":launch-template/") != std::string::npos ||
+                            (arn.find(":instance/") != std::string::npos &&
+                             std::find(st.actions.begin(), st.actions.end(), "ec2:TerminateInstances") != st.actions.end());
+      const bool created = !existing && !group && capacity_resource(arn);
+      if (group) {
+        EXPECT_EQ(string_equals(st, "autoscaling:ResourceTag/ghscale:deployment"), kThisDeployment) << st.sid;
+      } else if (existing) {
+        EXPECT_EQ(string_equals(st, "aws:ResourceTag/ghscale:deployment"), kThisDeployment) << st.sid << ": " << arn;
+      } else if (created) {
+        EXPECT_EQ(string_equals(st, "aws:RequestTag/ghscale:deployment"), kThisDeployment) << st.sid << ": " << arn;
+      }
+      if (arn.find(":launch-template/") != std::string::npos) ++launch_template_statements;
+    }
+    // Launching from "any launch template" was the hole: they are named by tag now.
+    if (std::find(st.resources.begin(), st.resources.end(), "arn:aws:ec2:*:*:launch-template/*") != st.resources.end()) {
+      EXPECT_EQ(st.resources.size(), 1u) << st.sid << ": launch templates share a statement with other resources";
+    }
+    // RunInstances can launch without a template; this policy only with one.
+    if (std::find(st.actions.begin(), st.actions.end(), "ec2:RunInstances") != st.actions.end() &&
+        std::find(st.resources.begin(), st.resources.end(), "arn:aws:ec2:*:*:instance/*") != st.resources.end()) {
+      const auto* null = st.condition.if_contains("Null");
+      ASSERT_NE(null, nullptr) << st.sid;
+      const auto* lt = null->as_object().if_contains("ec2:LaunchTemplate");
+      ASSERT_NE(lt, nullptr) << st.sid << ": RunInstances without a launch template";
+      EXPECT_EQ(lt->as_string(), "false") << st.sid;
+    }
+  }
+  EXPECT_EQ(launch_template_statements, 1);
+}
+
 TEST_F(IamPolicyTest, SsmActionsStayUnderThePrefix) {
   for (const auto& st : daemon_) {
     bool ssm = false;
@@ -180,8 +236,7 @@ TEST_F(IamPolicyTest, SsmActionsStayUnderThePrefix) {
     if (!ssm) continue;
     for (const auto& action : st.actions) EXPECT_EQ(split_action(action).first, "ssm") << st.sid << ": " << action;
     for (const auto& arn : st.resources) {
-      EXPECT_TRUE(arn == "arn:aws:ssm:*:*:parameter/ghscale" || arn.rfind("arn:aws:ssm:*:*:parameter/ghscale/", 0) == 0)
-          << st.sid << ": " << arn;
+      EXPECT_TRUE(arn == kPrefixParameter || arn == std::string(kPrefixParameter) + "/*") << st.sid << ": " << arn;
     }
   }
 }
@@ -195,7 +250,7 @@ TEST_F(IamPolicyTest, InstanceRoleTouchesOnlyItsOwnParameter) {
     }
     // The instance's own id, filled in by IAM from the instance-profile session.
     for (const auto& arn : st.resources) {
-      EXPECT_EQ(arn, "arn:aws:ssm:*:*:parameter/ghscale/runners/${ec2:InstanceID}") << st.sid;
+      EXPECT_EQ(arn, std::string(kPrefixParameter) + "/runners/${ec2:InstanceID}") << st.sid;
     }
     // Only credentials delivered to an instance carry ec2:SourceInstanceARN.
     const auto keys = condition_keys(st);

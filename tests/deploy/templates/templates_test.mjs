@@ -135,6 +135,12 @@ await check('infrastructure: VPC, HTTP API POST /webhook -> webhook function, ev
     assert(exportedOutputs(template).includes(id), `output ${id} exported`);
   }
   checkPolicyStatements('webhook function', fn.Policies.flatMap((p) => p.Statement || []));
+  // The webhook function deletes only the per-status index items a status change moves.
+  for (const s of fn.Policies.flatMap((p) => p.Statement || [])) {
+    if (![].concat(s.Action).includes('dynamodb:DeleteItem')) continue;
+    assertEqual([].concat(s.Action), ['dynamodb:DeleteItem'], `${s.Sid}: DeleteItem in a statement of its own`);
+    assertEqual(s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'], ['jobs#*'], `${s.Sid}: DeleteItem only on jobs#<status> items`);
+  }
 });
 
 await check('runners: launch template with bootstrap.sh, terminate on shutdown, IMDSv2, mixed-instances group', () => {
@@ -158,6 +164,10 @@ await check('runners: launch template with bootstrap.sh, terminate on shutdown, 
   const poolTag = asg.Tags.find((t) => t.Key === 'ghscale:pool');
   assert(poolTag && poolTag.PropagateAtLaunch === true, 'tag ghscale:pool propagated at launch');
   assert(asg.Tags.some((t) => t.Key === 'ghscale:managed-by' && t.PropagateAtLaunch === true), 'tag ghscale:managed-by');
+  assert(asg.Tags.some((t) => t.Key === 'ghscale:deployment' && t.PropagateAtLaunch === true && t.Value.Ref === 'DeploymentName'),
+    'tag ghscale:deployment propagated at launch');
+  const ltTags = only(template, 'AWS::EC2::LaunchTemplate').TagSpecifications.flatMap((t) => t.Tags);
+  assert(ltTags.some((t) => t.Key === 'ghscale:deployment'), 'the launch template carries ghscale:deployment');
 
   // The instance role reaches its own registration parameter only.
   const role = only(template, 'AWS::IAM::Role');
@@ -235,6 +245,8 @@ await check('autoscaler: table, express state machine with logging, triggers, re
     }
     if (actions.some((a) => /^autoscaling:(Set|Terminate)/.test(a))) {
       assert(JSON.stringify(s.Condition || {}).includes('ghscale:'), `${s.Sid}: scaling actions need a ghscale tag condition`);
+      const equals = (s.Condition || {}).StringEquals || {};
+      assertEqual(equals['aws:ResourceTag/ghscale:deployment'], { Ref: 'DeploymentName' }, `${s.Sid}: only this deployment's groups`);
     }
     if (actions.some((a) => a.startsWith('ssm:'))) {
       for (const r of resources) {
@@ -310,6 +322,7 @@ await check('deploy/systemd/ghscale.service runs ghscale serve hardened', () => 
   assert(values('RestrictAddressFamilies').length > 0, 'RestrictAddressFamilies');
   assert(values('SystemCallFilter').includes('@system-service'), 'SystemCallFilter=@system-service');
   assert(values('LoadCredential').length > 0, 'secrets come through LoadCredential');
+  assert(values('MemoryMax').some((v) => /^[0-9]+[KMG]$/.test(v)), 'MemoryMax= bounds the daemon');
 });
 
 await check('every environment variable the templates set is one the Lambda host reads', () => {
