@@ -27,10 +27,14 @@ struct ServerConfig {
   std::string webhook_path = "/webhook";
   std::optional<TlsConfig> tls;
   int threads = 0;  // 0 = one per core
-  std::size_t max_body_bytes = 25 * 1024 * 1024;  // GitHub's largest payload
+  // workflow_job payloads are 10-30 KB; GitHub's 25 MiB cap is for events we never act on.
+  std::size_t max_body_bytes = 1024 * 1024;
   std::size_t max_header_bytes = 16 * 1024;
-  int max_connections = 10000;
-  Duration read_timeout = 10s;   // whole request, headers and body
+  // Request bodies held in memory across all connections until answered (503 beyond).
+  std::size_t max_inflight_body_bytes = 64 * 1024 * 1024;
+  int max_connections = 10000;         // at the limit, the longest-idle connection is evicted
+  int max_connections_per_peer = 256;  // per remote IP address
+  Duration read_timeout = 10s;   // whole request, headers and body; a new connection's first byte
   Duration idle_timeout = 75s;   // keep-alive between requests
   Duration shutdown_grace = 5s;  // in-flight requests finish within this on SIGTERM
 };

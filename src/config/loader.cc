@@ -87,7 +87,8 @@ class Loader {
     const std::string p = "server";
     if (!r_.check_map(n, p,
                       {"address", "port", "webhook_path", "tls", "threads", "max_body_bytes", "max_header_bytes",
-                       "max_connections", "read_timeout", "idle_timeout", "shutdown_grace"})) {
+                       "max_inflight_body_bytes", "max_connections", "max_connections_per_peer", "read_timeout",
+                       "idle_timeout", "shutdown_grace"})) {
       return;
     }
     auto& s = cfg_.server;
@@ -99,7 +100,16 @@ class Loader {
     r_.read(n, "threads", p, s.threads, 0, 256);
     r_.read(n, "max_body_bytes", p, s.max_body_bytes);
     r_.read(n, "max_header_bytes", p, s.max_header_bytes);
+    bool have_inflight = r_.read(n, "max_inflight_body_bytes", p, s.max_inflight_body_bytes);
+    if (s.max_inflight_body_bytes < s.max_body_bytes) {
+      // A body of the allowed size could never be accepted.
+      r_.error(have_inflight ? n["max_inflight_body_bytes"] : n["max_body_bytes"],
+               p + (have_inflight ? ".max_inflight_body_bytes" : ".max_body_bytes"),
+               "max_inflight_body_bytes (" + std::to_string(s.max_inflight_body_bytes) +
+                   ") must be at least max_body_bytes (" + std::to_string(s.max_body_bytes) + ")");
+    }
     r_.read(n, "max_connections", p, s.max_connections, 1, 1000000);
+    r_.read(n, "max_connections_per_peer", p, s.max_connections_per_peer, 1, 1000000);
     r_.read_duration(n, "read_timeout", p, s.read_timeout);
     r_.read_duration(n, "idle_timeout", p, s.idle_timeout);
     r_.read_duration(n, "shutdown_grace", p, s.shutdown_grace);

@@ -7,17 +7,19 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <openssl/ssl.h>
+
+#include <array>
 #include <atomic>
-#include <condition_variable>
-#include <list>
 #include <mutex>
-#include <shared_mutex>
 #include <optional>
+#include <shared_mutex>
 #include <thread>
 #include <vector>
 
 #include "core/log.h"
 #include "core/version.h"
+#include "http/connection_table.h"
 
 namespace ghscale::http {
 namespace {
@@ -29,37 +31,26 @@ using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
-class ServerImpl;
+// The read buffer holds a request's header, then at most one chunk header or the
+// trailer section; nothing bigger ever needs to sit in it whole. Bounding it is what
+// stops a chunk header that never ends (`1;` and gigabytes without CRLF) from growing
+// memory: Beast's body limit does not count chunk extensions or trailers.
+constexpr std::size_t kBufferMargin = 8 * 1024;
+// Chunk extensions carry nothing we use; a few hundred bytes is generous.
+constexpr std::size_t kMaxChunkExtensionBytes = 256;
+// After refusing a request, read (and discard) at most this much of what the client is
+// still sending before closing, so that the close does not reset the connection and
+// destroy the answer before the client has read it.
+constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr auto kLingerTime = std::chrono::seconds(1);
 
-// What the server needs of a session to shut it down.
-class SessionBase {
- public:
-  virtual ~SessionBase() = default;
-  virtual void begin_shutdown() = 0;
-};
-
-// Live sessions. Shared with the sessions themselves, because the last of them may be
-// destroyed with the io_context, after the server's own members.
+// Late responders post to the io_context only while it exists. Shared with the sessions,
+// because the last of them may be destroyed with the io_context, after the server.
 struct Registry {
-  std::mutex mu;
-  std::condition_variable idle_cv;
-  std::list<std::weak_ptr<SessionBase>> sessions;  // guarded by mu
-  std::atomic<int> active{0};
-  // Late responders post to the io_context only while it exists.
+  explicit Registry(ConnectionLimits limits) : table(limits) {}
+  ConnectionTable table;
   std::shared_mutex alive_mu;
   bool io_alive = true;  // guarded by alive_mu
-
-  std::list<std::weak_ptr<SessionBase>>::iterator add(std::weak_ptr<SessionBase> s) {
-    std::lock_guard lock(mu);
-    ++active;
-    return sessions.insert(sessions.end(), std::move(s));
-  }
-  void remove(std::list<std::weak_ptr<SessionBase>>::iterator it) {
-    std::lock_guard lock(mu);
-    sessions.erase(it);
-    --active;
-    idle_cv.notify_all();
-  }
 };
 
 std::string server_header() { return "ghscale/" + std::string(kVersion); }
@@ -74,11 +65,59 @@ bhttp::response<bhttp::string_body> to_beast(Response r, unsigned version, bool 
   return res;
 }
 
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 9112 6.1 and 6.3: a request whose framing we cannot be sure of must be refused
+// and its connection closed, never read as if it had no body. The one transfer coding
+// accepted is a single `chunked` (no stacked or unknown codings, no HTTP/1.0 chunking),
+// and never together with Content-Length (the classic request-smuggling shape).
+std::optional<std::string_view> framing_error(const bhttp::request<bhttp::string_body>& h) {
+  auto [first, last] = h.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) return std::nullopt;
+  if (std::next(first) != last || !iequals(trim(first->value()), "chunked")) {
+    return "unsupported Transfer-Encoding (only a single chunked is accepted)";
+  }
+  if (h.count(bhttp::field::content_length) != 0) return "both Content-Length and Transfer-Encoding";
+  if (h.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
+  return std::nullopt;
+}
+
+std::size_t count_fields(const bhttp::request<bhttp::string_body>& h) {
+  return static_cast<std::size_t>(std::distance(h.begin(), h.end()));
+}
+
+// Limits the TLS server to TLS 1.2 and later with forward-secret key exchange and
+// authenticated encryption: no RSA key exchange, no CBC, no SHA-1 MACs. TLS 1.3 suites
+// are all of that already and keep OpenSSL's defaults.
+Status restrict_tls(asio::ssl::context& ctx) {
+  SSL_CTX* native = ctx.native_handle();
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL") != 1) {
+    return make_error(ErrorKind::kPermanent, "TLS: cannot restrict protocol versions and cipher suites");
+  }
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
+  return {};
+}
+
 class ServerImpl final : public Server {
  public:
   ServerImpl(ServerOptions options, AsyncHandler handler)
-      : options_(std::move(options)), handler_(std::move(handler)), ioc_(std::max(1, options_.threads)),
-        acceptor_(asio::make_strand(ioc_)) {}
+      : options_(std::move(options)),
+        handler_(std::move(handler)),
+        ioc_(std::max(1, options_.threads)),
+        acceptor_(asio::make_strand(ioc_)),
+        registry_(std::make_shared<Registry>(ConnectionLimits{
+            .max_connections = options_.max_connections,
+            .max_per_peer = options_.max_connections_per_peer,
+            .body_budget = options_.max_inflight_body_bytes,
+            // One address may hold a quarter of the budget (at least one largest body),
+            // so a single client cannot starve everyone else.
+            .peer_body_budget = std::max(options_.max_body_bytes, options_.max_inflight_body_bytes / 4),
+        })) {}
 
   ~ServerImpl() override {
     shutdown(0ms);
@@ -91,6 +130,7 @@ class ServerImpl final : public Server {
       ssl_.emplace(asio::ssl::context::tls_server);
       ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                         asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+      if (auto st = restrict_tls(*ssl_); !st) return st;
       beast::error_code ec;
       ssl_->use_certificate_chain_file(options_.tls_cert_file, ec);
       if (ec) return make_error(ErrorKind::kInvalid, "TLS certificate " + options_.tls_cert_file + ": " + ec.message());
@@ -116,7 +156,7 @@ class ServerImpl final : public Server {
   }
 
   std::uint16_t port() const override { return port_; }
-  int active_connections() const override { return registry_->active.load(); }
+  int active_connections() const override { return registry_->table.size(); }
 
   void shutdown(Duration grace) override {
     std::call_once(shutdown_once_, [&] {
@@ -125,21 +165,12 @@ class ServerImpl final : public Server {
         beast::error_code ignored;
         acceptor_.close(ignored);
       });
-      // Take references under the lock but use them outside it: dropping the last
-      // reference destroys a session, which takes the lock itself.
-      std::vector<std::shared_ptr<SessionBase>> live;
-      {
-        std::lock_guard lock(registry_->mu);
-        for (auto& weak : registry_->sessions) {
-          if (auto s = weak.lock()) live.push_back(std::move(s));
-        }
-      }
+      // Use the references outside the table's lock: dropping the last reference
+      // destroys a session, which takes the lock itself.
+      auto live = registry_->table.live();
       for (auto& s : live) s->begin_shutdown();
       live.clear();
-      {
-        std::unique_lock lock(registry_->mu);
-        registry_->idle_cv.wait_for(lock, grace, [this] { return registry_->active.load() == 0; });
-      }
+      registry_->table.wait_empty(grace);
       ioc_.stop();
       for (auto& t : threads_) {
         if (t.joinable()) t.join();
@@ -155,6 +186,8 @@ class ServerImpl final : public Server {
 
  private:
   asio::awaitable<void> accept_loop();
+  template <typename Stream>
+  void admit(Stream stream, const std::string& remote);
 
   ServerOptions options_;
   AsyncHandler handler_;
@@ -165,31 +198,44 @@ class ServerImpl final : public Server {
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::once_flag shutdown_once_;
-  std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
+  std::shared_ptr<Registry> registry_;
 };
 
 // One connection. Everything it does runs on its strand (the socket's executor).
 template <typename Stream>
-class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(ServerImpl& server, Stream stream, std::string remote)
-      : server_(server), registry_(server.registry()), stream_(std::move(stream)), remote_(std::move(remote)) {}
+      : server_(server),
+        registry_(server.registry()),
+        stream_(std::move(stream)),
+        remote_(std::move(remote)),
+        buffer_(server.options().max_header_bytes + kBufferMargin) {}
 
   ~Session() override {
-    if (registered_) registry_->remove(registration_);
+    if (id_ != 0) registry_->table.remove(id_);
   }
 
-  void start() {
-    registration_ = registry_->add(this->weak_from_this());
-    registered_ = true;
-    asio::co_spawn(stream_.get_executor(), run(this->shared_from_this()), asio::detached);
+  // Takes a place in the connection table; the caller evicts what it returns.
+  ConnectionTable::Admitted enter_table() {
+    auto admitted = registry_->table.admit(remote_, this->weak_from_this());
+    if (admitted.admission == ConnectionTable::Admission::kAdmitted) id_ = admitted.id;
+    return admitted;
   }
+
+  void start() { asio::co_spawn(stream_.get_executor(), run(this->shared_from_this()), asio::detached); }
 
   void begin_shutdown() override {
     asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
       // A connection between requests is closed now; one with a request in flight
       // finishes it and closes after answering.
-      if (!self->busy_) beast::get_lowest_layer(self->stream_).cancel();
+      if (!self->busy_) self->lowest().cancel();
+    });
+  }
+
+  void evict() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->waiting_) self->lowest().cancel();
     });
   }
 
@@ -198,73 +244,154 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
+  void set_waiting(bool waiting) {
+    waiting_ = waiting;
+    registry_->table.set_waiting(id_, waiting);
+  }
+
   asio::awaitable<void> run(std::shared_ptr<Session> self) {
     (void)self;  // keeps the session alive for the coroutine's life
     const ServerOptions& opt = server_.options();
     if constexpr (kTls) {
       lowest().expires_after(opt.read_timeout);
+      set_waiting(true);
       auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+      set_waiting(false);
       if (ec) co_return;
     }
+    bool served_one = false;
     while (!server_.stopping()) {
-      // Wait for the next request's first byte under the (long) idle deadline, then give
-      // the whole request the (short) read deadline, so slow clients are cut off.
       if (buffer_.size() == 0) {
-        lowest().expires_after(opt.idle_timeout);
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(8192), kTuple);
+        // A new connection gets the short read deadline for its first byte: a socket
+        // that sends nothing must not hold a place for the keep-alive time. The long
+        // idle deadline is for connections that have completed a request.
+        lowest().expires_after(served_one ? opt.idle_timeout : opt.read_timeout);
+        set_waiting(true);
+        auto [ec, n] =
+            co_await stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(8192, buffer_.max_size())), kTuple);
+        set_waiting(false);
         if (ec) break;
         buffer_.commit(n);
       }
+      // The whole request, header and body, within one read deadline.
       lowest().expires_after(opt.read_timeout);
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
-      parser.body_limit(opt.max_body_bytes);
-      auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
-      (void)hn;
-      if (hec) {
-        if (hec == bhttp::error::header_limit) co_await reply_and_close(Response::error(431, "request header too large"));
-        else if (hec == bhttp::error::body_limit) co_await reply_and_close(Response::error(413, "request body too large"));
-        else if (hec != beast::error::timeout && hec != asio::error::operation_aborted &&
-                 hec != bhttp::error::end_of_stream && hec != asio::error::eof)
-          co_await reply_and_close(Response::error(400, "malformed request"));
-        break;
-      }
-      if (parser.get()[bhttp::field::expect] == "100-continue") {
-        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-        auto [cec, cn] = co_await bhttp::async_write(stream_, cont, kTuple);
-        (void)cn;
-        if (cec) break;
-      }
-      auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
-      (void)bn;
-      if (bec) {
-        if (bec == bhttp::error::body_limit) co_await reply_and_close(Response::error(413, "request body too large"));
-        else if (bec != beast::error::timeout && bec != asio::error::operation_aborted && bec != asio::error::eof &&
-                 bec != bhttp::error::partial_message)
-          co_await reply_and_close(Response::error(400, "malformed request"));
-        break;
-      }
-      busy_ = true;
-      auto req = parser.release();
-      unsigned version = req.version();
-      bool keep_alive = req.keep_alive();
-      Request request;
-      request.method = std::string(req.method_string());
-      request.target = std::string(req.target());
-      request.remote_address = remote_;
-      request.headers.items.reserve(16);
-      for (const auto& f : req) request.headers.add(std::string(f.name_string()), std::string(f.value()));
-      request.body = std::move(req.body());
-      Response response = co_await handle(std::move(request));
-      keep_alive = keep_alive && !server_.stopping();
-      auto res = to_beast(std::move(response), version, keep_alive);
-      lowest().expires_after(opt.write_timeout);
-      auto [wec, wn] = co_await bhttp::async_write(stream_, res, kTuple);
-      (void)wn;
-      busy_ = false;
-      if (wec || !keep_alive) break;
+      if (!co_await serve_one()) break;
+      served_one = true;
     }
     co_await close();
+  }
+
+  // Reads one request and answers it. True when the connection may carry another.
+  asio::awaitable<bool> serve_one() {
+    const ServerOptions& opt = server_.options();
+    ConnectionTable& table = registry_->table;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
+    parser.body_limit(opt.max_body_bytes);
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
+    (void)hn;
+    if (hec) {
+      if (hec == bhttp::error::header_limit || hec == bhttp::error::buffer_overflow) {
+        co_await refuse(Response::error(431, "request header too large"));
+      } else if (hec == bhttp::error::body_limit) {
+        co_await refuse(Response::error(413, "request body too large"));
+      } else if (!quiet(hec)) {
+        co_await refuse(Response::error(400, "malformed request"));
+      }
+      co_return false;
+    }
+    if (auto why = framing_error(parser.get())) {
+      co_await refuse(Response::error(400, *why));
+      co_return false;
+    }
+    // A body stays in memory until the handler has answered: it is counted against the
+    // server-wide budget before it is read (chunk by chunk when chunked).
+    bool over_budget = false;
+    if (auto length = parser.content_length(); length && *length > 0) {
+      over_budget = !table.reserve_body(id_, static_cast<std::size_t>(*length));
+    }
+    if (over_budget) {
+      co_await refuse(busy_response());
+      co_return false;
+    }
+    auto on_chunk_header = [&](std::uint64_t size, beast::string_view extensions, beast::error_code& ec) {
+      if (extensions.size() > kMaxChunkExtensionBytes) {
+        ec = bhttp::error::bad_chunk_extension;
+      } else if (size > 0 && !table.reserve_body(id_, static_cast<std::size_t>(size))) {
+        over_budget = true;
+        ec = bhttp::error::body_limit;
+      }
+    };
+    parser.on_chunk_header(on_chunk_header);
+    if (parser.get()[bhttp::field::expect] == "100-continue") {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+      auto [cec, cn] = co_await bhttp::async_write(stream_, cont, kTuple);
+      (void)cn;
+      if (cec) co_return false;
+    }
+    const std::size_t header_fields = count_fields(parser.get());
+    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+    (void)bn;
+    if (bec) {
+      if (over_budget) {
+        co_await refuse(busy_response());
+      } else if (bec == bhttp::error::body_limit) {
+        co_await refuse(Response::error(413, "request body too large"));
+      } else if (bec == bhttp::error::buffer_overflow) {
+        co_await refuse(Response::error(400, "chunk header or trailer section too large"));
+      } else if (!quiet(bec)) {
+        co_await refuse(Response::error(400, "malformed request"));
+      }
+      co_return false;
+    }
+    // Beast merges trailer fields into the header; a field that arrives after the body
+    // could then pass for one that was signed for. Nobody we serve sends trailers.
+    if (count_fields(parser.get()) != header_fields) {
+      co_await refuse(Response::error(400, "trailer fields are not accepted"));
+      co_return false;
+    }
+    busy_ = true;
+    auto req = parser.release();
+    const unsigned version = req.version();
+    const bool head = req.method() == bhttp::verb::head;
+    bool keep_alive = req.keep_alive();
+    Request request;
+    request.method = std::string(req.method_string());
+    request.target = std::string(req.target());
+    request.remote_address = remote_;
+    request.headers.items.reserve(16);
+    for (const auto& f : req) request.headers.add(std::string(f.name_string()), std::string(f.value()));
+    request.body = std::move(req.body());
+    Response response = co_await handle(std::move(request));
+    table.release_body(id_);
+    keep_alive = keep_alive && !server_.stopping();
+    auto res = to_beast(std::move(response), version, keep_alive);
+    lowest().expires_after(opt.write_timeout);
+    beast::error_code wec;
+    if (head) {
+      // The header a GET would get, its Content-Length included, and no body (RFC 9110
+      // 9.3.2): body bytes after a HEAD answer would be read as the next response.
+      bhttp::response<bhttp::empty_body> bare(std::move(res.base()));
+      std::tie(wec, std::ignore) = co_await bhttp::async_write(stream_, bare, kTuple);
+    } else {
+      std::tie(wec, std::ignore) = co_await bhttp::async_write(stream_, res, kTuple);
+    }
+    busy_ = false;
+    co_return !wec && keep_alive;
+  }
+
+  // Errors where there is nobody left to answer, or nothing wrong with the request.
+  static bool quiet(const beast::error_code& ec) {
+    return ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream ||
+           ec == asio::error::eof || ec == bhttp::error::partial_message || ec == asio::error::connection_reset;
+  }
+
+  Response busy_response() const {
+    Response r = Response::error(503, "too many request bodies in flight");
+    // What is in flight now is done or cut off within one read deadline.
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(server_.options().read_timeout).count();
+    r.headers.set("Retry-After", std::to_string(std::max<long long>(1, seconds)));
+    return r;
   }
 
   // Hands the request to the handler and resumes on this strand when it answers. A
@@ -274,8 +401,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   asio::awaitable<Response> handle(Request request) {
     struct Pending {
       std::mutex mu;
-      std::optional<Response> response;       // guarded by mu
-      asio::steady_timer* wake = nullptr;     // guarded by mu; set while the session waits
+      std::optional<Response> response;    // guarded by mu
+      asio::steady_timer* wake = nullptr;  // guarded by mu; set while the session waits
     };
     auto pending = std::make_shared<Pending>();
     std::shared_ptr<Registry> registry = registry_;
@@ -311,7 +438,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     co_return Response::error(503, "shutting down");
   }
 
-  asio::awaitable<void> reply_and_close(Response r) {
+  // Answers a request that will not be served, and marks the connection for closing.
+  asio::awaitable<void> refuse(Response r) {
+    linger_ = true;
     auto res = to_beast(std::move(r), 11, false);
     lowest().expires_after(server_.options().write_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, res, kTuple);
@@ -327,6 +456,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       (void)sec;
     }
     lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (linger_ && !kTls) {
+      // The client may still be sending the body we refused; closing with unread data
+      // would reset the connection and could destroy our answer in flight. Read a
+      // bounded amount for a bounded time first.
+      lowest().expires_after(kLingerTime);
+      std::array<char, 4096> sink;
+      for (std::size_t total = 0; total < kLingerBytes;) {
+        auto [rec, n] = co_await lowest().async_read_some(asio::buffer(sink), kTuple);
+        if (rec) break;
+        total += n;
+      }
+    }
     lowest().close();
   }
 
@@ -334,11 +475,22 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::shared_ptr<Registry> registry_;
   Stream stream_;
   std::string remote_;
-  beast::flat_buffer buffer_;
-  bool busy_ = false;  // on the strand only
-  bool registered_ = false;
-  std::list<std::weak_ptr<SessionBase>>::iterator registration_;
+  beast::flat_buffer buffer_;  // bounded: see kBufferMargin
+  ConnectionTable::Id id_ = 0;
+  // On the strand only:
+  bool busy_ = false;     // a request is with the handler or being answered
+  bool waiting_ = false;  // waiting for a request's first byte (or the TLS handshake)
+  bool linger_ = false;   // a request was refused: drain before closing
 };
+
+template <typename Stream>
+void ServerImpl::admit(Stream stream, const std::string& remote) {
+  auto session = std::make_shared<Session<Stream>>(*this, std::move(stream), remote);
+  auto admitted = session->enter_table();
+  if (admitted.evicted) admitted.evicted->evict();
+  // A refused session is destroyed here, which closes its socket at once.
+  if (admitted.admission == ConnectionTable::Admission::kAdmitted) session->start();
+}
 
 asio::awaitable<void> ServerImpl::accept_loop() {
   while (true) {
@@ -350,7 +502,7 @@ asio::awaitable<void> ServerImpl::accept_loop() {
       co_await t.async_wait(kTuple);
       continue;
     }
-    if (stopping_ || registry_->active.load() >= options_.max_connections) {
+    if (stopping_) {
       beast::error_code ignored;
       socket.close(ignored);
       continue;
@@ -360,12 +512,9 @@ asio::awaitable<void> ServerImpl::accept_loop() {
     std::string remote = rec ? std::string() : remote_ep.address().to_string();
     socket.set_option(tcp::no_delay(true), rec);
     if (ssl_) {
-      auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-          *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_), remote);
-      s->start();
+      admit(beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_), remote);
     } else {
-      auto s = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), remote);
-      s->start();
+      admit(beast::tcp_stream(std::move(socket)), remote);
     }
   }
 }
@@ -377,6 +526,12 @@ AsyncHandler make_sync_handler(std::function<Response(const Request&)> fn) {
 }
 
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options, AsyncHandler handler) {
+  if (options.max_connections < 1 || options.max_connections_per_peer < 1 ||
+      options.max_inflight_body_bytes < options.max_body_bytes) {
+    return make_error(ErrorKind::kInvalid,
+                      "server limits: connections must be positive and the in-flight body budget at least "
+                      "max_body_bytes");
+  }
   auto server = std::make_unique<ServerImpl>(std::move(options), std::move(handler));
   if (auto st = server->open(); !st) return st.error();
   return std::unique_ptr<Server>(std::move(server));

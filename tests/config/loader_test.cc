@@ -21,7 +21,9 @@ TEST(Loader, MinimalConfigGetsDefaults) {
   const Config& c = *r.config;
   EXPECT_EQ(c.server.port, 8080);
   EXPECT_EQ(c.server.webhook_path, "/webhook");
-  EXPECT_EQ(c.server.max_body_bytes, 25u * 1024 * 1024);
+  EXPECT_EQ(c.server.max_body_bytes, 1024u * 1024);
+  EXPECT_EQ(c.server.max_inflight_body_bytes, 64u * 1024 * 1024);
+  EXPECT_EQ(c.server.max_connections_per_peer, 256);
   EXPECT_EQ(c.github.api_url, "https://api.github.com");
   EXPECT_EQ(c.store.kind, StoreConfig::Kind::kSqlite);
   EXPECT_EQ(c.store.sqlite_path, "/etc/ghscale/data/ghscale.db");  // relative to the file's folder
@@ -88,6 +90,29 @@ TEST(Loader, ReportsAllErrorsInFileOrder) {
             "test.yaml:1:19: logging.format: \"xml\" is not one of json, text\n"
             "test.yaml:2:20: webhook.secrets: needs at least one secret reference\n"
             "test.yaml:3:24: server.webhook_path: must start with /\n");
+}
+
+TEST(Loader, ServerConnectionAndBodyBudgetLimits) {
+  auto r = load(std::string(kMinimal) +
+                "server: {max_connections_per_peer: 32, max_inflight_body_bytes: 8388608, max_body_bytes: 65536}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  EXPECT_EQ(r.config->server.max_connections_per_peer, 32);
+  EXPECT_EQ(r.config->server.max_inflight_body_bytes, 8u * 1024 * 1024);
+  EXPECT_EQ(r.config->server.max_body_bytes, 64u * 1024);
+
+  auto bad = load(std::string(kMinimal) +
+                  "server: {max_connections_per_peer: 0, max_inflight_body_bytes: 1000, max_body_bytes: 2000}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(errors(bad),
+            "test.yaml:2:36: server.max_connections_per_peer: 0 is below the minimum 1\n"
+            "test.yaml:2:64: server.max_inflight_body_bytes: max_inflight_body_bytes (1000) must be at least "
+            "max_body_bytes (2000)\n");
+  // A larger max_body_bytes alone is measured against the default budget.
+  auto big = load(std::string(kMinimal) + "server: {max_body_bytes: 134217728}\n");
+  ASSERT_FALSE(big.ok());
+  EXPECT_EQ(errors(big),
+            "test.yaml:2:26: server.max_body_bytes: max_inflight_body_bytes (67108864) must be at least "
+            "max_body_bytes (134217728)\n");
 }
 
 TEST(Loader, BothStoresOrBothAuthsAreAmbiguous) {

@@ -133,6 +133,8 @@ TEST(Server, SlowClientIsCutOffAtTheReadDeadline) {
 TEST(Server, IdleConnectionsAreClosedAfterIdleTimeout) {
   auto server = start({.idle_timeout = 200ms}, echo());
   RawConnection c(server->port());
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.read_reply().status, 200);
   EXPECT_TRUE(c.closed_by_peer(3s));
 }
 
@@ -148,16 +150,20 @@ TEST(Server, ExpectContinueIsHonoured) {
   EXPECT_EQ(r.body, "POST / 3 -");
 }
 
-TEST(Server, ConnectionLimitRefusesExtraConnections) {
+TEST(Server, ConnectionLimitRefusesExtraConnectionsWhenNoneIsIdle) {
   auto server = start({.max_connections = 2}, echo());
   RawConnection a(server->port());
   RawConnection b(server->port());
-  a.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  b.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(a.read_reply().status, 200);
-  EXPECT_EQ(b.read_reply().status, 200);
+  // Both mid-request, so neither may be evicted for a newcomer.
+  a.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\na");
+  b.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nb");
+  std::this_thread::sleep_for(100ms);
   RawConnection extra(server->port());
   EXPECT_TRUE(extra.closed_by_peer(2s));
+  a.send("a");
+  b.send("b");
+  EXPECT_EQ(a.read_reply().status, 200);
+  EXPECT_EQ(b.read_reply().status, 200);
 }
 
 TEST(Server, ManyIdleConnectionsDoNotStarveOthers) {
@@ -168,7 +174,8 @@ TEST(Server, ManyIdleConnectionsDoNotStarveOthers) {
     lim.rlim_cur = 4200;
     setrlimit(RLIMIT_NOFILE, &lim);
   }
-  auto server = start({.threads = 2}, echo());
+  // All from one address here; the per-peer cap has its own test.
+  auto server = start({.threads = 2, .max_connections_per_peer = 5000}, echo());
   std::vector<std::unique_ptr<RawConnection>> idle;
   for (int i = 0; i < 2000; ++i) idle.push_back(std::make_unique<RawConnection>(server->port()));
   for (int i = 0; i < 20; ++i) EXPECT_EQ(http_request(server->port(), "GET", "/").status, 200);
