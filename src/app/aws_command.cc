@@ -23,7 +23,8 @@ int run_aws_whoami(const AwsWhoamiOptions& o) {
     std::cerr << "ghscale: " << who.error().message << "\n";
     return kExitFailure;
   }
-  std::cout << (o.json ? aws::format_whoami_json(*who) : aws::format_whoami_text(*who));
+  // The JSON is one line; a terminal or a line-reading consumer needs it ended.
+  std::cout << (o.json ? aws::format_whoami_json(*who) + "\n" : aws::format_whoami_text(*who));
   return kExitOk;
 }
 

@@ -33,6 +33,8 @@ std::string render(const ReconcileSummary& s) {
   out += render_table({"POOL", "ACTION", "LAUNCHED", "TERMINATED", "DESIRED", "RUNNING", "IDLE", "BUSY", "BOOTING",
                        "QUEUED", "COOLDOWN"},
                       rows);
+  if (!s.error_messages.empty()) out += "errors:\n";
+  for (const auto& m : s.error_messages) out += "  " + m + "\n";
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace ghscale::app {
 
@@ -46,8 +47,10 @@ std::string to_json(const ReconcileSummary& s) {
                                  {"queued", p.counts.queued},
                                  {"cooldown_remaining_ms", static_cast<std::int64_t>(p.cooldown_remaining.count())}});
   }
+  json::array messages;
+  for (const auto& m : s.error_messages) messages.emplace_back(m);
   json::object o{{"acted", s.acted},   {"holder", s.holder},
-                 {"errors", s.errors}, {"scaled", s.scaled},
+                 {"errors", s.errors}, {"error_messages", std::move(messages)}, {"scaled", s.scaled},
                  {"pending_registrations", s.pending_registrations}, {"pools", std::move(pools)}};
   return json::serialize(o);
 }
@@ -55,9 +58,43 @@ std::string to_json(const ReconcileSummary& s) {
 Result<std::unique_ptr<ReconcileOnce>> ReconcileOnce::create(const config::Config& cfg,
                                                              std::shared_ptr<store::Store> store,
                                                              const ScalerHooks& hooks) {
-  auto built = build_scaler(cfg, std::move(store), hooks);
+  auto built = build_scaler(cfg, store, hooks);
   if (!built) return built.error();
-  return std::unique_ptr<ReconcileOnce>(new ReconcileOnce(std::move(*built)));
+  return std::unique_ptr<ReconcileOnce>(new ReconcileOnce(std::move(*built), std::move(store)));
+}
+
+std::vector<std::string> ReconcileOnce::explain_errors(const scaler::PassReport& report,
+                                                       std::int64_t last_action_before) {
+  std::vector<std::string> out;
+  std::map<std::string, int> explained;  // failed actions per pool
+  auto actions = store_->last_actions(static_cast<std::size_t>(std::max(report.actions, 1)));
+  if (actions.ok()) {
+    std::vector<Action> failed;
+    for (const auto& a : *actions) {
+      if (a.id > last_action_before && a.result.rfind("ok", 0) != 0) failed.push_back(a);
+    }
+    std::sort(failed.begin(), failed.end(), [](const Action& x, const Action& y) { return x.id < y.id; });
+    for (const auto& a : failed) {
+      ++explained[a.pool];
+      out.push_back(a.pool + ": " + std::string(to_string(a.kind)) + " (" + a.reason + "): " + a.result);
+    }
+  }
+  // The reconciler counts some errors without an action-log entry (a pool it could not
+  // observe, a store write); their text is only in the log.
+  int in_pools = 0;
+  for (const auto& p : report.pools) {
+    in_pools += p.errors;
+    const int unexplained = p.errors - explained[p.pool];
+    if (unexplained > 0) {
+      out.push_back(p.pool + ": " + std::to_string(unexplained) +
+                    " error(s) outside the action log (observing the pool: the cloud, GitHub or the store; see the log)");
+    }
+  }
+  if (report.errors > in_pools) {
+    out.push_back(std::to_string(report.errors - in_pools) +
+                  " error(s) before the pools ran (the sweep or reading jobs from the store; see the log)");
+  }
+  return out;
 }
 
 Result<ReconcileSummary> ReconcileOnce::run(const ReconcileRequest& request) {
@@ -68,12 +105,17 @@ Result<ReconcileSummary> ReconcileOnce::run(const ReconcileRequest& request) {
       return make_error(ErrorKind::kInvalid, "no pool named '" + name + "' in the configuration");
     }
   }
+  std::int64_t last_action_before = 0;
+  if (auto last = store_->last_actions(1); last.ok() && !last->empty()) last_action_before = last->front().id;
   scaler::PassReport report = rec.run_pass(request.sweep ? scaler::PassKind::kSweep : scaler::PassKind::kTick, request.pools);
+  // Only a lease this pass held is given up: releasing one held by another process fails
+  // (and says so), and is not ours to free.
   if (report.acted) rec.release_lease();
 
   ReconcileSummary out;
   out.acted = report.acted;
   out.errors = report.errors;
+  if (report.errors > 0) out.error_messages = explain_errors(report, last_action_before);
   if (report.acted) {
     out.holder = rec.options().holder;
   } else {

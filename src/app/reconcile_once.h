@@ -1,10 +1,12 @@
 // One reconcile pass on demand, for `ghscale reconcile --once` and the Lambda host's
 // `reconcile` function: the daemon's scaler (app::build_scaler) run once for every pool or
 // the named ones, reported as the summary the Step Functions state machine reads:
-//   {"acted","holder","errors","scaled","pending_registrations",
+//   {"acted","holder","errors","error_messages","scaled","pending_registrations",
 //    "pools":[{"pool","action","launched","terminated","desired","running","idle","busy",
 //              "booting","queued","cooldown_remaining_ms"}]}
-// action is "scale_out", "scale_in", "none", "cooldown" or "error".
+// action is "scale_out", "scale_in", "none", "cooldown" or "error". error_messages says
+// what failed: the pass's action-log entries that did not succeed ("POOL: KIND (REASON):
+// RESULT"), and a count for errors the reconciler only logs (observing a pool, the store).
 // Not thread-safe: one pass at a time (the Lambda runtime serialises invocations).
 #pragma once
 
@@ -37,6 +39,7 @@ struct ReconcileSummary {
   bool acted = false;   // held the scaler lease and ran the pools
   std::string holder;   // the lease holder seen; this process when acted
   int errors = 0;
+  std::vector<std::string> error_messages;
   bool scaled = false;  // a pool launched or terminated something
   int pending_registrations = 0;
   std::vector<scaler::PoolPassReport> pools;
@@ -56,8 +59,13 @@ class ReconcileOnce {
   Result<ReconcileSummary> run(const ReconcileRequest& request);
 
  private:
-  explicit ReconcileOnce(Scaler scaler) : scaler_(std::move(scaler)) {}
+  ReconcileOnce(Scaler scaler, std::shared_ptr<store::Store> store)
+      : scaler_(std::move(scaler)), store_(std::move(store)) {}
+  // What the pass wrote to the action log without success, and the errors it did not write.
+  std::vector<std::string> explain_errors(const scaler::PassReport& report, std::int64_t last_action_before);
+
   Scaler scaler_;
+  std::shared_ptr<store::Store> store_;
 };
 
 }  // namespace ghscale::app

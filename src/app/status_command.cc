@@ -34,6 +34,13 @@ int run_status(const StatusOptions& o) {
       return kExitUsage;
     }
     const auto& s = loaded.config->server;
+    if (s.port == 0) {
+      // Port 0 asks the daemon for any free port at start; the file cannot say which.
+      std::cerr << "ghscale status: " << o.config_path
+                << " sets server.port: 0, so the daemon's port is chosen when it starts (its log line "
+                   "\"listening\" names it); pass --url http://HOST:PORT instead\n";
+      return kExitUsage;
+    }
     std::string host = s.address == "0.0.0.0" || s.address == "::" ? "127.0.0.1" : s.address;
     url = std::string(s.tls ? "https" : "http") + "://" + host + ":" + std::to_string(s.port);
   }

@@ -1,0 +1,139 @@
+// Small CLI behaviours, as a user meets them: `status` with a configuration whose port is
+// chosen at start, `aws whoami --json` as one line, and `reconcile --once` saying what
+// failed and not touching a lease it never held.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "fakes/aws/fake_aws.h"
+#include "sandbox/fake_github/fake_github.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/subprocess.h"
+#include "support/testdata.h"
+
+namespace ghscale {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kToken = "ghp_clitesttoken0123456789abcdefABCDEFGH";
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("ghscale-cli-test-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "state");
+  }
+  void TearDown() override {
+    if (aws_) aws_->shutdown();
+    fs::remove_all(dir_);
+  }
+
+  // The in-process fake AWS, or a skip when the botocore models are absent.
+  bool start_aws() {
+    auto td = testing::testdata_dir();
+    if (!td) return false;
+    fakes::FakeAwsOptions o;
+    o.models_dir = *td / "aws-models";
+    auto fake = fakes::FakeAws::start(o);
+    EXPECT_TRUE(fake.ok()) << fake.error().describe();
+    if (!fake.ok()) return false;
+    aws_ = std::move(*fake);
+    return true;
+  }
+  std::vector<std::string> aws_env() const {
+    return {"AWS_ACCESS_KEY_ID=AKIDFAKEEXAMPLE", "AWS_SECRET_ACCESS_KEY=fake/secret/key", "AWS_REGION=us-east-1",
+            "AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL=" + aws_->endpoint(),
+            "AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+            std::string("GHSCALE_TEST_GITHUB_TOKEN=") + kToken, "GHSCALE_TEST_WEBHOOK_SECRET=cli-test-secret"};
+  }
+
+  fs::path dir_;
+  std::unique_ptr<fakes::FakeAws> aws_;
+};
+
+TEST_F(CliTest, StatusOfAConfigWithPortZeroAsksForTheUrl) {
+  const std::string config = (dir_ / "ghscale.yaml").string();
+  std::ofstream(config) << "server: {address: 127.0.0.1, port: 0}\n"
+                           "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n";
+  auto r = testing::run({testing::ghscale_binary().string(), "status", "--config", config}, 30s,
+                        {"AWS_EC2_METADATA_DISABLED=true"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("server.port: 0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--url"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("cannot reach"), std::string::npos) << "nothing was dialled: " << r.err;
+}
+
+TEST_F(CliTest, AwsWhoamiJsonIsOneEndedLine) {
+  if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+  auto r = testing::run({testing::ghscale_binary().string(), "aws", "whoami", "--json"}, 30s, aws_env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_FALSE(r.out.empty());
+  EXPECT_EQ(r.out.back(), '\n');
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "one line: " << r.out;
+  EXPECT_TRUE(json::parse(r.out).is_object());
+}
+
+TEST_F(CliTest, ReconcileOnceSaysWhichCallFailedAndWhy) {
+  if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+  auto gh = std::make_shared<fake_github::FakeGitHub>();
+  gh->add_pat(kToken);
+  auto github = fake_github::FakeGitHubServer::start(gh);
+  ASSERT_TRUE(github.ok()) << github.error().describe();
+  const std::string config = (dir_ / "ghscale.yaml").string();
+  std::ofstream(config) << "github:\n  api_url: " << (*github)->api_url()
+                        << "\n  auth: {pat: {token: env:GHSCALE_TEST_GITHUB_TOKEN}}\n"
+                           "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n"
+                           "store: {sqlite: {path: state/ghscale.db}}\n"
+                           "pools:\n  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
+                           "    provider: {type: aws_fleet, launch_template: runner-template, "
+                           "instance_types: [m7i.large]}\n"
+                           "    max_runners: 3\n"
+                           "logging: {format: json, level: warn}\n";
+  {
+    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    JobEvent e;
+    e.delivery_id = "d-901";
+    e.event = "workflow_job";
+    e.action = "queued";
+    e.job_id = 901;
+    e.run_id = 1;
+    e.repository = "acme/app";
+    e.owner = "acme";
+    e.labels = LabelSet{"self-hosted", "linux", "x64"};
+    e.received_at = system_clock()->now();
+    ASSERT_TRUE((*store)->record(e).ok());
+    ASSERT_TRUE((*store)->close().ok());
+  }
+  aws_->inject({.kind = fakes::Fault::Kind::kInternalError, .operation = "CreateFleet", .times = -1});
+  auto r = testing::run({testing::ghscale_binary().string(), "reconcile", "--once", "--json", "--config", config}, 60s,
+                        aws_env());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  json::value v = json::parse(r.out);
+  EXPECT_TRUE(v.at("acted").as_bool());
+  EXPECT_GE(v.at("errors").as_int64(), 1);
+  const json::array& messages = v.at("error_messages").as_array();
+  ASSERT_FALSE(messages.empty()) << r.out;
+  const std::string first(messages[0].as_string());
+  EXPECT_NE(first.find("fleet: scale_out"), std::string::npos) << first;
+  EXPECT_NE(first.find("CreateFleet"), std::string::npos) << first;
+  EXPECT_NE(first.find("InternalError"), std::string::npos) << first;
+  EXPECT_EQ(r.err.find("cannot release the scaler lease"), std::string::npos) << r.err;
+
+  // The table says it too.
+  auto table = testing::run({testing::ghscale_binary().string(), "reconcile", "--once", "--config", config}, 60s,
+                            aws_env());
+  EXPECT_EQ(table.exit_code, 1);
+  EXPECT_NE(table.out.find("errors:\n  fleet: scale_out"), std::string::npos) << table.out;
+}
+
+}  // namespace
+}  // namespace ghscale
