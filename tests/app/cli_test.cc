@@ -1,6 +1,6 @@
 // Small CLI behaviours, as a user meets them: `status` with a configuration whose port is
 // chosen at start, `aws whoami --json` as one line, and `reconcile --once` saying what
-// failed and not touching a lease it never held.
+// failed and releasing the lease it held without complaint.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
