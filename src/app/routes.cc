@@ -3,14 +3,71 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
 #include "app/api_json.h"
 #include "core/version.h"
 #include "scaler/status.h"
 
 namespace ghscale::app {
 
+namespace {
+
+// /readyz proves the store takes writes, not only reads: a store that answers reads but
+// cannot commit (disk full, a lock held elsewhere, a throttled table) would acknowledge
+// no delivery, and the load balancer must take the daemon out. The probe is a setting
+// nothing reads ("readyz_probe" = the time), written at most once a second however
+// often /readyz is asked (it is unauthenticated); callers in between get the last result.
+constexpr auto kProbeInterval = std::chrono::seconds(1);
+constexpr std::string_view kProbeSetting = "readyz_probe";
+
+class WriteProbe {
+ public:
+  Status check(store::Store& store) {
+    std::unique_lock lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (last_ && now - last_at_ < kProbeInterval) return *last_;
+    if (running_) {
+      if (last_) return *last_;  // slightly stale beats piling up behind a stuck store
+      done_.wait(lock, [this] { return !running_; });
+      return *last_;
+    }
+    running_ = true;
+    lock.unlock();
+    Status result = store.ping();
+    if (result) result = store.set_setting(kProbeSetting, std::to_string(to_unix_ms(system_clock()->now())));
+    lock.lock();
+    running_ = false;
+    last_ = result;
+    last_at_ = std::chrono::steady_clock::now();
+    done_.notify_all();
+    return result;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable done_;
+  bool running_ = false;                          // guarded by mu_
+  std::optional<Status> last_;                    // guarded by mu_
+  std::chrono::steady_clock::time_point last_at_;  // guarded by mu_
+};
+
+http::Response readyz(bool ready, store::Store* store, WriteProbe& probe) {
+  if (!ready) return http::Response::json(503, R"({"status":"shutting down"})");
+  if (store != nullptr && !probe.check(*store).ok()) {
+    return http::Response::json(503, R"({"status":"store unavailable"})");
+  }
+  return http::Response::json(200, R"({"status":"ready"})");
+}
+
+}  // namespace
+
 struct Routes::Workers {
   explicit Workers(int n) : pool(static_cast<std::size_t>(n)) {}
+  WriteProbe readiness;  // runs on the pool; declared first so it outlives the pool
   boost::asio::thread_pool pool;
 };
 
@@ -34,6 +91,13 @@ http::AsyncHandler Routes::handler() {
       });
       return;
     }
+    // The readiness probe writes to the store: off the server's I/O threads as well.
+    if (req.path() == "/readyz" && (req.method == "GET" || req.method == "HEAD")) {
+      boost::asio::post(workers_->pool, [this, respond = std::move(respond)] {
+        respond(readyz(ready_, store_.get(), workers_->readiness));
+      });
+      return;
+    }
     respond(route(req));
   };
 }
@@ -52,13 +116,7 @@ http::Response Routes::route(const http::Request& req) const {
   if (path == "/healthz") {
     return only_get([] { return http::Response::json(200, R"({"status":"ok"})"); });
   }
-  if (path == "/readyz") {
-    return only_get([&] {
-      if (!ready_) return http::Response::json(503, R"({"status":"shutting down"})");
-      if (store_ && !store_->ping().ok()) return http::Response::json(503, R"({"status":"store unavailable"})");
-      return http::Response::json(200, R"({"status":"ready"})");
-    });
-  }
+  if (path == "/readyz") return only_get([&] { return readyz(ready_, store_.get(), workers_->readiness); });
   if (cfg_.metrics.enabled && path == cfg_.metrics.path) return only_get([&] { return metrics(); });
   if (path.substr(0, 8) == "/api/v1/") return only_get([&] { return api(req); });
   return http::Response::error(404, "not found");

@@ -41,7 +41,7 @@ constexpr std::size_t kMaxChunkExtensionBytes = 256;
 // After refusing a request, read (and discard) at most this much of what the client is
 // still sending before closing, so that the close does not reset the connection and
 // destroy the answer before the client has read it.
-constexpr std::size_t kLingerBytes = 256 * 1024;
+constexpr std::size_t kLingerBytes = 1024 * 1024;
 constexpr auto kLingerTime = std::chrono::seconds(1);
 
 // Late responders post to the io_context only while it exists. Shared with the sessions,

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -93,10 +94,10 @@ class PeerConnection {
  private:
   // One read of whatever is there before `deadline`; false when nothing came.
   bool read_once(std::chrono::steady_clock::time_point deadline) {
+    // Polls at least once, however close the deadline: what has arrived is seen.
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
     pollfd p{fd_, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+    if (::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count()))) <= 0) return false;
     char buf[16384];
     ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
     if (n <= 0) {
