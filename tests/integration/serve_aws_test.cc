@@ -14,7 +14,8 @@
 // behind; no config in the daemon's log; no busy instance is terminated, and idle ones are
 // deregistered before they are terminated; the ASG pool protects busy instances and scales
 // in only by TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity=true;
-// a spot instance reclaimed under its job has the job run again and served.
+// a spot instance reclaimed under its job has the job run again and served. And on an EC2
+// whose describes lag behind launches, the fleet pool still stays within max_runners.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -681,6 +682,42 @@ TEST_F(ServeAwsTest, AHundredJobsOnAnAutoScalingGroupPool) {
 
 TEST_F(ServeAwsTest, AHundredJobsOnAFleetPool) {
   run_burst(PoolKind::kFleet);
+}
+
+// EC2 as it can be: DescribeInstances seconds behind CreateFleet, tags later still, spot
+// asked and on-demand given. Meanwhile the daemon counts what it launched as supply (it
+// would launch again every tick otherwise) and hands registrations over once EC2 knows the
+// instance.
+TEST_F(ServeAwsTest, AFleetPoolOnALaggingEc2StaysWithinMaxRunners) {
+  constexpr int kLaggingJobs = 40;
+  aws_->set_describe_lag(2s);
+  aws_->set_tag_delay(3s);
+  aws_->set_market_swap(true);
+  set_up_cloud(PoolKind::kFleet);
+  start_daemon();
+  if (HasFatalFailure()) return;
+  start_agent();
+  for (int i = 0; i < kLaggingJobs; ++i) enqueue(500ms + 1000ms * (i % 5) / 4);
+  ASSERT_TRUE(wait_until([&] { return world_->counts().github.done == kLaggingJobs; }, 120s)) << diagnostics();
+  ASSERT_TRUE(wait_until([&] { return live_count() == 0; }, 40s)) << diagnostics();
+  stop_ = true;
+  agent_.join();
+
+  const sandbox::WorldCounts c = world_->counts();
+  const AgentReport r = report();
+  RecordProperty("peak_live", r.peak_live);
+  EXPECT_LE(r.peak_live, kMaxRunners) << "launched again while EC2 did not list the last launch";
+  EXPECT_EQ(c.github.failed, 0);
+  EXPECT_EQ(c.github.busy_terminations, 0);
+  EXPECT_TRUE(r.terminated_while_busy.empty());
+  EXPECT_TRUE(r.problems.empty()) << diagnostics();
+  for (const auto& i : aws_->instances()) {
+    if (!in_pool(i)) continue;
+    EXPECT_EQ(i.lifecycle, "") << i.id << ": the fake gives on-demand for spot";
+  }
+  auto left = ssm_->get_parameters_by_path("/ghscale/runners", /*recursive=*/true, /*decrypt=*/false);
+  ASSERT_TRUE(left.ok()) << left.error().describe();
+  EXPECT_TRUE(left->empty()) << "a registration left behind: " << left->front().name;
 }
 
 }  // namespace
