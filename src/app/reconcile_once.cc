@@ -47,11 +47,15 @@ std::string to_json(const ReconcileSummary& s) {
                                  {"queued", p.counts.queued},
                                  {"cooldown_remaining_ms", static_cast<std::int64_t>(p.cooldown_remaining.count())}});
   }
-  json::array messages;
-  for (const auto& m : s.error_messages) messages.emplace_back(m);
   json::object o{{"acted", s.acted},   {"holder", s.holder},
-                 {"errors", s.errors}, {"error_messages", std::move(messages)}, {"scaled", s.scaled},
+                 {"errors", s.errors}, {"scaled", s.scaled},
                  {"pending_registrations", s.pending_registrations}, {"pools", std::move(pools)}};
+  // Only with errors, so a clean pass keeps the shape the state machine was written for.
+  if (!s.error_messages.empty()) {
+    json::array messages;
+    for (const auto& m : s.error_messages) messages.emplace_back(m);
+    o["error_messages"] = std::move(messages);
+  }
   return json::serialize(o);
 }
 

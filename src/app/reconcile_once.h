@@ -4,8 +4,8 @@
 //   {"acted","holder","errors","error_messages","scaled","pending_registrations",
 //    "pools":[{"pool","action","launched","terminated","desired","running","idle","busy",
 //              "booting","queued","cooldown_remaining_ms"}]}
-// action is "scale_out", "scale_in", "none", "cooldown" or "error". error_messages says
-// what failed: the pass's action-log entries that did not succeed ("POOL: KIND (REASON):
+// action is "scale_out", "scale_in", "none", "cooldown" or "error". error_messages, only
+// when errors > 0, says what failed: the pass's action-log entries that did not succeed ("POOL: KIND (REASON):
 // RESULT"), and a count for errors the reconciler only logs (observing a pool, the store).
 // Not thread-safe: one pass at a time (the Lambda runtime serialises invocations).
 #pragma once
