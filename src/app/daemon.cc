@@ -28,6 +28,8 @@ http::ServerOptions server_options(const config::ServerConfig& s) {
   so.max_body_bytes = s.max_body_bytes;
   so.max_header_bytes = s.max_header_bytes;
   so.max_connections = s.max_connections;
+  so.max_connections_per_peer = s.max_connections_per_peer;
+  so.max_inflight_body_bytes = s.max_inflight_body_bytes;
   so.read_timeout = s.read_timeout;
   so.idle_timeout = s.idle_timeout;
   so.write_timeout = s.read_timeout;

@@ -101,6 +101,11 @@ int ReconcileLoop::run_due() {
   }
 }
 
+TimePoint ReconcileLoop::next_deadline() const {
+  std::lock_guard lock(mu_);
+  return schedule_.next_deadline();
+}
+
 std::int64_t ReconcileLoop::passes() const {
   std::lock_guard lock(mu_);
   return passes_;

@@ -58,6 +58,8 @@ class ReconcileLoop final : public webhook::Waker {
 
   // Runs every pass due at the clock's now, without waiting. Returns how many ran.
   int run_due();
+  // When the next pass is due (for a driver on virtual time).
+  TimePoint next_deadline() const;
   std::int64_t passes() const;
 
  private:

@@ -66,6 +66,7 @@ ScalerMetrics::ScalerMetrics()
       reconcile_({0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}) {}
 
 void ScalerMetrics::launched(Market market, bool ok, int n) {
+  if (n < 0) return;  // a counter never goes down, nor wraps
   std::lock_guard lock(mu_);
   launches_[{std::string(to_string(market)), ok ? "ok" : "error"}] += static_cast<std::uint64_t>(n);
 }
@@ -85,6 +86,12 @@ void ScalerMetrics::spot_interruption() {
 std::uint64_t ScalerMetrics::spot_interruptions() const {
   std::lock_guard lock(mu_);
   return spot_interruptions_;
+}
+
+void ScalerMetrics::launch_market_mismatch(int n) {
+  if (n <= 0) return;
+  std::lock_guard lock(mu_);
+  market_mismatch_ += static_cast<std::uint64_t>(n);
 }
 
 void ScalerMetrics::unmatched_job() {
@@ -141,8 +148,11 @@ void ScalerMetrics::append_prometheus(std::string& out) const {
   for (const auto& [pool, c] : pools_) out += "ghscale_jobs_queued{pool=\"" + label_value(pool) + "\"} " + std::to_string(c.queued) + "\n";
   header(out, "ghscale_jobs_unmatched_total", "counter", "Queued jobs no pool's labels match (never launched for).");
   out += "ghscale_jobs_unmatched_total " + std::to_string(unmatched_) + "\n";
+  header(out, "ghscale_launch_market_mismatch_total", "counter",
+         "Instances the cloud placed in another market than asked (e.g. an Auto Scaling group's own on-demand base).");
+  out += "ghscale_launch_market_mismatch_total " + std::to_string(market_mismatch_) + "\n";
   header(out, "ghscale_spot_interruptions_total", "counter",
-         "Spot instances that vanished while their runner had a job (capacity replaced).");
+         "Spot instances that vanished while their runner had a job.");
   out += "ghscale_spot_interruptions_total " + std::to_string(spot_interruptions_) + "\n";
   header(out, "ghscale_job_queue_wait_seconds", "histogram", "Time from queued to in_progress.");
   queue_wait_.append(out, "ghscale_job_queue_wait_seconds");

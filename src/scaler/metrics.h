@@ -30,7 +30,9 @@ class Histogram {
 class ScalerMetrics {
  public:
   ScalerMetrics();
-  void launched(Market market, bool ok, int n);
+  void launched(Market market, bool ok, int n);  // n < 0 is ignored
+  // Instances the cloud placed in the other market than asked.
+  void launch_market_mismatch(int n);
   void terminated(std::string_view reason, int n = 1);
   void unmatched_job();
   // A spot instance vanished while its runner had a job (the job is re-run by its user
@@ -59,6 +61,7 @@ class ScalerMetrics {
   std::map<std::pair<std::string, std::string>, std::uint64_t> launches_;  // {market, result}
   std::map<std::string, std::uint64_t, std::less<>> terminations_;         // reason
   std::uint64_t unmatched_ = 0;
+  std::uint64_t market_mismatch_ = 0;
   std::uint64_t spot_interruptions_ = 0;
   Histogram queue_wait_;
   Histogram reconcile_;

@@ -70,10 +70,11 @@ bool Plan::scales_in() const {
 JobAssignment assign_jobs_to_pools(const std::vector<Job>& jobs, const std::vector<config::PoolConfig>& pools) {
   JobAssignment out;
   out.per_pool.resize(pools.size());
-  // Jobs repeat a few label sets many times: match each distinct set once.
+  // Jobs repeat a few label sets many times: match each distinct set once. The key joins
+  // with NUL, which no label has (a comma may be inside one: {"c,d"} is not {"c","d"}).
   std::unordered_map<std::string, std::ptrdiff_t> pool_for_labels;  // -1 = none
   for (const Job& job : jobs) {
-    auto [it, fresh] = pool_for_labels.try_emplace(job.labels.joined(), -1);
+    auto [it, fresh] = pool_for_labels.try_emplace(job.labels.joined('\0'), -1);
     if (fresh && !job.labels.empty()) {
       for (std::size_t p = 0; p < pools.size(); ++p) {
         if (job.labels.subset_of(pools[p].labels)) {
@@ -116,7 +117,12 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     ++(i.market == Market::kOnDemand ? c.on_demand : c.spot);
     auto it = runner_by_name.find(i.runner_name);
     const RunnerView* r = it == runner_by_name.end() ? nullptr : it->second;
-    const bool busy = (r != nullptr && r->busy) || running_on.count(i.runner_name) > 0;
+    const bool job_known = running_on.count(i.runner_name) > 0;
+    const bool listed_busy = r != nullptr && r->busy && snap.runners_fresh;
+    // Busy by GitHub's list with no in_progress delivery yet: the runner took a job the
+    // store still has as queued. That job is not demand any more.
+    if (listed_busy && !job_known) ++c.taken;
+    const bool busy = listed_busy || job_known;
     Role role;
     if (busy) {
       role = Role::kBusy;
@@ -132,7 +138,14 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     classified.push_back({&i, r, role, idle_since_of(i)});
   }
 
-  for (const Job& j : snap.queued_jobs) c.queued += j.runner_name.empty() ? 1 : 0;
+  int queued_by_webhook = 0;
+  for (const Job& j : snap.queued_jobs) queued_by_webhook += j.runner_name.empty() ? 1 : 0;
+  queued_by_webhook += std::max(0, snap.queued_beyond);
+  c.taken = std::min(c.taken, queued_by_webhook);
+  c.queued = queued_by_webhook - c.taken;
+  // A job whose instance vanished is not demand: GitHub fails it with its runner, and a
+  // re-run arrives as a new queued job. Counting it too would launch twice (and an
+  // ephemeral runner's instance is gone before its completed delivery arrives anyway).
   for (const RunningJob& j : snap.running_jobs) c.lost += live_names.count(j.runner_name) == 0 ? 1 : 0;
   c.min_idle = std::max(0, settings.min_idle.value_or(pool.min_idle));
   for (const Classified& k : classified) {
@@ -140,7 +153,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     c.idle += k.role == Role::kIdle ? 1 : 0;
     c.booting += k.role == Role::kBooting ? 1 : 0;
   }
-  c.demand = c.queued + c.lost + c.min_idle;
+  c.demand = c.queued + c.min_idle;
   c.supply = c.idle + c.booting;
   c.desired = std::min(pool.max_runners, c.busy + c.demand);
 
@@ -186,10 +199,12 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     out.steps.push_back(std::move(s));
   }
 
-  // Scale-in protection follows busyness (providers without it ignore the call).
+  // Scale-in protection follows busyness (providers without it ignore the call). It is
+  // lifted only on a fresh list's word: a stale list may not show a job just taken.
   for (const Classified& k : classified) {
     const bool busy = k.role == Role::kBusy;
     if (busy == k.instance->scale_in_protected) continue;
+    if (!busy && !snap.runners_fresh) continue;
     Step s;
     s.kind = busy ? StepKind::kProtect : StepKind::kUnprotect;
     s.instance_id = k.instance->id;
@@ -229,8 +244,8 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
         if (j.runner_name.empty()) s.job_ids.push_back(j.job_id);
       }
       std::sort(s.job_ids.begin(), s.job_ids.end());
-      s.reason = "demand " + std::to_string(c.demand) + " (queued " + std::to_string(c.queued) + ", lost " +
-                 std::to_string(c.lost) + ", min_idle " + std::to_string(c.min_idle) + ") > supply " +
+      s.reason = "demand " + std::to_string(c.demand) + " (queued " + std::to_string(c.queued) + ", min_idle " +
+                 std::to_string(c.min_idle) + ") > supply " +
                  std::to_string(c.supply) + " (idle " + std::to_string(c.idle) + ", booting " + std::to_string(c.booting) +
                  "): launch " + std::to_string(n) + " (" + std::to_string(s.split.on_demand) + " on-demand, " +
                  std::to_string(s.split.spot) + " spot)";

@@ -64,9 +64,17 @@ struct RunningJob {
 };
 
 struct Snapshot {
-  std::vector<Job> queued_jobs;       // this pool's, by assign_jobs_to_pools
+  std::vector<Job> queued_jobs;       // this pool's, by assign_jobs_to_pools, oldest first
+  // This pool's queued jobs beyond queued_jobs: the list is cut at what one pass could
+  // launch for (max_runners), the count is whole.
+  int queued_beyond = 0;
   std::vector<InstanceView> instances;  // the provider's live instances of the pool
   std::vector<RunnerView> runners;      // GitHub's runners named with runner_name_prefix(pool)
+  // False when `runners` is an earlier pass's list: its online/offline and ids still
+  // hold (a runner leaves the list only through us or its own exit), but its busy flags
+  // may be stale, so busyness then comes from the webhooks alone and nothing is
+  // unprotected on its word.
+  bool runners_fresh = true;
   std::vector<RunningJob> running_jobs;  // in progress on runners named with the pool's prefix
   std::optional<TimePoint> last_scale_out;
   std::optional<TimePoint> last_scale_in;
@@ -106,10 +114,11 @@ struct Step {
 };
 
 struct PoolCounts {
-  int queued = 0;   // queued jobs not picked up
-  int lost = 0;     // running jobs whose instance vanished; their capacity is replaced
+  int queued = 0;   // queued jobs no runner has taken yet, as far as any signal tells
+  int taken = 0;    // queued by the webhooks, but already taken by a runner GitHub lists busy
+  int lost = 0;     // running jobs whose instance vanished (GitHub fails them; a re-run queues anew)
   int min_idle = 0;
-  int demand = 0;   // queued + lost + min_idle
+  int demand = 0;   // queued + min_idle
   int supply = 0;   // idle + booting
   int idle = 0;
   int busy = 0;

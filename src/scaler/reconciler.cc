@@ -146,6 +146,10 @@ bool Reconciler::still_holding() {
 
 void Reconciler::release_lease() {
   std::lock_guard pass(pass_mu_);
+  {
+    std::lock_guard lock(status_mu_);
+    if (!lease_expires_) return;  // never held (or already given up): nothing to release
+  }
   auto st = options_.store->release_lease(kScalerLease, options_.holder, options_.clock->now());
   if (!st.ok()) log::warn("cannot release the scaler lease", {{"error", st.error().describe()}});
   std::lock_guard lock(status_mu_);
@@ -173,16 +177,26 @@ void Reconciler::log_action(const std::string& pool, ActionKind kind, std::int64
              {{"pool", pool}, {"kind", std::string(to_string(kind))}, {"count", count}, {"reason", reason}, {"result", a.result}});
 }
 
-Result<std::vector<github::Runner>> Reconciler::runners_of(const config::PoolConfig& pool) {
+Duration Reconciler::runner_list_age(const config::PoolConfig& pool, TimePoint now) const {
+  auto it = runner_cache_.find(scope_of(pool).path());
+  if (it == runner_cache_.end()) return Duration::max();
+  return std::chrono::duration_cast<Duration>(now - it->second.fetched_at);
+}
+
+Result<std::vector<github::Runner>> Reconciler::runners_of(const config::PoolConfig& pool, bool refresh, bool* fresh) {
   const github::Scope scope = scope_of(pool);
   const std::string key = scope.path();
-  if (auto it = runner_cache_.find(key); it != runner_cache_.end() && it->second.fetched_at >= runner_cache_valid_from_) {
-    return it->second.runners;
+  if (auto it = runner_cache_.find(key); it != runner_cache_.end()) {
+    const bool this_pass = it->second.fetched_at >= pass_started_;
+    if (this_pass || (!refresh && it->second.fetched_at >= runner_cache_valid_from_)) {
+      if (fresh != nullptr) *fresh = this_pass;
+      return it->second.runners;
+    }
   }
-  const TimePoint now = options_.clock->now();
   auto runners = options_.github->list_runners(scope);
   if (!runners.ok()) return runners;
-  runner_cache_[key] = CachedRunners{now, *runners};
+  runner_cache_[key] = CachedRunners{pass_started_, *runners};
+  if (fresh != nullptr) *fresh = true;
   return runners;
 }
 
@@ -193,20 +207,27 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
   const auto real_start = std::chrono::steady_clock::now();
   if (!hold_lease(started)) return report;
   report.acted = true;
-  // Within this pass a list is fetched at most once (max age: the pass so far); a wake-up
-  // pass also takes one fetched by a recent pass.
-  runner_cache_valid_from_ = kind == PassKind::kWake ? started - options_.reconcile.tick : started;
+  // A sweep lists runners anew; wake-ups and ticks plan on the last list (however old),
+  // with the webhooks telling which runners took jobs since, and list again only before
+  // removing anything (see reconcile_pool). Within a pass a list is fetched at most once.
+  pass_started_ = started;
+  runner_cache_valid_from_ = kind == PassKind::kSweep ? started : TimePoint::min();
 
   if (kind == PassKind::kSweep) report.swept_jobs = sweep(report);
 
-  auto queued = options_.store->queued_jobs(std::nullopt, options_.max_jobs);
+  // The queue by label set, each cut at what one pass could launch for: a long backlog
+  // costs this pass no more than a short one.
+  std::size_t per_group = 1;
+  for (const auto& p : pools_) per_group = std::max(per_group, static_cast<std::size_t>(std::max(0, p->config.max_runners)));
+  per_group = std::min(per_group, options_.max_jobs);
+  auto groups = options_.store->queued_groups(per_group);
   store::JobFilter running_filter;
   running_filter.status = JobStatus::kInProgress;
   running_filter.limit = options_.max_jobs;
   auto running = options_.store->list_jobs(running_filter);
-  if (!queued.ok() || !running.ok()) {
+  if (!groups.ok() || !running.ok()) {
     ++report.errors;
-    log::error("cannot read jobs from the store", {{"error", (!queued.ok() ? queued.error() : running.error()).describe()}});
+    log::error("cannot read jobs from the store", {{"error", (!groups.ok() ? groups.error() : running.error()).describe()}});
     return report;
   }
   std::optional<Duration> cooldown;
@@ -215,15 +236,34 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     if (setting->has_value() && !cooldown) log::warn("ignoring settings_cooldown: not a number of milliseconds", {{"value", **setting}});
   }
 
-  std::vector<config::PoolConfig> configs;
-  configs.reserve(pools_.size());
-  for (const auto& p : pools_) configs.push_back(p->config);
-  JobAssignment assigned = assign_jobs_to_pools(*queued, configs);
-  for (const Job& j : assigned.unmatched) {
-    if (!reported_unmatched_.insert(j.job_id).second) continue;
-    metrics_->unmatched_job();
-    log::warn("queued job matches no pool; not launching for it",
-              {{"job_id", j.job_id}, {"repository", j.repository}, {"labels", j.labels.joined()}});
+  // Each label set goes to the first pool, in config order, whose labels cover it.
+  std::vector<std::vector<Job>> queued(pools_.size());
+  std::vector<int> queued_beyond(pools_.size(), 0);
+  std::set<std::int64_t> unmatched_now;
+  for (store::QueuedGroup& g : *groups) {
+    std::size_t p = 0;
+    while (p < pools_.size() && (g.labels.empty() || !g.labels.subset_of(pools_[p]->config.labels))) ++p;
+    if (p == pools_.size()) {
+      for (const Job& j : g.oldest) {
+        unmatched_now.insert(j.job_id);
+        if (!reported_unmatched_.insert(j.job_id).second) continue;
+        metrics_->unmatched_job();
+        log::warn("queued job matches no pool; not launching for it",
+                  {{"job_id", j.job_id}, {"repository", j.repository}, {"labels", j.labels.joined()}});
+      }
+      continue;
+    }
+    queued_beyond[p] += static_cast<int>(g.count - static_cast<std::int64_t>(g.oldest.size()));
+    for (Job& j : g.oldest) queued[p].push_back(std::move(j));
+  }
+  // Forget jobs that left the queue (bounded by what is queued now).
+  std::erase_if(reported_unmatched_, [&](std::int64_t id) { return unmatched_now.count(id) == 0; });
+  for (std::size_t p = 0; p < pools_.size(); ++p) {
+    std::sort(queued[p].begin(), queued[p].end(), [](const Job& a, const Job& b) { return a.job_id < b.job_id; });
+    if (queued[p].size() > per_group) {
+      queued_beyond[p] += static_cast<int>(queued[p].size() - per_group);
+      queued[p].resize(per_group);
+    }
   }
 
   // Queue wait: observed once per job, when first seen in progress.
@@ -247,7 +287,7 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     PoolPassReport pool_report;
     pool_report.pool = name;
     const int errors_before = report.errors;
-    reconcile_pool(i, assigned.per_pool[i], *running, cooldown, report, pool_report);
+    reconcile_pool(i, queued[i], queued_beyond[i], *running, cooldown, report, pool_report);
     pool_report.errors = report.errors - errors_before;
     if (pool_report.launched > 0) {
       pool_report.action = "scale_out";
@@ -265,105 +305,80 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
   return report;
 }
 
-void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queued, const std::vector<Job>& running,
+void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,
                                 const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report) {
   PoolState& ps = *pools_[index];
   const config::PoolConfig& pool = ps.config;
   const TimePoint now = options_.clock->now();
-  const std::string prefix = runner_name_prefix(pool.name);
 
   // --- observe ---
   auto cloud = ps.provider->describe(pool.name);
-  auto runners = runners_of(pool);
   auto stored = options_.store->list_instances(pool.name, false);
+  // An instance still booting by our records may have registered since the last list
+  // (a runner that came up with no job to take tells no webhook): look again, at most
+  // once per runner_list_max_age, so idle capacity shows as idle.
+  bool uncertain = false;
+  if (stored.ok()) {
+    uncertain = std::any_of(stored->begin(), stored->end(), [&](const Instance& i) {
+      return i.state == InstanceState::kBooting && now - i.launched_at >= options_.runner_list_max_age;
+    });
+  }
+  bool runners_fresh = false;
+  auto runners = runners_of(pool, uncertain && runner_list_age(pool, now) >= options_.runner_list_max_age, &runners_fresh);
   if (!cloud.ok() || !runners.ok() || !stored.ok()) {
     ++report.errors;
     const Error& e = !cloud.ok() ? cloud.error() : !runners.ok() ? runners.error() : stored.error();
     log::warn("cannot observe pool; skipping it this pass", {{"pool", pool.name}, {"error", e.describe()}});
     return;
   }
-  std::unordered_map<std::string, Instance> records;
-  for (auto& r : *stored) records.emplace(r.instance_id, std::move(r));
-
-  Snapshot snap;
-  snap.queued_jobs = queued;
-  std::unordered_map<std::string, const github::Runner*> runner_by_name;
-  for (const auto& r : *runners) {
-    if (r.name.rfind(prefix, 0) != 0) continue;
-    snap.runners.push_back({r.id, r.name, r.status == github::RunnerStatus::kOnline, r.busy});
-    runner_by_name.emplace(r.name, &r);
-  }
-  std::set<std::string> running_names;
-  std::unordered_map<std::string, std::vector<std::int64_t>> jobs_on;
-  for (const Job& j : running) {
-    if (j.runner_name.rfind(prefix, 0) != 0) continue;
-    snap.running_jobs.push_back({j.job_id, j.runner_name});
-    running_names.insert(j.runner_name);
-    jobs_on[j.runner_name].push_back(j.job_id);
+  auto observe_with = [&](const std::vector<github::Runner>& list, bool fresh) {
+    return observe(ObserveInput{pool, now, *cloud, list, fresh, *stored, queued, queued_beyond, running, ps.handed_over});
+  };
+  Observation seen = observe_with(*runners, runners_fresh);
+  auto last_out = options_.store->last_action(pool.name, ActionKind::kScaleOut);
+  auto last_in = options_.store->last_action(pool.name, ActionKind::kScaleIn);
+  if (!last_out.ok() || !last_in.ok()) {
+    ++report.errors;
+    log::warn("cannot read the last scale actions; skipping pool", {{"pool", pool.name}});
+    return;
   }
 
-  std::set<std::string> live;
-  for (const CloudInstance& c : *cloud) {
-    if (c.lifecycle == Lifecycle::kTerminated) continue;
-    live.insert(c.id);
-    InstanceView v;
-    v.id = c.id;
-    v.market = c.market;
-    v.lifecycle = c.lifecycle;
-    v.launched_at = c.launched_at;
-    v.runner_name = runner_name_for(pool.name, c.id);
-    v.scale_in_protected = c.scale_in_protected;
-    v.placeholder = c.placeholder;
-    if (c.placeholder) {
-      // Booting supply with no id of its own yet: nothing to record or register.
-      snap.instances.push_back(std::move(v));
-      continue;
+  Settings settings;
+  settings.cooldown = cooldown;
+  settings.launch_budget = ps.bucket.available(now);
+
+  // --- plan ---
+  auto snapshot_of = [&](Observation& o) -> Snapshot& {
+    if (*last_out) o.snapshot.last_scale_out = (*last_out)->at;
+    if (*last_in) o.snapshot.last_scale_in = (*last_in)->at;
+    return o.snapshot;
+  };
+  Plan p = plan(snapshot_of(seen), pool, settings, now);
+  if (!runners_fresh && removes_capacity(p)) {
+    // Removal is decided on a list of this pass only: an older one may miss a job just
+    // taken, or a runner that registered since.
+    auto fresh = runners_of(pool, true, &runners_fresh);
+    if (!fresh.ok()) {
+      ++report.errors;
+      log::warn("cannot list runners; nothing removed this pass", {{"pool", pool.name}, {"error", fresh.error().describe()}});
+      std::erase_if(p.steps, [](const Step& s) {
+        return s.kind == StepKind::kDeregister || s.kind == StepKind::kTerminate || s.kind == StepKind::kDeleteRunner;
+      });
+    } else {
+      seen = observe_with(*fresh, true);
+      p = plan(snapshot_of(seen), pool, settings, now);
     }
-    // Keep the store's record in step with what the cloud and GitHub say.
-    auto [it, fresh] = records.try_emplace(c.id);
-    Instance& rec = it->second;
-    Instance before = rec;
-    if (fresh) {
-      rec.pool = pool.name;
-      rec.instance_id = c.id;
-      rec.market = c.market;
-      rec.instance_type = c.instance_type;
-      rec.launched_at = c.launched_at;
-      rec.state = InstanceState::kBooting;
-    }
-    auto r = runner_by_name.find(v.runner_name);
-    const bool online = r != runner_by_name.end() && r->second->status == github::RunnerStatus::kOnline;
-    const bool busy = (r != runner_by_name.end() && r->second->busy) || running_names.count(v.runner_name) > 0;
-    if (online && !rec.registered_at) rec.registered_at = now;
-    if (r != runner_by_name.end()) rec.runner_id = r->second->id;
-    if (busy) rec.last_busy_at = now;
-    rec.state = busy ? InstanceState::kBusy : online ? InstanceState::kIdle : rec.registered_at ? InstanceState::kDraining : InstanceState::kBooting;
-    v.handed_over = !rec.runner_name.empty() || ps.handed_over.count(c.id) > 0;
-    v.registered_at = rec.registered_at;
-    v.last_busy_at = rec.last_busy_at;
-    const bool changed = fresh || before.state != rec.state || before.registered_at != rec.registered_at ||
-                         before.runner_id != rec.runner_id || (busy && before.last_busy_at != rec.last_busy_at);
-    if (changed) {
-      if (auto st = options_.store->upsert_instance(rec); !st.ok()) {
-        ++report.errors;
-        log::warn("cannot record instance", {{"instance", c.id}, {"error", st.error().describe()}});
-      }
-    }
-    snap.instances.push_back(std::move(v));
   }
-  // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
-  for (const auto& [id, rec] : records) {
-    if (live.count(id) != 0 || rec.state == InstanceState::kTerminated) continue;
-    // Not terminated by us, and its runner still had a job by the webhooks: maybe
-    // reclaimed under the job; decided when the job ends (below).
-    if (rec.market == Market::kSpot) {
-      if (auto j = jobs_on.find(runner_name_for(pool.name, id)); j != jobs_on.end()) {
-        for (std::int64_t job : j->second) ps.vanished_under.emplace(job, now);
-      }
+  for (const Instance& rec : seen.upserts) {
+    if (auto st = options_.store->upsert_instance(rec); !st.ok()) {
+      ++report.errors;
+      log::warn("cannot record instance", {{"instance", rec.instance_id}, {"error", st.error().describe()}});
     }
+  }
+  for (const std::string& id : seen.vanished) {
     if (auto st = options_.store->update_instance_state(id, InstanceState::kTerminated); !st.ok()) ++report.errors;
   }
-
+  for (std::int64_t job : seen.jobs_on_vanished_spot) ps.vanished_under.emplace(job, now);
   for (auto it = ps.vanished_under.begin(); it != ps.vanished_under.end();) {
     auto job = options_.store->get_job(it->first);
     const bool ended = job.ok() && job->status == JobStatus::kCompleted;
@@ -374,28 +389,10 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     }
     if (!ended || job->conclusion != "success") {
       metrics_->spot_interruption();
-      log::warn("a spot instance was reclaimed during a job; its capacity was replaced",
-                {{"pool", pool.name}, {"job_id", it->first}});
+      log::warn("a spot instance was reclaimed during a job", {{"pool", pool.name}, {"job_id", it->first}});
     }
     it = ps.vanished_under.erase(it);
   }
-
-  auto last_out = options_.store->last_action(pool.name, ActionKind::kScaleOut);
-  auto last_in = options_.store->last_action(pool.name, ActionKind::kScaleIn);
-  if (!last_out.ok() || !last_in.ok()) {
-    ++report.errors;
-    log::warn("cannot read the last scale actions; skipping pool", {{"pool", pool.name}});
-    return;
-  }
-  if (*last_out) snap.last_scale_out = (*last_out)->at;
-  if (*last_in) snap.last_scale_in = (*last_in)->at;
-
-  Settings settings;
-  settings.cooldown = cooldown;
-  settings.launch_budget = ps.bucket.available(now);
-
-  // --- plan ---
-  const Plan p = plan(snap, pool, settings, now);
   pool_report.counts = p.counts;
   if (p.cooldown_active) {
     pool_report.action = "cooldown";
@@ -438,10 +435,26 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
         } else {
           for (const auto& id : out->on_demand_ids) ids.emplace_back(id, Market::kOnDemand);
           for (const auto& id : out->spot_ids) ids.emplace_back(id, Market::kSpot);
-          metrics_->launched(Market::kOnDemand, true, static_cast<int>(out->on_demand_ids.size()));
-          metrics_->launched(Market::kSpot, true, static_cast<int>(out->spot_ids.size()));
-          metrics_->launched(Market::kOnDemand, false, s.split.on_demand - static_cast<int>(out->on_demand_ids.size()));
-          metrics_->launched(Market::kSpot, false, s.split.spot - static_cast<int>(out->spot_ids.size()));
+          const int got_on_demand = static_cast<int>(out->on_demand_ids.size());
+          const int got_spot = static_cast<int>(out->spot_ids.size());
+          metrics_->launched(Market::kOnDemand, true, got_on_demand);
+          metrics_->launched(Market::kSpot, true, got_spot);
+          // What was asked and not placed in any market failed; capacity placed in the
+          // other market than asked (an Auto Scaling group's own on-demand base, a
+          // fall-back) is no failure but a disagreement, counted and logged as one.
+          const int missing = std::max(0, s.split.total() - got_on_demand - got_spot);
+          const int swapped = std::max(0, got_on_demand - s.split.on_demand) + std::max(0, got_spot - s.split.spot);
+          if (missing > 0) {
+            const int missing_on_demand = std::min(missing, std::max(0, s.split.on_demand - got_on_demand));
+            metrics_->launched(Market::kOnDemand, false, missing_on_demand);
+            metrics_->launched(Market::kSpot, false, missing - missing_on_demand);
+          }
+          if (swapped > 0) {
+            metrics_->launch_market_mismatch(swapped);
+            log::warn("the cloud placed capacity in another market than asked",
+                      {{"pool", pool.name}, {"asked_on_demand", s.split.on_demand}, {"asked_spot", s.split.spot},
+                       {"got_on_demand", got_on_demand}, {"got_spot", got_spot}});
+          }
           result = "ok: " + join_ids(out->on_demand_ids.empty() ? out->spot_ids : out->on_demand_ids);
           if (!out->on_demand_ids.empty() && !out->spot_ids.empty()) result += "," + join_ids(out->spot_ids);
           if (ids.empty()) result = "launched none";

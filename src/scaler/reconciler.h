@@ -20,6 +20,7 @@
 #include "github/github_api.h"
 #include "provider/provider.h"
 #include "scaler/metrics.h"
+#include "scaler/observe.h"
 #include "scaler/plan.h"
 #include "scaler/status.h"
 #include "scaler/token_bucket.h"
@@ -49,6 +50,10 @@ struct ReconcilerOptions {
   std::size_t max_jobs = 100000;        // per observation
   int max_sweep_job_checks = 200;       // get_job calls per sweep for jobs the store may have stale
   std::size_t max_sweep_repos = 300;    // repositories asked for queued runs per sweep
+  int max_sweep_known_runs = 20;        // runs with jobs the store knows, listed per sweep
+  // Between sweeps the runner list is read again only before removing capacity, or when
+  // an instance has been booting this long by our records and the list is as old.
+  Duration runner_list_max_age = std::chrono::seconds(60);
 };
 
 enum class PassKind { kWake, kTick, kSweep };
@@ -98,12 +103,15 @@ class Reconciler {
   bool hold_lease(TimePoint now);
   bool still_holding();  // renews a lease two-thirds spent
   int sweep(PassReport& report);
-  void reconcile_pool(std::size_t index, const std::vector<Job>& queued, const std::vector<Job>& running,
+  void reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,
                       const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report);
   bool register_instance(PoolState& ps, const std::string& instance_id, const std::string& why, PassReport& report);
   void log_action(const std::string& pool, ActionKind kind, std::int64_t count, const std::string& reason,
                   const std::string& result, PassReport& report);
-  Result<std::vector<github::Runner>> runners_of(const config::PoolConfig& pool);
+  // The pool scope's runner list: the cached one unless `refresh` or the pass's rule says
+  // otherwise; *fresh tells whether it was fetched in this pass.
+  Result<std::vector<github::Runner>> runners_of(const config::PoolConfig& pool, bool refresh = false, bool* fresh = nullptr);
+  Duration runner_list_age(const config::PoolConfig& pool, TimePoint now) const;
 
   const ReconcilerOptions options_;
   std::shared_ptr<ScalerMetrics> metrics_;
@@ -111,18 +119,19 @@ class Reconciler {
   std::vector<std::unique_ptr<PoolState>> pools_;  // guarded by pass_mu_
   std::set<std::int64_t> reported_unmatched_;       // guarded by pass_mu_
   std::size_t sweep_cursor_ = 0;                    // guarded by pass_mu_: org repositories rotation
+  std::uint64_t sweep_count_ = 0;                   // guarded by pass_mu_: sweeps so far
   std::set<std::int64_t> waited_jobs_;              // guarded by pass_mu_: queue wait observed
-  // Runner lists by scope, guarded by pass_mu_. Fetched once per pass; a wake-up pass
-  // reuses a list younger than the tick: a queued job's pass then costs no GitHub call
-  // (the store's in-progress jobs mark runners busy that the list still shows idle, and a
-  // runner registered since shows as a booting instance), which keeps GitHub calls per
-  // job near one (the JIT config). Ticks and sweeps always refresh (with the ETag).
+  // Runner lists by scope, guarded by pass_mu_. Sweeps refresh them; other passes plan on
+  // the last one (the store's in-progress jobs mark runners busy that the list still shows
+  // idle, and a runner registered since shows as a booting instance) and refresh only
+  // before removing capacity, so GitHub calls per job stay near one (the JIT config).
   struct CachedRunners {
     TimePoint fetched_at{};
     std::vector<github::Runner> runners;
   };
   std::map<std::string, CachedRunners> runner_cache_;
   TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched
+  TimePoint pass_started_{};             // the pass in progress
   mutable std::mutex status_mu_;
   ScalerStatus status_;                                  // guarded by status_mu_
   std::optional<TimePoint> lease_expires_;               // guarded by status_mu_

@@ -9,6 +9,10 @@
 namespace ghscale::scaler {
 namespace {
 
+// A known run is listed on one sweep in this many (its id picks which), so every known
+// run is looked at within this many sweeps, at a bounded cost per sweep.
+constexpr std::int64_t kKnownRunStride = 4;
+
 JobEvent event_from(const github::WorkflowJob& job, const std::string& repo, TimePoint now) {
   JobEvent e;
   e.event = "workflow_job";
@@ -38,6 +42,7 @@ JobEvent event_from(const github::WorkflowJob& job, const std::string& repo, Tim
 
 int Reconciler::sweep(PassReport& report) {
   const TimePoint now = options_.clock->now();
+  ++sweep_count_;
   std::set<std::string> repos(options_.sweep_repos.begin(), options_.sweep_repos.end());
   for (const auto& b : options_.pools) {
     if (b.config.scope.kind == config::PoolScope::Kind::kRepo) repos.insert(b.config.scope.name);
@@ -81,8 +86,26 @@ int Reconciler::sweep(PassReport& report) {
     sweep_cursor_ = (sweep_cursor_ + room) % extra.size();
   }
 
+  // Runs the store already has a queued or running job of. Their jobs are known from the
+  // webhooks, so listing them would cost a call per run on every sweep while a backlog
+  // lasts; only a few of them are checked per sweep (in turn), for a sibling job whose
+  // delivery was lost. Runs the store knows nothing of are all listed.
+  std::set<std::int64_t> known_runs;
+  for (JobStatus st : {JobStatus::kQueued, JobStatus::kInProgress}) {
+    store::JobFilter f;
+    f.status = st;
+    f.limit = options_.max_jobs;
+    if (auto jobs = options_.store->list_jobs(f); jobs.ok()) {
+      for (const auto& j : *jobs) {
+        if (j.run_id != 0) known_runs.insert(j.run_id);
+      }
+    }
+  }
+  int known_run_checks = 0;
+
   int recorded = 0;
   std::set<std::int64_t> queued_at_github;
+  std::set<std::int64_t> queued_runs_at_github;
   std::set<std::string> swept_repos;
   auto record = [&](const JobEvent& e) {
     auto r = options_.store->record(e);
@@ -107,6 +130,15 @@ int Reconciler::sweep(PassReport& report) {
     }
     swept_repos.insert(repo);
     for (const auto& run : *runs) {
+      queued_runs_at_github.insert(run.id);
+      if (known_runs.count(run.id) != 0) {
+        // In turn: a different slice of the known runs each sweep.
+        if (known_run_checks >= options_.max_sweep_known_runs ||
+            (run.id + static_cast<std::int64_t>(sweep_count_)) % kKnownRunStride != 0) {
+          continue;
+        }
+        ++known_run_checks;
+      }
       auto jobs = options_.github->list_run_jobs(repo, run.id);
       if (!jobs.ok()) {
         ++report.errors;
@@ -144,6 +176,8 @@ int Reconciler::sweep(PassReport& report) {
     for (const auto& j : *jobs) {
       if (checks >= options_.max_sweep_job_checks) break;
       if (swept_repos.count(j.repository) == 0 || queued_at_github.count(j.job_id) != 0) continue;
+      // Its run is still queued at GitHub, so the job most likely is too.
+      if (st == JobStatus::kQueued && queued_runs_at_github.count(j.run_id) != 0) continue;
       if (st == JobStatus::kInProgress && busy_runners.count(j.runner_name) != 0) continue;
       ++checks;
       auto gh = options_.github->get_job(j.repository, j.job_id);

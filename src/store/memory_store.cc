@@ -30,17 +30,29 @@ class MemoryStore final : public Store {
     if (!deliveries_.emplace(event.delivery_id, event.job_id).second) return RecordOutcome::kDuplicate;
     auto it = jobs_.find(event.job_id);
     if (it == jobs_.end()) {
-      jobs_.emplace(event.job_id, merge_job(nullptr, event));
-      if (event.status == JobStatus::kQueued) queued_.insert(event.job_id);
+      it = jobs_.emplace(event.job_id, merge_job(nullptr, event)).first;
+      index(it->second, true);
       return RecordOutcome::kRecorded;
     }
+    index(it->second, false);
     it->second = merge_job(&it->second, event);
-    if (it->second.status == JobStatus::kQueued) {
-      queued_.insert(event.job_id);
-    } else {
-      queued_.erase(event.job_id);
-    }
+    index(it->second, true);
     return RecordOutcome::kRecorded;
+  }
+
+  Result<std::vector<QueuedGroup>> queued_groups(std::size_t per_group) override {
+    std::lock_guard lock(mu_);
+    if (auto s = check_open(); !s) return s.error();
+    std::vector<QueuedGroup> out;
+    out.reserve(queued_by_labels_.size());
+    for (const auto& [key, group] : queued_by_labels_) {
+      QueuedGroup g;
+      g.labels = group.labels;
+      g.count = static_cast<std::int64_t>(group.ids.size());
+      for (auto id = group.ids.begin(); id != group.ids.end() && g.oldest.size() < per_group; ++id) g.oldest.push_back(jobs_.at(*id));
+      out.push_back(std::move(g));
+    }
+    return out;
   }
 
   Result<std::vector<Job>> queued_jobs(const std::optional<LabelSet>& pool_labels, std::size_t limit) override {
@@ -82,6 +94,12 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     if (auto s = check_open(); !s) return s.error();
     std::vector<Job> out;
+    // Queued and running jobs are few next to the history: read them through their index.
+    if (filter.status == JobStatus::kQueued || filter.status == JobStatus::kInProgress) {
+      const std::set<std::int64_t>& ids = *filter.status == JobStatus::kQueued ? queued_ : in_progress_;
+      for (auto id = ids.rbegin(); id != ids.rend() && out.size() < filter.limit; ++id) out.push_back(jobs_.at(*id));
+      return out;
+    }
     for (auto it = jobs_.rbegin(); it != jobs_.rend() && out.size() < filter.limit; ++it) {
       if (!filter.status || it->second.status == *filter.status) out.push_back(it->second);
     }
@@ -93,6 +111,7 @@ class MemoryStore final : public Store {
     if (auto s = check_open(); !s) return s;
     if (instance.instance_id.empty()) return make_error(ErrorKind::kInvalid, "instance has no instance_id");
     instances_[instance.instance_id] = instance;
+    track_live(instance);
     return ok_status();
   }
 
@@ -108,6 +127,13 @@ class MemoryStore final : public Store {
     std::lock_guard lock(mu_);
     if (auto s = check_open(); !s) return s.error();
     std::vector<Instance> out;
+    if (!include_terminated) {
+      for (const auto& id : live_instances_) {
+        const Instance& instance = instances_.find(id)->second;
+        if (pool.empty() || instance.pool == pool) out.push_back(instance);
+      }
+      return out;
+    }
     for (const auto& [id, instance] : instances_) {
       if (!pool.empty() && instance.pool != pool) continue;
       if (!include_terminated && instance.state == InstanceState::kTerminated) continue;
@@ -122,6 +148,7 @@ class MemoryStore final : public Store {
     auto it = instances_.find(std::string(instance_id));
     if (it == instances_.end()) return not_found("instance " + std::string(instance_id) + " is not in the store");
     it->second.state = state;
+    track_live(it->second);
     return ok_status();
   }
 
@@ -210,6 +237,10 @@ class MemoryStore final : public Store {
       }
     }
     result.jobs = static_cast<std::int64_t>(pruned_jobs.size());
+    // Terminated instances launched before the cutoff are history too.
+    std::erase_if(instances_, [&](const auto& entry) {
+      return entry.second.state == InstanceState::kTerminated && entry.second.launched_at < job_cutoff;
+    });
     result.deliveries = static_cast<std::int64_t>(
         std::erase_if(deliveries_, [&](const auto& entry) { return pruned_jobs.contains(entry.second); }));
     result.actions = static_cast<std::int64_t>(
@@ -236,6 +267,36 @@ class MemoryStore final : public Store {
     return ok_status();
   }
 
+  // Keeps the status and label indexes in step with a job: called with add=false before
+  // it changes and add=true after.
+  void index(const Job& job, bool add) {
+    std::set<std::int64_t>* by_status = job.status == JobStatus::kQueued       ? &queued_
+                                        : job.status == JobStatus::kInProgress ? &in_progress_
+                                                                               : nullptr;
+    if (by_status != nullptr) {
+      if (add) by_status->insert(job.job_id);
+      else by_status->erase(job.job_id);
+    }
+    if (job.status != JobStatus::kQueued) return;
+    const std::string key = job.labels.joined('\0');
+    if (add) {
+      auto [g, fresh] = queued_by_labels_.try_emplace(key);
+      if (fresh) g->second.labels = job.labels;
+      g->second.ids.insert(job.job_id);
+    } else if (auto g = queued_by_labels_.find(key); g != queued_by_labels_.end()) {
+      g->second.ids.erase(job.job_id);
+      if (g->second.ids.empty()) queued_by_labels_.erase(g);
+    }
+  }
+
+  void track_live(const Instance& instance) {
+    if (instance.state == InstanceState::kTerminated) {
+      live_instances_.erase(instance.instance_id);
+    } else {
+      live_instances_.insert(instance.instance_id);
+    }
+  }
+
   std::optional<Lease> find_lease(std::string_view name) const {
     auto it = leases_.find(std::string(name));
     if (it == leases_.end()) return std::nullopt;
@@ -250,6 +311,13 @@ class MemoryStore final : public Store {
   bool closed_ = false;
   std::map<std::int64_t, Job> jobs_;
   std::set<std::int64_t> queued_;  // ids of jobs whose status is queued, for queued_jobs()
+  std::set<std::int64_t> in_progress_;
+  struct LabelGroup {
+    LabelSet labels;
+    std::set<std::int64_t> ids;
+  };
+  std::map<std::string, LabelGroup> queued_by_labels_;  // queued_ by labels (joined with NUL)
+  std::set<std::string, std::less<>> live_instances_;   // instances not terminated
   std::unordered_map<std::string, std::int64_t> deliveries_;  // delivery id -> job id
   std::map<std::string, Instance, std::less<>> instances_;
   std::vector<Action> actions_;  // ascending id

@@ -1,5 +1,7 @@
 #include "store/store.h"
 
+#include <map>
+
 namespace ghscale::store {
 
 std::string_view to_string(RecordOutcome outcome) {
@@ -8,6 +10,22 @@ std::string_view to_string(RecordOutcome outcome) {
     case RecordOutcome::kDuplicate: return "duplicate";
   }
   return "recorded";
+}
+
+Result<std::vector<QueuedGroup>> Store::queued_groups(std::size_t per_group) {
+  // Every queued job: bounded by the backlog, which backends without a queue index accept.
+  auto queued = queued_jobs(std::nullopt, std::size_t{1} << 40);
+  if (!queued.ok()) return queued.error();
+  std::map<std::string, QueuedGroup> groups;  // by labels; NUL joins, as no label has one
+  for (Job& j : *queued) {
+    QueuedGroup& g = groups[j.labels.joined('\0')];
+    if (g.count++ == 0) g.labels = j.labels;
+    if (g.oldest.size() < per_group) g.oldest.push_back(std::move(j));
+  }
+  std::vector<QueuedGroup> out;
+  out.reserve(groups.size());
+  for (auto& [key, g] : groups) out.push_back(std::move(g));
+  return out;
 }
 
 }  // namespace ghscale::store

@@ -39,6 +39,13 @@ struct JobCounts {
   friend bool operator==(const JobCounts&, const JobCounts&) = default;
 };
 
+// Queued jobs sharing one set of runs-on labels.
+struct QueuedGroup {
+  LabelSet labels;
+  std::int64_t count = 0;
+  std::vector<Job> oldest;  // at most the per_group asked for, oldest job id first
+};
+
 // For listings (`ghscale jobs`): newest job id first.
 struct JobFilter {
   std::optional<JobStatus> status;  // nullopt = every status
@@ -80,6 +87,12 @@ class Store {
   // only jobs whose labels are a subset of them (case-insensitive, as LabelSet is).
   virtual Result<std::vector<Job>> queued_jobs(const std::optional<LabelSet>& pool_labels,
                                                std::size_t limit) = 0;
+  // The queue by label set: for each distinct set of runs-on labels among queued jobs,
+  // how many there are and the oldest `per_group` of them (oldest job id first). What one
+  // reconcile pass reads, so its cost follows what it can act on, not the backlog's length.
+  // Backends with an index of their queue answer it without reading every queued job;
+  // the default groups queued_jobs().
+  virtual Result<std::vector<QueuedGroup>> queued_groups(std::size_t per_group);
   // kNotFound when the store does not know the job.
   virtual Result<Job> get_job(std::int64_t job_id) = 0;
   virtual Result<JobCounts> job_counts() = 0;

@@ -1,6 +1,6 @@
 // Small CLI behaviours, as a user meets them: `status` with a configuration whose port is
 // chosen at start, `aws whoami --json` as one line, and `reconcile --once` saying what
-// failed and releasing the lease it held without complaint.
+// failed and not touching a lease it never held.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -133,6 +133,33 @@ TEST_F(CliTest, ReconcileOnceSaysWhichCallFailedAndWhy) {
                             aws_env());
   EXPECT_EQ(table.exit_code, 1);
   EXPECT_NE(table.out.find("errors:\n  fleet: scale_out"), std::string::npos) << table.out;
+}
+
+TEST_F(CliTest, ReconcileOnceLeavesALeaseHeldElsewhereAlone) {
+  auto gh = std::make_shared<fake_github::FakeGitHub>();
+  gh->add_pat(kToken);
+  auto github = fake_github::FakeGitHubServer::start(gh);
+  ASSERT_TRUE(github.ok()) << github.error().describe();
+  const std::string config = (dir_ / "ghscale.yaml").string();
+  std::ofstream(config) << "github:\n  api_url: " << (*github)->api_url()
+                        << "\n  auth: {pat: {token: env:GHSCALE_TEST_GITHUB_TOKEN}}\n"
+                           "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n"
+                           "store: {sqlite: {path: state/ghscale.db}}\n"
+                           "pools:\n  - name: linux\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
+                           "    provider: {type: sim}\n"
+                           "logging: {format: json, level: warn}\n";
+  {
+    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    ASSERT_TRUE((*store)->acquire_lease("scaler", "another-daemon", std::chrono::hours(1), system_clock()->now()).ok());
+    ASSERT_TRUE((*store)->close().ok());
+  }
+  auto r = testing::run({testing::ghscale_binary().string(), "reconcile", "--once", "--config", config}, 60s,
+                        {std::string("GHSCALE_TEST_GITHUB_TOKEN=") + kToken,
+                         "GHSCALE_TEST_WEBHOOK_SECRET=cli-test-secret", "AWS_EC2_METADATA_DISABLED=true"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("held by another-daemon"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("cannot release"), std::string::npos) << r.err;
 }
 
 }  // namespace

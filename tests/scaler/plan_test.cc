@@ -24,12 +24,15 @@ int launched(const Plan& p) {
   return n;
 }
 
-// A pool with `idle` registered idle runners (idle since long ago) and `busy` busy ones.
+// A pool with `idle` registered idle runners (idle since long ago) and `busy` busy ones
+// (each running a job the webhooks told of).
 Snapshot with_runners(const std::string& pool, int idle, int busy, TimePoint launched = kT0 - 1h) {
   Snapshot s;
   for (int k = 0; k < idle + busy; ++k) {
     auto i = instance(pool, "i-" + std::to_string(100 + k), launched, launched + 1min, k == 0 ? Market::kOnDemand : Market::kSpot);
     s.runners.push_back(runner_for(i, 1000 + k, true, k >= idle));
+    // A busy runner's in_progress delivery has arrived: it runs a job the store knows.
+    if (k >= idle) s.running_jobs.push_back({9000 + k, i.runner_name});
     s.instances.push_back(std::move(i));
   }
   return s;
@@ -250,12 +253,44 @@ TEST(Cleanup, RegisteredInstanceWhoseRunnerIsGoneTerminated) {
   EXPECT_EQ(t[0]->termination, TerminationReason::kRunnerGone);
 }
 
-TEST(Cleanup, LostJobsCountedAndCapacityReplaced) {
+TEST(Cleanup, LostJobsCountedButNotDemand) {
+  // GitHub fails a job whose runner vanished; a re-run arrives as a new queued job. An
+  // ephemeral runner's instance is also gone before its completed delivery arrives, so
+  // launching for a "lost" job would launch twice.
   Snapshot s;
   s.running_jobs.push_back({9, runner_name_for("linux", "i-reclaimed")});
   Plan p = plan(s, make_pool(), {}, kT0);
   EXPECT_EQ(p.counts.lost, 1);
-  EXPECT_EQ(launched(p), 1);
+  EXPECT_EQ(p.counts.demand, 0);
+  EXPECT_EQ(launched(p), 0);
+}
+
+TEST(Demand, AJobTakenBeforeItsDeliveryIsNotLaunchedForAgain) {
+  // The runner took the queued job (GitHub's list shows it busy) and the in_progress
+  // delivery has not arrived: the store still has the job queued.
+  Snapshot s;
+  s.queued_jobs.push_back(queued_job(1));
+  s.instances.push_back(instance("linux", "i-a", kT0 - 2min, kT0 - 1min));
+  s.runners.push_back({11, runner_name_for("linux", "i-a"), true, true});
+  Plan p = plan(s, make_pool(), {}, kT0);
+  EXPECT_EQ(p.counts.taken, 1);
+  EXPECT_EQ(p.counts.queued, 0);
+  EXPECT_EQ(launched(p), 0);
+}
+
+TEST(Demand, AStaleListsBusyFlagNeitherAbsorbsDemandNorLiftsProtection) {
+  Snapshot s;
+  s.runners_fresh = false;
+  s.queued_jobs.push_back(queued_job(1));
+  auto i = instance("linux", "i-a", kT0 - 20min, kT0 - 19min);
+  i.scale_in_protected = true;
+  s.instances.push_back(i);
+  s.runners.push_back({11, runner_name_for("linux", "i-a"), true, true});  // busy, long ago
+  Plan p = plan(s, make_pool(), {}, kT0);
+  EXPECT_EQ(p.counts.taken, 0);
+  EXPECT_EQ(p.counts.idle, 1);  // by the webhooks: no job on it, so it serves the queued one
+  EXPECT_EQ(launched(p), 0);
+  EXPECT_TRUE(steps_of(p, StepKind::kUnprotect).empty());
 }
 
 TEST(Cleanup, NotHeldByCooldown) {

@@ -43,8 +43,12 @@ TEST_F(ReconcilerTest, JobsLaunchRegisterServeAndScaleInWithoutTouchingBusyRunne
   rec->run_pass(PassKind::kTick);
   EXPECT_EQ(sim->all_instances().size(), 5u);
 
-  // They boot and their runners come online.
+  // They boot and their runners come online; a minute on, the scaler looks at the list
+  // again (no webhook tells of a runner that came up with nothing to do).
   clock->advance(31s);
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(rec->status().pools[0].counts.booting, 5);
+  clock->advance(30s);
   rec->run_pass(PassKind::kTick);
   auto st = rec->status();
   ASSERT_EQ(st.pools.size(), 1u);
@@ -105,7 +109,7 @@ TEST_F(ReconcilerTest, RunnerThatTookAJobMeanwhileIsNotTerminated) {
   auto rec = make_reconciler();
   record(1, JobStatus::kQueued);
   rec->run_pass(PassKind::kTick);
-  clock->advance(31s);
+  clock->advance(61s);  // booted, and listed online a minute after launch
   rec->run_pass(PassKind::kTick);
   record(1, JobStatus::kCompleted);  // cancelled: the runner sits idle
   clock->advance(10min);
@@ -194,7 +198,7 @@ TEST_F(ReconcilerTest, UnmatchedJobReportedOnceNeverLaunched) {
   EXPECT_NE(rec->metrics().prometheus().find("ghscale_jobs_unmatched_total 1\n"), std::string::npos);
 }
 
-TEST_F(ReconcilerTest, SpotReclaimedMidJobIsReplaced) {
+TEST_F(ReconcilerTest, SpotReclaimedMidJobIsCountedAndTheRerunServed) {
   pool.on_demand_base = 0;  // all spot
   auto rec = make_reconciler();
   record(1, JobStatus::kQueued);
@@ -207,7 +211,10 @@ TEST_F(ReconcilerTest, SpotReclaimedMidJobIsReplaced) {
   busy_terminations = 0;  // a reclaim is the cloud's doing, not ours
   rec->run_pass(PassKind::kTick);
   EXPECT_EQ(rec->status().pools[0].counts.lost, 1);
-  EXPECT_EQ(live().size(), 1u);  // capacity replaced
+  EXPECT_TRUE(live().empty());  // the lost job is no demand: GitHub fails it
+  record(2, JobStatus::kQueued);  // its re-run
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(live().size(), 1u);
   auto rec_state = store->get_instance(id);
   ASSERT_TRUE(rec_state.ok());
   EXPECT_EQ(rec_state->state, InstanceState::kTerminated);

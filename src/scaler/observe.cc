@@ -1,0 +1,108 @@
+#include "scaler/observe.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace ghscale::scaler {
+
+using provider::CloudInstance;
+using provider::Lifecycle;
+
+Observation observe(const ObserveInput& in) {
+  Observation out;
+  Snapshot& snap = out.snapshot;
+  const std::string prefix = runner_name_prefix(in.pool.name);
+  snap.queued_jobs = in.queued;
+  snap.queued_beyond = in.queued_beyond;
+  snap.runners_fresh = in.runners_fresh;
+
+  std::unordered_map<std::string_view, const github::Runner*> runner_by_name;
+  for (const auto& r : in.runners) {
+    if (r.name.rfind(prefix, 0) != 0) continue;
+    snap.runners.push_back({r.id, r.name, r.status == github::RunnerStatus::kOnline, r.busy});
+    runner_by_name.emplace(r.name, &r);
+  }
+  std::unordered_map<std::string_view, std::vector<std::int64_t>> jobs_on;
+  for (const Job& j : in.running) {
+    if (j.runner_name.rfind(prefix, 0) != 0) continue;
+    snap.running_jobs.push_back({j.job_id, j.runner_name});
+    jobs_on[j.runner_name].push_back(j.job_id);
+  }
+  std::unordered_map<std::string_view, const Instance*> record_of;
+  record_of.reserve(in.records.size());
+  for (const Instance& r : in.records) record_of.emplace(r.instance_id, &r);
+
+  std::unordered_set<std::string_view> live;
+  live.reserve(in.cloud.size());
+  for (const CloudInstance& c : in.cloud) {
+    if (c.lifecycle == Lifecycle::kTerminated) continue;
+    live.insert(c.id);
+    InstanceView v;
+    v.id = c.id;
+    v.market = c.market;
+    v.lifecycle = c.lifecycle;
+    v.launched_at = c.launched_at;
+    v.runner_name = runner_name_for(in.pool.name, c.id);
+    v.scale_in_protected = c.scale_in_protected;
+    v.placeholder = c.placeholder;
+    if (c.placeholder) {
+      // Booting supply with no id of its own yet: nothing to record or register.
+      snap.instances.push_back(std::move(v));
+      continue;
+    }
+    // Keep the store's record in step with what the cloud, GitHub and the webhooks say.
+    const auto known = record_of.find(c.id);
+    const bool fresh_record = known == record_of.end();
+    Instance rec;
+    if (fresh_record) {
+      rec.pool = in.pool.name;
+      rec.instance_id = c.id;
+      rec.market = c.market;
+      rec.instance_type = c.instance_type;
+      rec.launched_at = c.launched_at;
+      rec.state = InstanceState::kBooting;
+    } else {
+      rec = *known->second;
+    }
+    const Instance before = rec;
+    auto r = runner_by_name.find(v.runner_name);
+    const github::Runner* runner = r == runner_by_name.end() ? nullptr : r->second;
+    const bool online = runner != nullptr && runner->status == github::RunnerStatus::kOnline;
+    const bool job_known = jobs_on.count(v.runner_name) != 0;
+    const bool busy = job_known || (runner != nullptr && runner->busy && in.runners_fresh);
+    // A runner that took a job was online: the in_progress delivery registers it as surely
+    // as the list does.
+    if ((online || job_known) && !rec.registered_at) rec.registered_at = in.now;
+    if (runner != nullptr) rec.runner_id = runner->id;
+    if (busy) rec.last_busy_at = in.now;
+    rec.state = busy ? InstanceState::kBusy : online ? InstanceState::kIdle : rec.registered_at ? InstanceState::kDraining : InstanceState::kBooting;
+    v.handed_over = !rec.runner_name.empty() || in.handed_over.count(c.id) > 0;
+    v.registered_at = rec.registered_at;
+    v.last_busy_at = rec.last_busy_at;
+    const bool changed = fresh_record || before.state != rec.state || before.registered_at != rec.registered_at ||
+                         before.runner_id != rec.runner_id || (busy && before.last_busy_at != rec.last_busy_at);
+    if (changed) out.upserts.push_back(std::move(rec));
+    snap.instances.push_back(std::move(v));
+  }
+  // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
+  for (const Instance& rec : in.records) {
+    if (live.count(rec.instance_id) != 0 || rec.state == InstanceState::kTerminated) continue;
+    out.vanished.push_back(rec.instance_id);
+    // Not terminated by us, and its runner still had a job by the webhooks: maybe reclaimed
+    // under the job; the reconciler decides when the job ends.
+    if (rec.market != Market::kSpot) continue;
+    if (auto j = jobs_on.find(runner_name_for(in.pool.name, rec.instance_id)); j != jobs_on.end()) {
+      out.jobs_on_vanished_spot.insert(out.jobs_on_vanished_spot.end(), j->second.begin(), j->second.end());
+    }
+  }
+  return out;
+}
+
+bool removes_capacity(const Plan& plan) {
+  return std::any_of(plan.steps.begin(), plan.steps.end(), [](const Step& s) {
+    return s.kind == StepKind::kDeregister || s.kind == StepKind::kTerminate || s.kind == StepKind::kDeleteRunner;
+  });
+}
+
+}  // namespace ghscale::scaler
