@@ -1,8 +1,11 @@
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "app/exit_codes.h"
 #include "app/sandbox_commands.h"
+#include "core/log.h"
 #include "sandbox/simulator.h"
 #include "sandbox/workload.h"
 
@@ -59,8 +62,22 @@ int run_simulate(const SimulateOptions& o) {
   env.faults.duplicate = o.duplicate;
   env.faults.reorder = o.reorder;
 
-  std::vector<sandbox::PolicyResult> results;
-  for (const auto& p : policies) results.push_back(sandbox::simulate(workload, p, env));
+  // The daemon's reconciler logs every action; a simulation of a day would print
+  // thousands of lines. Only errors reach stderr.
+  log::set_level(log::Level::kError);
+  // Policies are independent simulations, each deterministic for the seed: run them side
+  // by side (one thread each, at most the machine's cores at a time).
+  std::vector<sandbox::PolicyResult> results(policies.size());
+  {
+    const std::size_t width = std::max(1u, std::thread::hardware_concurrency());
+    for (std::size_t first = 0; first < policies.size(); first += width) {
+      std::vector<std::thread> threads;
+      for (std::size_t i = first; i < std::min(policies.size(), first + width); ++i) {
+        threads.emplace_back([&, i] { results[i] = sandbox::simulate(workload, policies[i], env); });
+      }
+      for (auto& t : threads) t.join();
+    }
+  }
 
   if (!o.csv_path.empty()) {
     std::ofstream out(o.csv_path, std::ios::trunc);
@@ -80,6 +97,14 @@ int run_simulate(const SimulateOptions& o) {
   }
   for (const auto& r : results) {
     if (r.policy == "ghscale" && r.busy_terminations != 0) return kExitFailure;  // an invariant broke
+  }
+  for (const auto& r : results) {
+    if (r.unmatched > 0) {
+      std::cerr << "ghscale: " << r.unmatched << " of " << r.jobs
+                << " jobs match no pool (their runs-on labels are not all in the pool's labels); they were never "
+                   "served and are left out of the waits\n";
+      return kExitUnmatched;
+    }
   }
   return kExitOk;
 }

@@ -1,14 +1,12 @@
-// The scaling controllers the simulator runs: ghscale's (plan() plus the reconciler's
-// observe/act steps) and the two baselines. Private to the simulator.
+// The scaling controllers the simulator runs, private to it: ghscale's own daemon loop
+// (scaler_controller.cc: the real Reconciler and ReconcileLoop over a memory store, the
+// in-process GitHub and the simulated cloud) and the two baselines (baselines.cc), which
+// model other tools' documented rules. Each sees only what a real controller would:
+// webhook deliveries (with their faults) and API answers, every call counted.
 #pragma once
 
 #include <memory>
 #include <optional>
-#include <set>
-#include <map>
-#include <string>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "core/clock.h"
 #include "core/job.h"
@@ -18,26 +16,8 @@
 
 namespace ghscale::sandbox::detail {
 
-// What a controller knows of jobs: webhook deliveries merged forward-only, deduplicated by
-// delivery id, as the store does.
-class JobView {
- public:
-  // False for a duplicate delivery.
-  bool apply(const JobEvent& e);
-  void set_status(std::int64_t job_id, JobStatus status);
-  const std::map<std::int64_t, Job>& queued() const { return queued_; }
-  const std::unordered_map<std::int64_t, std::string>& running() const { return running_; }
-  bool known(std::int64_t job_id) const { return status_.count(job_id) != 0; }
-
- private:
-  std::unordered_set<std::string> deliveries_;
-  std::unordered_map<std::int64_t, JobStatus> status_;
-  std::map<std::int64_t, Job> queued_;                     // by job id (oldest first)
-  std::unordered_map<std::int64_t, std::string> running_;  // job id -> runner name
-};
-
-struct World {
-  std::shared_ptr<Clock> clock;
+struct SimWorld {
+  std::shared_ptr<ManualClock> clock;
   std::shared_ptr<GitHubSim> github;
   std::shared_ptr<SimCloud> cloud;
 };
@@ -45,14 +25,17 @@ struct World {
 class Controller {
  public:
   virtual ~Controller() = default;
+  // A webhook delivery reaches the controller (as it would reach the daemon's handler).
   virtual void on_delivery(const JobEvent& event) = 0;
+  // When the controller next wants to run; nullopt = only on a delivery.
   virtual std::optional<TimePoint> next_deadline() const = 0;
+  // Runs whatever is due at the clock's now.
   virtual void run_due() = 0;
   virtual std::int64_t passes() const = 0;
-  // GitHub calls the controller made outside GitHubSim's counted API (get_job).
-  virtual std::int64_t extra_github_calls() const = 0;
 };
 
-std::unique_ptr<Controller> make_controller(const Policy& policy, World world);
+std::unique_ptr<Controller> make_scaler_controller(const Policy& policy, SimWorld world);
+std::unique_ptr<Controller> make_original_controller(const Policy& policy, SimWorld world);
+std::unique_ptr<Controller> make_per_job_controller(const Policy& policy, SimWorld world);
 
 }  // namespace ghscale::sandbox::detail

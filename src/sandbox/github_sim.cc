@@ -43,6 +43,8 @@ struct GitHubSim::State {
   std::uint64_t seq = 0;
   std::uint64_t runners_version = 1;
   std::map<std::int64_t, SimJob> jobs;
+  std::unordered_map<std::int64_t, std::vector<std::int64_t>> jobs_of_run;  // run id -> job ids
+  std::set<std::string> repos;
   std::list<std::int64_t> queue;  // queued job ids, oldest first
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions;
   std::priority_queue<Outgoing, std::vector<Outgoing>, std::greater<>> outbox;
@@ -149,6 +151,8 @@ struct GitHubSim::State {
       if (j.run_id == 0) j.run_id = new_id();
     }
     const std::int64_t id = j.id;
+    jobs_of_run[j.run_id].push_back(id);
+    repos.insert(j.repo);
     auto& stored = jobs[id] = std::move(j);
     queue.push_back(id);
     dirty = true;
@@ -456,6 +460,53 @@ std::vector<SimJob> GitHubSim::list_queued_jobs() {
   s.counts.api_calls += calls;
   s.counts.api_quota_calls += calls;
   return out;
+}
+
+std::vector<std::int64_t> GitHubSim::queued_runs(const std::string& repo) {
+  std::lock_guard lock(state_->mu);
+  State& s = *state_;
+  ++s.counts.api_calls;
+  ++s.counts.api_quota_calls;
+  std::set<std::int64_t> runs;
+  for (std::int64_t id : s.queue) {
+    const SimJob& j = s.jobs.at(id);
+    if (j.repo == repo) runs.insert(j.run_id);
+  }
+  return {runs.begin(), runs.end()};
+}
+
+std::vector<SimJob> GitHubSim::run_jobs(std::int64_t run_id) {
+  std::lock_guard lock(state_->mu);
+  State& s = *state_;
+  ++s.counts.api_calls;
+  ++s.counts.api_quota_calls;
+  std::vector<SimJob> out;
+  if (auto it = s.jobs_of_run.find(run_id); it != s.jobs_of_run.end()) {
+    for (std::int64_t id : it->second) out.push_back(s.jobs.at(id));
+  }
+  return out;
+}
+
+std::optional<SimJob> GitHubSim::get_job(std::int64_t id) {
+  std::lock_guard lock(state_->mu);
+  ++state_->counts.api_calls;
+  ++state_->counts.api_quota_calls;
+  auto it = state_->jobs.find(id);
+  if (it == state_->jobs.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<std::string> GitHubSim::repositories() {
+  std::lock_guard lock(state_->mu);
+  ++state_->counts.api_calls;
+  ++state_->counts.api_quota_calls;
+  return {state_->repos.begin(), state_->repos.end()};
+}
+
+void GitHubSim::count_call(bool quota) {
+  std::lock_guard lock(state_->mu);
+  ++state_->counts.api_calls;
+  if (quota) ++state_->counts.api_quota_calls;
 }
 
 GitHubSimCounts GitHubSim::counts() const {

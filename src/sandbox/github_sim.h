@@ -130,6 +130,15 @@ class GitHubSim {
   Status delete_runner(std::int64_t runner_id);
   // The sweep's view: every queued job (one list call per repository and one per run).
   std::vector<SimJob> list_queued_jobs();
+  // As GitHub's REST calls, one counted call each: the runs of `repo` with a queued job
+  // (GET /repos/{repo}/actions/runs?status=queued), the jobs of one run, one job.
+  std::vector<std::int64_t> queued_runs(const std::string& repo);
+  std::vector<SimJob> run_jobs(std::int64_t run_id);
+  std::optional<SimJob> get_job(std::int64_t id);
+  // The repositories jobs came from (GET /orgs/{org}/repos), one counted call.
+  std::vector<std::string> repositories();
+  // A call answered elsewhere that GitHub would count (quota: not a 304).
+  void count_call(bool quota);
 
   // --- observation ---
   GitHubSimCounts counts() const;

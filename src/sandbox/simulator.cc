@@ -87,11 +87,21 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   gh_options.cloud = cloud;
   auto github = std::make_shared<GitHubSim>(gh_options);
   cloud->set_observer([gh = github.get()](const provider::SimEvent& e) { gh->on_cloud_event(e); });
-  auto controller = detail::make_controller(policy, detail::World{clock, github, cloud});
+  detail::SimWorld world{clock, github, cloud};
+  std::unique_ptr<detail::Controller> controller;
+  switch (policy.kind) {
+    case PolicyKind::kGhscale: controller = detail::make_scaler_controller(policy, world); break;
+    case PolicyKind::kOriginal: controller = detail::make_original_controller(policy, world); break;
+    case PolicyKind::kPerJob: controller = detail::make_per_job_controller(policy, world); break;
+  }
 
   PolicyResult result;
   result.policy = policy.name;
   result.jobs = static_cast<std::int64_t>(workload.jobs.size());
+  // Jobs no pool of the policy can serve: GitHub keeps them queued (no runner will ever
+  // take them); they are reported apart and kept out of the waits.
+  std::int64_t unmatched_arrived = 0;
+  const auto matches = [&](const WorkloadJob& j) { return !j.labels.empty() && j.labels.subset_of(policy.pool.labels); };
   const TimePoint last_arrival = start + workload.span();
   const TimePoint stop_by = last_arrival + env.drain_limit;
   TimePoint next_sample = start;
@@ -107,7 +117,10 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
     if (t > stop_by) break;
     now = t;
     clock->set(now);
-    while (next_job < workload.jobs.size() && start + workload.jobs[next_job].queued_at <= now) github->enqueue(workload.jobs[next_job++]);
+    while (next_job < workload.jobs.size() && start + workload.jobs[next_job].queued_at <= now) {
+      if (!matches(workload.jobs[next_job])) ++unmatched_arrived;
+      github->enqueue(workload.jobs[next_job++]);
+    }
     cloud->advance(now);
     github->step();
     for (const JobEvent& e : github->take_due_deliveries()) controller->on_delivery(e);
@@ -124,7 +137,12 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
       s.booting = std::max(0, live - s.running - s.idle);
       result.series.push_back(s);
       next_sample += env.sample_every;
-      if (next_job == workload.jobs.size() && c.queued == 0 && c.runners_busy == 0) break;
+      // Done when every servable job ran and the policy has let its capacity go (cost is
+      // billed until then), beyond a min_idle floor it keeps on purpose.
+      if (next_job == workload.jobs.size() && c.queued <= unmatched_arrived && c.runners_busy == 0 &&
+          live <= std::max(0, policy.pool.min_idle)) {
+        break;
+      }
     }
   }
 
@@ -132,6 +150,10 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   std::vector<double> waits;
   double busy_hours = 0;
   for (const SimJob& j : github->jobs()) {
+    if (!j.labels.subset_of(policy.pool.labels) || j.labels.empty()) {
+      ++result.unmatched;
+      continue;
+    }
     if (j.run_attempt > 1) ++result.reruns;
     if (j.completed_at && j.conclusion == "success") ++result.completed;
     if (!j.completed_at) ++result.unfinished;
@@ -156,9 +178,12 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   result.busy_terminations = c.busy_terminations;
   result.interruptions = u.interruptions;
   result.instances_launched = u.launched;
-  result.github_calls = c.api_calls + controller->extra_github_calls();
-  result.github_quota_calls = c.api_quota_calls + controller->extra_github_calls();
-  result.github_calls_per_job = result.jobs > 0 ? static_cast<double>(result.github_calls) / static_cast<double>(result.jobs) : 0.0;
+  result.github_calls = c.api_calls;
+  result.github_quota_calls = c.api_quota_calls;
+  const std::int64_t served = result.jobs - result.unmatched;
+  result.github_calls_per_job = served > 0 ? static_cast<double>(result.github_calls) / static_cast<double>(served) : 0.0;
+  result.github_quota_calls_per_job =
+      served > 0 ? static_cast<double>(result.github_quota_calls) / static_cast<double>(served) : 0.0;
   result.cloud_calls = u.api_calls;
   result.passes = controller->passes();
   result.simulated = now - start;

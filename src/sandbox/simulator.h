@@ -66,6 +66,7 @@ struct PolicyResult {
   std::int64_t jobs = 0;        // workload jobs
   std::int64_t completed = 0;   // finished with success (re-runs included)
   std::int64_t unfinished = 0;  // still queued or running when the simulation stopped
+  std::int64_t unmatched = 0;   // no pool's labels cover them: never served, not in the waits
   std::int64_t reruns = 0;      // jobs lost with their runner and queued again
   double wait_p50 = 0, wait_p90 = 0, wait_p95 = 0, wait_p99 = 0, wait_max = 0;  // seconds
   double on_demand_hours = 0, spot_hours = 0;
@@ -76,7 +77,8 @@ struct PolicyResult {
   std::int64_t instances_launched = 0;
   std::int64_t github_calls = 0;
   std::int64_t github_quota_calls = 0;
-  double github_calls_per_job = 0;
+  double github_calls_per_job = 0;        // per servable job
+  double github_quota_calls_per_job = 0;  // rate-limited calls (not 304s) per servable job
   std::int64_t cloud_calls = 0;
   std::int64_t passes = 0;
   Duration simulated{0};
