@@ -1,6 +1,6 @@
 // One reconcile pass at scale, in process: scaler::Reconciler with a MemoryStore, a
 // github::RestClient against the fake GitHub on loopback (10,000 runners in the pool's
-// org, listed 100 a page with ETags) and the simulated provider (provider::SimProvider)
+// org, listed 100 a page with ETags) and the simulated provider (provider::SimCloud)
 // holding 10,000 instances, each running a busy runner ghscale registered earlier (the
 // store remembers the hand-over), so the pass is pure observation: the steady state of a
 // large fleet. Counts the GitHub API requests of a cold pass (empty ETag cache) and a warm
@@ -16,7 +16,7 @@
 #include "core/labels.h"
 #include "github/rest_client.h"
 #include "http/client.h"
-#include "provider/sim/sim_provider.h"
+#include "provider/sim/sim_cloud.h"
 #include "sandbox/fake_github/fake_github.h"
 #include "scaler/plan.h"
 #include "scaler/reconciler.h"
@@ -45,7 +45,7 @@ int run(int runners, int warm_passes) {
   pool.min_idle = 0;
 
   auto clock = system_clock();
-  auto cloud = std::make_shared<provider::SimProvider>(provider::SimOptions{.clock = clock, .boot_time = 0s});
+  auto cloud = std::make_shared<provider::SimCloud>(provider::SimCloudOptions{.clock = clock, .boot_time = 0s});
   provider::LaunchRequest launch;
   launch.pool = pool_name;
   launch.split.on_demand = runners / 5;

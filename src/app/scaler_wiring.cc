@@ -8,7 +8,7 @@
 #include "http/client.h"
 #include "provider/aws/aws_providers.h"
 #include "provider/remote/remote_provider.h"
-#include "provider/sim/sim_provider.h"
+#include "provider/sim/sim_cloud.h"
 
 namespace ghscale::app {
 namespace {
@@ -80,11 +80,11 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
           break;
         }
         if (!sim) {
-          provider::SimOptions so;
+          provider::SimCloudOptions so;
           so.clock = clock;
           so.boot_time = pool.provider.boot_time;
           so.spot_interruption_rate = pool.provider.spot_interruption_rate;
-          sim = std::make_shared<provider::SimProvider>(so);
+          sim = std::make_shared<provider::SimCloud>(so);
         }
         p = sim;
         break;

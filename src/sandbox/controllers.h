@@ -10,8 +10,8 @@
 
 #include "core/clock.h"
 #include "core/job.h"
+#include "provider/sim/sim_cloud.h"
 #include "sandbox/github_sim.h"
-#include "sandbox/sim_cloud.h"
 #include "sandbox/simulator.h"
 
 namespace ghscale::sandbox::detail {
@@ -19,7 +19,7 @@ namespace ghscale::sandbox::detail {
 struct SimWorld {
   std::shared_ptr<ManualClock> clock;
   std::shared_ptr<GitHubSim> github;
-  std::shared_ptr<SimCloud> cloud;
+  std::shared_ptr<provider::SimCloud> cloud;
 };
 
 class Controller {

@@ -24,7 +24,7 @@
 #include "core/job.h"
 #include "core/labels.h"
 #include "provider/provider.h"
-#include "provider/sim/sim_provider.h"
+#include "provider/sim/sim_cloud.h"
 #include "sandbox/fake_github/fake_github.h"
 #include "sandbox/workload.h"
 

@@ -76,10 +76,10 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   const auto wall_start = std::chrono::steady_clock::now();
   auto clock = std::make_shared<ManualClock>();
   const TimePoint start = clock->now();
-  SimCloudOptions cloud_options = env.cloud;
+  provider::SimCloudOptions cloud_options = env.cloud;
   cloud_options.clock = clock;
   cloud_options.seed = env.seed * 7919 + 1;
-  auto cloud = std::make_shared<SimCloud>(cloud_options);
+  auto cloud = std::make_shared<provider::SimCloud>(cloud_options);
   GitHubSimOptions gh_options;
   gh_options.clock = clock;
   gh_options.faults = env.faults;
@@ -167,7 +167,7 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   result.wait_p95 = percentile(waits, 0.95);
   result.wait_p99 = percentile(waits, 0.99);
   result.wait_max = waits.empty() ? 0.0 : waits.back();
-  const CloudUsage u = cloud->usage(now);
+  const provider::CloudUsage u = cloud->usage(now);
   result.on_demand_hours = u.on_demand_hours;
   result.spot_hours = u.spot_hours;
   result.on_demand_cost = u.on_demand_cost;

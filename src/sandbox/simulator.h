@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "provider/sim/sim_cloud.h"
 #include "sandbox/github_sim.h"
-#include "sandbox/sim_cloud.h"
 #include "sandbox/workload.h"
 
 namespace ghscale::sandbox {
@@ -46,7 +46,7 @@ Policy per_job_policy(int max_runners);
 Result<Policy> builtin_policy(const std::string& name, int max_runners);
 
 struct SimEnvironment {
-  SimCloudOptions cloud;  // clock is set by the simulator
+  provider::SimCloudOptions cloud;  // clock is set by the simulator
   DeliveryFaults faults;
   std::uint64_t seed = 1;
   Duration sample_every = std::chrono::minutes(1);

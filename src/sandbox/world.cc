@@ -24,7 +24,7 @@ struct World::State {
   std::string secret = random_hex(40);
   std::shared_ptr<fake_github::FakeGitHub> fake;
   std::unique_ptr<fake_github::FakeGitHubServer> server;
-  std::shared_ptr<SimCloud> cloud;
+  std::shared_ptr<provider::SimCloud> cloud;
   std::shared_ptr<GitHubSim> github;
   std::shared_ptr<http::Client> client = http::make_curl_client({.connect_timeout = 2s, .timeout = 10s});
 
@@ -49,13 +49,13 @@ Result<std::unique_ptr<World>> World::start(WorldOptions options) {
   if (!server) return make_error(server.error().kind, "cannot start the fake GitHub: " + server.error().message);
   s->server = std::move(*server);
 
-  SimCloudOptions co;
+  provider::SimCloudOptions co;
   co.clock = options.clock;
   co.boot_time = options.boot_time;
   co.boot_jitter = options.boot_jitter;
   co.spot_interruption_rate = options.spot_interruption_rate;
   co.seed = options.seed;
-  s->cloud = std::make_shared<SimCloud>(co);
+  s->cloud = std::make_shared<provider::SimCloud>(co);
   GitHubSimOptions go;
   go.clock = options.clock;
   go.org = options.org;
@@ -133,7 +133,7 @@ WorldCounts World::counts() const {
   return c;
 }
 
-std::shared_ptr<SimCloud> World::cloud() const { return state_->cloud; }
+std::shared_ptr<provider::SimCloud> World::cloud() const { return state_->cloud; }
 GitHubSim& World::github() { return *state_->github; }
 fake_github::FakeGitHub& World::fake_github() { return *state_->fake; }
 

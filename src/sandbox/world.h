@@ -13,9 +13,9 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "provider/sim/sim_cloud.h"
 #include "sandbox/fake_github/fake_github.h"
 #include "sandbox/github_sim.h"
-#include "sandbox/sim_cloud.h"
 #include "sandbox/workload.h"
 
 namespace ghscale::sandbox {
@@ -36,9 +36,12 @@ struct WorldOptions {
   std::shared_ptr<provider::Provider> cloud;
 };
 
+// The sandbox command reports the cloud's usage under this name.
+using provider::CloudUsage;
+
 struct WorldCounts {
   GitHubSimCounts github;
-  CloudUsage cloud;
+  provider::CloudUsage cloud;
   std::int64_t posted = 0;        // delivery attempts
   std::int64_t not_accepted = 0;  // transport failure or non-2xx: lost, as GitHub does not retry
   std::int64_t dropped_on_purpose = 0;
@@ -69,7 +72,7 @@ class World {
   void step();
 
   WorldCounts counts() const;
-  std::shared_ptr<SimCloud> cloud() const;
+  std::shared_ptr<provider::SimCloud> cloud() const;
   GitHubSim& github();
   fake_github::FakeGitHub& fake_github();
 

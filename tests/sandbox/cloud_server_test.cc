@@ -8,7 +8,7 @@
 #include "http/client.h"
 #include "provider/remote/remote_provider.h"
 #include "provider/remote/wire.h"
-#include "sandbox/sim_cloud.h"
+#include "provider/sim/sim_cloud.h"
 
 namespace ghscale::sandbox {
 namespace {
@@ -19,10 +19,10 @@ class CloudServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     clock_ = std::make_shared<ManualClock>(TimePoint{std::chrono::hours(500000)});
-    SimCloudOptions o;
+    provider::SimCloudOptions o;
     o.clock = clock_;
     o.boot_time = 10s;
-    cloud_ = std::make_shared<SimCloud>(o);
+    cloud_ = std::make_shared<provider::SimCloud>(o);
     auto server = CloudServer::start(cloud_, clock_);
     ASSERT_TRUE(server.ok()) << server.error().message;
     server_ = std::move(*server);
@@ -41,7 +41,7 @@ class CloudServerTest : public ::testing::Test {
   }
 
   std::shared_ptr<ManualClock> clock_;
-  std::shared_ptr<SimCloud> cloud_;
+  std::shared_ptr<provider::SimCloud> cloud_;
   std::unique_ptr<CloudServer> server_;
   std::unique_ptr<provider::RemoteProvider> remote_;
 };

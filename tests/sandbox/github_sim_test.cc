@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include "provider/sim/sim_cloud.h"
 #include "sandbox/github_sim.h"
 #include "sandbox/scaled_clock.h"
-#include "sandbox/sim_cloud.h"
 #include "webhook/delivery.h"
 #include "webhook/signature.h"
 
@@ -13,14 +13,14 @@ using namespace std::chrono_literals;
 
 struct World {
   std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
-  std::shared_ptr<SimCloud> cloud;
+  std::shared_ptr<provider::SimCloud> cloud;
   std::shared_ptr<GitHubSim> github;
 
   explicit World(DeliveryFaults faults = {.latency = 0s}) {
-    SimCloudOptions co;
+    provider::SimCloudOptions co;
     co.clock = clock;
     co.boot_time = 30s;
-    cloud = std::make_shared<SimCloud>(co);
+    cloud = std::make_shared<provider::SimCloud>(co);
     GitHubSimOptions go;
     go.clock = clock;
     go.faults = faults;
@@ -189,10 +189,10 @@ TEST(ScaledClock, RunsFasterThanItsBase) {
 
 TEST(SimCloud, PricesCapacityAndBootTimes) {
   auto clock = std::make_shared<ManualClock>();
-  SimCloudOptions o;
+  provider::SimCloudOptions o;
   o.clock = clock;
   o.spot_capacity = 1;
-  SimCloud cloud(o);
+  provider::SimCloud cloud(o);
   provider::LaunchRequest req;
   req.pool = "p";
   req.split.spot = 2;
@@ -207,7 +207,7 @@ TEST(SimCloud, PricesCapacityAndBootTimes) {
   cloud.advance(clock->now());
   EXPECT_EQ(cloud.describe("p")->at(0).lifecycle, provider::Lifecycle::kRunning);
   clock->advance(std::chrono::hours(1) - 30s);
-  const CloudUsage u = cloud.usage(clock->now());
+  const provider::CloudUsage u = cloud.usage(clock->now());
   EXPECT_DOUBLE_EQ(u.spot_hours, 1.0);
   EXPECT_DOUBLE_EQ(u.on_demand_hours, 1.0);
   EXPECT_NEAR(u.cost(), 0.1008 + 0.0380, 1e-9);

@@ -10,7 +10,7 @@
 
 #include "github/rest_client.h"
 #include "http/client.h"
-#include "provider/sim/sim_provider.h"
+#include "provider/sim/sim_cloud.h"
 #include "sandbox/fake_github/fake_github.h"
 #include "scaler/reconciler.h"
 #include "store/memory_store.h"
@@ -43,7 +43,7 @@ class ReconcilerFixture : public ::testing::Test {
     ASSERT_TRUE(client.ok());
     gh = std::shared_ptr<github::GitHubApi>(std::move(client).value());
     store = std::shared_ptr<store::Store>(store::make_memory_store(clock));
-    sim = std::make_shared<provider::SimProvider>(provider::SimOptions{.clock = clock, .boot_time = 30s});
+    sim = std::make_shared<provider::SimCloud>(provider::SimCloudOptions{.clock = clock, .boot_time = 30s});
     sim->set_observer([this](const provider::SimEvent& e) { on_sim_event(e); });
 
     pool.name = "linux";
@@ -147,7 +147,7 @@ class ReconcilerFixture : public ::testing::Test {
   std::unique_ptr<fake_github::FakeGitHubServer> server_;
   std::shared_ptr<github::GitHubApi> gh;
   std::shared_ptr<store::Store> store;
-  std::shared_ptr<provider::SimProvider> sim;
+  std::shared_ptr<provider::SimCloud> sim;
   config::PoolConfig pool;
   std::atomic<int> busy_terminations{0};
 };

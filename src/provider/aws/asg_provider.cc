@@ -10,7 +10,7 @@
 #include "aws/services/ec2.h"
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
-#include "provider/aws/launch_memo.h"
+#include "provider/launch_memo.h"
 #include "provider/aws/recent_launches.h"
 
 namespace ghscale::provider {

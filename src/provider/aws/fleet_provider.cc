@@ -9,7 +9,7 @@
 #include "aws/crypto.h"
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
-#include "provider/aws/launch_memo.h"
+#include "provider/launch_memo.h"
 #include "provider/aws/recent_launches.h"
 
 namespace ghscale::provider {

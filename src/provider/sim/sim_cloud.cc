@@ -1,16 +1,15 @@
-#include "sandbox/sim_cloud.h"
+#include "provider/sim/sim_cloud.h"
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <mutex>
 #include <queue>
 #include <random>
 
-namespace ghscale::sandbox {
+#include "provider/launch_memo.h"
 
-using provider::CloudInstance;
-using provider::Lifecycle;
-using provider::SimEvent;
+namespace ghscale::provider {
 
 std::map<std::string, InstancePrice, std::less<>> default_price_table() {
   return {
@@ -41,8 +40,8 @@ double hours(Duration d) { return std::chrono::duration<double, std::ratio<3600>
 
 struct SimCloud::State {
   explicit State(SimCloudOptions o)
-      : options(std::move(o)), rng(options.seed), on_demand_capacity(options.on_demand_capacity),
-        spot_capacity(options.spot_capacity) {
+      : options(std::move(o)), by_token(options.remembered_tokens), rng(options.seed),
+        on_demand_capacity(options.on_demand_capacity), spot_capacity(options.spot_capacity) {
     auto it = options.prices.find(options.instance_type);
     if (it == options.prices.end()) it = options.prices.find("default");
     if (it != options.prices.end()) price = it->second;
@@ -50,28 +49,31 @@ struct SimCloud::State {
 
   struct Live {
     CloudInstance cloud;
-    std::optional<provider::Registration> registration;
+    std::optional<Registration> registration;
     TimePoint ready_at{};
     bool ready_told = false;
   };
 
   const SimCloudOptions options;
   InstancePrice price;
+  LaunchMemo by_token;  // its own lock; only ever used under mu, so answers stay in order
   mutable std::mutex mu;
   // Everything below is guarded by mu.
   std::mt19937_64 rng;
   std::map<std::string, Live, std::less<>> live;
+  std::deque<CloudInstance> gone;  // most recent last, at most options.remembered_terminated
   std::priority_queue<Due, std::vector<Due>, std::greater<>> due;
-  std::map<std::string, provider::LaunchOutcome> by_token;
   std::function<void(const SimEvent&)> observer;
   std::uint64_t seq = 0;
   std::int64_t next_id = 0;
+  int launch_calls = 0;
   int on_demand_capacity;
   int spot_capacity;
   int alive_on_demand = 0;
   int alive_spot = 0;
   CloudUsage usage;  // of terminated instances, plus counters
 
+  // Bills an instance up to `now` and frees its market's capacity.
   void close(Live& l, TimePoint now) {
     const double h = hours(std::max(Duration{0}, now - l.cloud.launched_at));
     if (l.cloud.market == Market::kSpot) {
@@ -88,9 +90,13 @@ struct SimCloud::State {
   // Ends an instance; returns its last view.
   CloudInstance end(std::map<std::string, Live, std::less<>>::iterator it, TimePoint now) {
     close(it->second, now);
-    CloudInstance c = it->second.cloud;
+    CloudInstance c = std::move(it->second.cloud);
     c.lifecycle = Lifecycle::kTerminated;
     live.erase(it);
+    if (options.remembered_terminated > 0) {
+      gone.push_back(c);
+      while (gone.size() > options.remembered_terminated) gone.pop_front();
+    }
     return c;
   }
 
@@ -115,7 +121,64 @@ struct SimCloud::State {
   }
 
   void push(TimePoint at, const std::string& id, Due::Kind kind) { due.push(Due{at, ++seq, id, kind}); }
+
+  // Launches up to n instances of market m for `request`, within capacity; a shortfall
+  // (capacity, or an injected failure) is `error`.
+  void launch_market(const LaunchRequest& request, Market m, int n, TimePoint now, std::vector<std::string>& ids,
+                     std::optional<Error>& error) {
+    std::uniform_real_distribution<double> coin(0.0, 1.0);
+    if (options.launch_failure_rate > 0 && coin(rng) < options.launch_failure_rate) {
+      usage.launch_failures += n;
+      error = make_error(ErrorKind::kConflict, std::string("InsufficientInstanceCapacity: no ") + std::string(to_string(m)) +
+                                                   " capacity for " + options.instance_type + " (injected)");
+      return;
+    }
+    const int cap = m == Market::kSpot ? spot_capacity : on_demand_capacity;
+    int& alive = m == Market::kSpot ? alive_spot : alive_on_demand;
+    const int room = cap < 0 ? n : std::clamp(cap - alive, 0, n);
+    std::uniform_real_distribution<double> jitter(0.0, static_cast<double>(options.boot_jitter.count()));
+    for (int i = 0; i < room; ++i) {
+      Live l;
+      CloudInstance& c = l.cloud;
+      c.id = "i-sim" + std::to_string(100000 + ++next_id);
+      c.pool = request.pool;
+      c.market = m;
+      c.instance_type = options.instance_type;
+      c.lifecycle = Lifecycle::kPending;
+      c.launched_at = now;
+      c.tags.emplace(std::string(kTagPool), request.pool);
+      c.tags.emplace(std::string(kTagLaunch), request.client_token);
+      if (request.cause_job_id != 0) c.tags.emplace(std::string(kTagJob), std::to_string(request.cause_job_id));
+      const Duration boot =
+          options.boot_time + Duration{static_cast<Duration::rep>(options.boot_jitter.count() > 0 ? jitter(rng) : 0.0)};
+      l.ready_at = now + boot;
+      push(l.ready_at, c.id, Due::Kind::kBoot);
+      if (m == Market::kSpot && options.spot_interruption_rate > 0) {
+        const double after_h = std::exponential_distribution<double>(options.spot_interruption_rate)(rng);
+        if (after_h < 24.0 * 365) push(now + Duration{static_cast<Duration::rep>(after_h * 3600e3)}, c.id, Due::Kind::kInterrupt);
+      }
+      ids.push_back(c.id);
+      ++alive;
+      ++usage.launched;
+      live.emplace(c.id, std::move(l));
+      usage.peak_live = std::max<std::int64_t>(usage.peak_live, static_cast<std::int64_t>(live.size()));
+    }
+    if (room < n) {
+      usage.launch_failures += n - room;
+      error = make_error(ErrorKind::kConflict, "InsufficientInstanceCapacity: " + std::to_string(n - room) + " of " +
+                                                   std::to_string(n) + " " + std::string(to_string(m)) + " not launched");
+    }
+  }
 };
+
+namespace {
+
+void tell(const std::function<void(const SimEvent&)>& observer, const std::vector<SimEvent>& events) {
+  if (!observer) return;
+  for (const auto& e : events) observer(e);
+}
+
+}  // namespace
 
 SimCloud::SimCloud(SimCloudOptions options) : state_(std::make_unique<State>(std::move(options))) {}
 SimCloud::~SimCloud() = default;
@@ -133,10 +196,10 @@ void SimCloud::advance(TimePoint now) {
     state_->advance(now, events);
     if (!events.empty()) observer = state_->observer;
   }
-  if (observer) {
-    for (const auto& e : events) observer(e);
-  }
+  tell(observer, events);
 }
+
+void SimCloud::poll() { advance(state_->options.clock->now()); }
 
 std::optional<TimePoint> SimCloud::next_event_time() const {
   std::lock_guard lock(state_->mu);
@@ -146,7 +209,7 @@ std::optional<TimePoint> SimCloud::next_event_time() const {
 }
 
 Result<std::vector<CloudInstance>> SimCloud::describe(std::string_view pool) {
-  advance(state_->options.clock->now());
+  poll();
   std::lock_guard lock(state_->mu);
   ++state_->usage.api_calls;
   std::vector<CloudInstance> out;
@@ -156,63 +219,23 @@ Result<std::vector<CloudInstance>> SimCloud::describe(std::string_view pool) {
   return out;
 }
 
-Result<provider::LaunchOutcome> SimCloud::launch(const provider::LaunchRequest& request) {
-  advance(state_->options.clock->now());
+Result<LaunchOutcome> SimCloud::launch(const LaunchRequest& request) {
+  poll();
   std::lock_guard lock(state_->mu);
   State& s = *state_;
   ++s.usage.api_calls;
-  if (request.split.total() <= 0 || request.pool.empty()) return make_error(ErrorKind::kInvalid, "launch: nothing to launch");
-  if (!request.client_token.empty()) {
-    if (auto it = s.by_token.find(request.client_token); it != s.by_token.end()) return it->second;
+  ++s.launch_calls;
+  if (request.split.total() <= 0 || request.split.on_demand < 0 || request.split.spot < 0 || request.pool.empty()) {
+    return make_error(ErrorKind::kInvalid, "launch: nothing to launch");
   }
-  provider::LaunchOutcome outcome;
+  if (auto seen = s.by_token.find(request.client_token)) return *seen;
+  LaunchOutcome outcome;
   const TimePoint now = s.options.clock->now();
-  std::uniform_real_distribution<double> coin(0.0, 1.0);
-  std::uniform_real_distribution<double> jitter(0.0, static_cast<double>(s.options.boot_jitter.count()));
-  const auto launch_market = [&](Market m, int n, std::vector<std::string>& ids, std::optional<Error>& error) {
-    if (s.options.launch_failure_rate > 0 && coin(s.rng) < s.options.launch_failure_rate) {
-      s.usage.launch_failures += n;
-      error = make_error(ErrorKind::kConflict, std::string("InsufficientInstanceCapacity: no ") + std::string(to_string(m)) +
-                                                   " capacity for " + s.options.instance_type + " (injected)");
-      return;
-    }
-    const int cap = m == Market::kSpot ? s.spot_capacity : s.on_demand_capacity;
-    int& alive = m == Market::kSpot ? s.alive_spot : s.alive_on_demand;
-    const int room = cap < 0 ? n : std::clamp(cap - alive, 0, n);
-    for (int i = 0; i < room; ++i) {
-      State::Live l;
-      CloudInstance& c = l.cloud;
-      c.id = "i-sim" + std::to_string(100000 + ++s.next_id);
-      c.pool = request.pool;
-      c.market = m;
-      c.instance_type = s.options.instance_type;
-      c.lifecycle = Lifecycle::kPending;
-      c.launched_at = now;
-      c.tags.emplace(std::string(provider::kTagPool), request.pool);
-      c.tags.emplace(std::string(provider::kTagLaunch), request.client_token);
-      if (request.cause_job_id != 0) c.tags.emplace(std::string(provider::kTagJob), std::to_string(request.cause_job_id));
-      const Duration boot = s.options.boot_time + Duration{static_cast<Duration::rep>(s.options.boot_jitter.count() > 0 ? jitter(s.rng) : 0.0)};
-      l.ready_at = now + boot;
-      s.push(l.ready_at, c.id, Due::Kind::kBoot);
-      if (m == Market::kSpot && s.options.spot_interruption_rate > 0) {
-        const double after_h = std::exponential_distribution<double>(s.options.spot_interruption_rate)(s.rng);
-        if (after_h < 24.0 * 365) s.push(now + Duration{static_cast<Duration::rep>(after_h * 3600e3)}, c.id, Due::Kind::kInterrupt);
-      }
-      ids.push_back(c.id);
-      ++alive;
-      ++s.usage.launched;
-      s.live.emplace(c.id, std::move(l));
-      s.usage.peak_live = std::max<std::int64_t>(s.usage.peak_live, static_cast<std::int64_t>(s.live.size()));
-    }
-    if (room < n) {
-      s.usage.launch_failures += n - room;
-      error = make_error(ErrorKind::kConflict, "InsufficientInstanceCapacity: " + std::to_string(n - room) + " of " +
-                                                   std::to_string(n) + " " + std::string(to_string(m)) + " not launched");
-    }
-  };
-  if (request.split.on_demand > 0) launch_market(Market::kOnDemand, request.split.on_demand, outcome.on_demand_ids, outcome.on_demand_error);
-  if (request.split.spot > 0) launch_market(Market::kSpot, request.split.spot, outcome.spot_ids, outcome.spot_error);
-  if (!request.client_token.empty()) s.by_token[request.client_token] = outcome;
+  if (request.split.on_demand > 0) {
+    s.launch_market(request, Market::kOnDemand, request.split.on_demand, now, outcome.on_demand_ids, outcome.on_demand_error);
+  }
+  if (request.split.spot > 0) s.launch_market(request, Market::kSpot, request.split.spot, now, outcome.spot_ids, outcome.spot_error);
+  s.by_token.remember(request.client_token, outcome);
   return outcome;
 }
 
@@ -230,9 +253,7 @@ Status SimCloud::terminate(const std::vector<std::string>& ids) {
     }
     observer = state_->observer;
   }
-  if (observer) {
-    for (const auto& e : events) observer(e);
-  }
+  tell(observer, events);
   return ok_status();
 }
 
@@ -245,7 +266,7 @@ Status SimCloud::protect(const std::vector<std::string>& ids, bool enabled) {
   return ok_status();
 }
 
-Status SimCloud::hand_over(std::string_view instance_id, const provider::Registration& registration) {
+Status SimCloud::hand_over(std::string_view instance_id, const Registration& registration) {
   {
     std::lock_guard lock(state_->mu);
     ++state_->usage.api_calls;
@@ -258,22 +279,22 @@ Status SimCloud::hand_over(std::string_view instance_id, const provider::Registr
     // A running instance starts its runner at once; a booting one when it is up.
     state_->push(std::max(state_->options.clock->now(), it->second.ready_at), it->first, Due::Kind::kBoot);
   }
-  advance(state_->options.clock->now());
+  poll();
   return ok_status();
 }
 
 void SimCloud::interrupt(std::string_view instance_id) {
   std::function<void(const SimEvent&)> observer;
-  SimEvent event;
+  std::vector<SimEvent> events;
   {
     std::lock_guard lock(state_->mu);
     auto it = state_->live.find(instance_id);
     if (it == state_->live.end()) return;
     ++state_->usage.interruptions;
-    event = {SimEvent::Kind::kInterrupted, state_->end(it, state_->options.clock->now()), std::nullopt};
+    events.push_back({SimEvent::Kind::kInterrupted, state_->end(it, state_->options.clock->now()), std::nullopt});
     observer = state_->observer;
   }
-  if (observer) observer(event);
+  tell(observer, events);
 }
 
 void SimCloud::set_capacity(Market market, int capacity) {
@@ -297,6 +318,15 @@ CloudUsage SimCloud::usage(TimePoint now) const {
   return u;
 }
 
+std::vector<CloudInstance> SimCloud::all_instances() const {
+  std::lock_guard lock(state_->mu);
+  std::vector<CloudInstance> out;
+  out.reserve(state_->live.size() + state_->gone.size());
+  for (const auto& [id, l] : state_->live) out.push_back(l.cloud);
+  out.insert(out.end(), state_->gone.rbegin(), state_->gone.rend());
+  return out;
+}
+
 std::optional<CloudInstance> SimCloud::instance(std::string_view id) const {
   std::lock_guard lock(state_->mu);
   auto it = state_->live.find(id);
@@ -304,9 +334,21 @@ std::optional<CloudInstance> SimCloud::instance(std::string_view id) const {
   return it->second.cloud;
 }
 
+std::optional<Registration> SimCloud::registration(std::string_view id) const {
+  std::lock_guard lock(state_->mu);
+  auto it = state_->live.find(id);
+  if (it == state_->live.end()) return std::nullopt;
+  return it->second.registration;
+}
+
+int SimCloud::launch_calls() const {
+  std::lock_guard lock(state_->mu);
+  return state_->launch_calls;
+}
+
 int SimCloud::live_count() const {
   std::lock_guard lock(state_->mu);
   return static_cast<int>(state_->live.size());
 }
 
-}  // namespace ghscale::sandbox
+}  // namespace ghscale::provider
