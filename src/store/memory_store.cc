@@ -157,6 +157,7 @@ class MemoryStore final : public Store {
     if (auto s = check_open(); !s) return s.error();
     Action stored = action;
     stored.id = ++last_action_id_;
+    latest_action_[{stored.pool, stored.kind}] = stored;
     actions_.push_back(std::move(stored));
     return last_action_id_;
   }
@@ -172,10 +173,10 @@ class MemoryStore final : public Store {
   Result<std::optional<Action>> last_action(std::string_view pool, ActionKind kind) override {
     std::lock_guard lock(mu_);
     if (auto s = check_open(); !s) return s.error();
-    for (auto it = actions_.rbegin(); it != actions_.rend(); ++it) {
-      if (it->pool == pool && it->kind == kind) return std::optional<Action>(*it);
-    }
-    return std::optional<Action>();
+    // Indexed: a kind rare in a long log (a scale-in) would otherwise cost a scan of it.
+    auto it = latest_action_.find(std::pair<std::string, ActionKind>(std::string(pool), kind));
+    if (it == latest_action_.end()) return std::optional<Action>();
+    return std::optional<Action>(it->second);
   }
 
   Result<std::optional<std::string>> get_setting(std::string_view name) override {
@@ -245,6 +246,7 @@ class MemoryStore final : public Store {
         std::erase_if(deliveries_, [&](const auto& entry) { return pruned_jobs.contains(entry.second); }));
     result.actions = static_cast<std::int64_t>(
         std::erase_if(actions_, [&](const Action& a) { return a.at < action_cutoff; }));
+    std::erase_if(latest_action_, [&](const auto& entry) { return entry.second.at < action_cutoff; });
     return result;
   }
 
@@ -321,6 +323,7 @@ class MemoryStore final : public Store {
   std::unordered_map<std::string, std::int64_t> deliveries_;  // delivery id -> job id
   std::map<std::string, Instance, std::less<>> instances_;
   std::vector<Action> actions_;  // ascending id
+  std::map<std::pair<std::string, ActionKind>, Action> latest_action_;  // newest of each kind per pool
   std::int64_t last_action_id_ = 0;
   std::map<std::string, std::string, std::less<>> settings_;
   std::map<std::string, Lease, std::less<>> leases_;

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "app/sandbox_commands.h"
 #include "sandbox/workload.h"
@@ -49,6 +51,70 @@ TEST(SandboxCommand, RealDaemonServesEveryJobAndEndsByItself) {
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("busy terminations 0"), std::string::npos) << out;
   EXPECT_NE(out.find("OK: every job done"), std::string::npos) << out;
+}
+
+TEST(SimulateCommand, JobsNoPoolServesExitThreeAndAreNamed) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("ghscale-sim-unmatched-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "w.csv") << "queued_at,labels,duration_s\n0,self-hosted;linux,60\n5,self-hosted;windows,60\n";
+  SimulateOptions o;
+  o.workload_csv = (dir / "w.csv").string();
+  o.policies = {"ghscale"};
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_simulate(o), 3);
+  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("unmatched (no pool)"), std::string::npos) << out;
+  EXPECT_NE(err.find("1 of 2 jobs match no pool"), std::string::npos) << err;
+  fs::remove_all(dir);
+}
+
+// One scaler: the same deterministic workload through `simulate` (virtual time, the
+// Reconciler in process) and through `sandbox` (the real daemon over HTTP, a scaled
+// clock) launches the same instances per job, and waits agree within the sandbox's
+// timing noise (real loopback and thread wake-ups, times the clock's speed).
+TEST(OneScaler, SimulateAndSandboxAgree) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("ghscale-one-scaler-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    std::ofstream csv(dir / "w.csv");
+    csv << "queued_at,labels,duration_s,repo\n";
+    for (int i = 0; i < 8; ++i) csv << "0,self-hosted;linux;x64,300,acme/app\n";  // a burst
+    for (int i = 0; i < 6; ++i) csv << 120 + i * 45 << ",self-hosted;linux;x64,240,acme/app\n";  // a trickle
+  }
+  SimulateOptions sim;
+  sim.workload_csv = (dir / "w.csv").string();
+  sim.policies = {"ghscale"};
+  sim.max_runners = 50;
+  sim.json = true;
+  testing::internal::CaptureStdout();
+  ASSERT_EQ(run_simulate(sim), 0);
+  const auto simulated = boost::json::parse(testing::internal::GetCapturedStdout()).at("policies").at(0).as_object();
+  const double sim_launched = simulated.at("instances_launched").to_number<double>();
+  const double sim_p50 = simulated.at("queue_wait_seconds").at("p50").to_number<double>();
+
+  SandboxOptions box;
+  box.workload_csv = (dir / "w.csv").string();
+  box.max_runners = 50;
+  box.speed = 30;
+  box.quiet = true;
+  testing::internal::CaptureStdout();
+  const int rc = run_sandbox(box);
+  const std::string out = testing::internal::GetCapturedStdout();
+  ASSERT_EQ(rc, 0) << out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(instances\s+(\d+) launched)"))) << out;
+  const double box_launched = std::stod(m[1]);
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(queue wait\s+p50 ([0-9.]+) s)"))) << out;
+  const double box_p50 = std::stod(m[1]);
+
+  EXPECT_EQ(sim_launched, 14);
+  EXPECT_EQ(box_launched, sim_launched) << out;
+  EXPECT_NEAR(box_p50, sim_p50, 15.0) << out;  // 15 virtual s = 0.5 s of wall time at 30x
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -105,6 +105,71 @@ TEST(Simulator, GhscaleNeverTerminatesBusyRunnersAndLostDeliveriesCostAtMostASwe
   EXPECT_LE(r.wait_max, 15 * 60 + 60);
 }
 
+// Burst probes: jobs queued together, each launched for exactly once, whatever the
+// moment the in_progress delivery arrives relative to the scaler's passes.
+class BurstProbe : public ::testing::TestWithParam<int> {};
+
+TEST_P(BurstProbe, LaunchesExactlyOneInstancePerJob) {
+  const int n = GetParam();
+  for (Duration latency : {0s, 1s, 7s}) {
+    Workload w;
+    for (int i = 0; i < n; ++i) w.jobs.push_back({65s, kLinux, 10min, "acme/app"});
+    SimEnvironment env = exact_env();
+    env.faults.latency = latency;
+    const PolicyResult r = simulate(w, ghscale_policy(400), env);
+    EXPECT_EQ(r.instances_launched, n) << "latency " << latency.count() << " ms";
+    EXPECT_EQ(r.completed, n);
+    EXPECT_EQ(r.busy_terminations, 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Simulator, BurstProbe, ::testing::Values(1, 5, 60, 120));
+
+TEST(Simulator, StaggeredPairsLaunchOnePerJob) {
+  // Pairs a few seconds apart, each pair landing around a runner taking the last one.
+  Workload w;
+  for (int i = 0; i < 20; ++i) {
+    w.jobs.push_back({Duration{65s + i * 31s}, kLinux, 5min, "acme/app"});
+    w.jobs.push_back({Duration{65s + i * 31s + 2s}, kLinux, 5min, "acme/app"});
+  }
+  SimEnvironment env = exact_env();
+  env.faults.latency = 2s;
+  const PolicyResult r = simulate(w, ghscale_policy(400), env);
+  EXPECT_EQ(r.instances_launched, 40);
+  EXPECT_EQ(r.completed, 40);
+}
+
+TEST(Simulator, UnmatchedJobsAreReportedApartAndKeptOutOfTheWaits) {
+  Workload w;
+  w.jobs.push_back({65s, kLinux, 60s, "acme/app"});
+  w.jobs.push_back({66s, LabelSet{"self-hosted", "windows"}, 60s, "acme/app"});
+  const PolicyResult r = simulate(w, ghscale_policy(10), exact_env());
+  EXPECT_EQ(r.unmatched, 1);
+  EXPECT_EQ(r.completed, 1);
+  EXPECT_EQ(r.unfinished, 0);
+  EXPECT_DOUBLE_EQ(r.wait_max, 30.0);  // the unmatched job's endless wait is not in here
+  EXPECT_NE(format_table({r}).find("unmatched (no pool)"), std::string::npos);
+}
+
+TEST(Simulator, BeatsPerJobOnWaitAndCostWithALooseCap) {
+  SyntheticOptions o;
+  o.length = 3h;
+  o.jobs_per_day = 8000;
+  const Workload w = generate_synthetic(o);
+  SimEnvironment env;
+  env.faults.latency = 1s;
+  const PolicyResult ours = simulate(w, ghscale_policy(400), env);
+  const PolicyResult per_job = simulate(w, per_job_policy(400), env);
+  EXPECT_EQ(ours.unfinished, 0);
+  EXPECT_LE(ours.wait_p95, per_job.wait_p95);
+  EXPECT_LE(ours.cost(), per_job.cost());
+  // Exactly what the queue needs: at most 1 % more instances than jobs.
+  EXPECT_LE(static_cast<double>(ours.instances_launched), static_cast<double>(ours.jobs) * 1.01);
+  EXPECT_LE(ours.github_quota_calls_per_job, 1.5);
+  EXPECT_LE(ours.github_calls_per_job, 3.0);
+  EXPECT_EQ(ours.busy_terminations, 0);
+}
+
 TEST(Simulator, OutputsNameEveryPolicy) {
   Workload w;
   w.jobs.push_back({65s, kLinux, 60s, "acme/app"});
