@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   auto* simulate_cmd = cli.add_subcommand(
       "simulate", "Compare scaling policies on a workload in virtual time: queue waits, cost, API calls");
   simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo]");
-  simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(CLI::Range(0.01, 24.0 * 31));
+  simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(CLI::Range(0.01, 24.0 * 366));
   simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(CLI::Range(1.0, 1e8));
   simulate_cmd->add_option("--seed", sim.seed, "Random seed");
   std::vector<std::string> policies;

@@ -75,13 +75,15 @@ Observation observe(const ObserveInput& in) {
     // as the list does.
     if ((online || job_known) && !rec.registered_at) rec.registered_at = in.now;
     if (runner != nullptr) rec.runner_id = runner->id;
-    if (busy) rec.last_busy_at = in.now;
     rec.state = busy ? InstanceState::kBusy : online ? InstanceState::kIdle : rec.registered_at ? InstanceState::kDraining : InstanceState::kBooting;
+    // last_busy_at moves when busyness changes (the first pass that sees a job start or
+    // end), not on every pass while busy: a busy pool costs no record write per pass.
+    if ((before.state == InstanceState::kBusy) != busy) rec.last_busy_at = in.now;
     v.handed_over = !rec.runner_name.empty() || in.handed_over.count(c.id) > 0;
     v.registered_at = rec.registered_at;
     v.last_busy_at = rec.last_busy_at;
     const bool changed = fresh_record || before.state != rec.state || before.registered_at != rec.registered_at ||
-                         before.runner_id != rec.runner_id || (busy && before.last_busy_at != rec.last_busy_at);
+                         before.runner_id != rec.runner_id || before.last_busy_at != rec.last_busy_at;
     if (changed) out.upserts.push_back(std::move(rec));
     snap.instances.push_back(std::move(v));
   }

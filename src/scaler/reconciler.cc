@@ -183,7 +183,7 @@ Duration Reconciler::runner_list_age(const config::PoolConfig& pool, TimePoint n
   return std::chrono::duration_cast<Duration>(now - it->second.fetched_at);
 }
 
-Result<std::vector<github::Runner>> Reconciler::runners_of(const config::PoolConfig& pool, bool refresh, bool* fresh) {
+Result<Reconciler::RunnerList> Reconciler::runners_of(const config::PoolConfig& pool, bool refresh, bool* fresh) {
   const github::Scope scope = scope_of(pool);
   const std::string key = scope.path();
   if (auto it = runner_cache_.find(key); it != runner_cache_.end()) {
@@ -194,10 +194,11 @@ Result<std::vector<github::Runner>> Reconciler::runners_of(const config::PoolCon
     }
   }
   auto runners = options_.github->list_runners(scope);
-  if (!runners.ok()) return runners;
-  runner_cache_[key] = CachedRunners{pass_started_, *runners};
+  if (!runners.ok()) return runners.error();
+  auto list = std::make_shared<const std::vector<github::Runner>>(std::move(*runners));
+  runner_cache_[key] = CachedRunners{pass_started_, list};
   if (fresh != nullptr) *fresh = true;
-  return runners;
+  return list;
 }
 
 PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& only_pools) {
@@ -334,7 +335,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   auto observe_with = [&](const std::vector<github::Runner>& list, bool fresh) {
     return observe(ObserveInput{pool, now, *cloud, list, fresh, *stored, queued, queued_beyond, running, ps.handed_over});
   };
-  Observation seen = observe_with(*runners, runners_fresh);
+  Observation seen = observe_with(**runners, runners_fresh);
   auto last_out = options_.store->last_action(pool.name, ActionKind::kScaleOut);
   auto last_in = options_.store->last_action(pool.name, ActionKind::kScaleIn);
   if (!last_out.ok() || !last_in.ok()) {
@@ -365,7 +366,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
         return s.kind == StepKind::kDeregister || s.kind == StepKind::kTerminate || s.kind == StepKind::kDeleteRunner;
       });
     } else {
-      seen = observe_with(*fresh, true);
+      seen = observe_with(**fresh, true);
       p = plan(snapshot_of(seen), pool, settings, now);
     }
   }

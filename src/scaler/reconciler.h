@@ -110,7 +110,8 @@ class Reconciler {
                   const std::string& result, PassReport& report);
   // The pool scope's runner list: the cached one unless `refresh` or the pass's rule says
   // otherwise; *fresh tells whether it was fetched in this pass.
-  Result<std::vector<github::Runner>> runners_of(const config::PoolConfig& pool, bool refresh = false, bool* fresh = nullptr);
+  using RunnerList = std::shared_ptr<const std::vector<github::Runner>>;  // shared, not copied, per pass
+  Result<RunnerList> runners_of(const config::PoolConfig& pool, bool refresh = false, bool* fresh = nullptr);
   Duration runner_list_age(const config::PoolConfig& pool, TimePoint now) const;
 
   const ReconcilerOptions options_;
@@ -127,7 +128,7 @@ class Reconciler {
   // before removing capacity, so GitHub calls per job stay near one (the JIT config).
   struct CachedRunners {
     TimePoint fetched_at{};
-    std::vector<github::Runner> runners;
+    RunnerList runners;
   };
   std::map<std::string, CachedRunners> runner_cache_;
   TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched

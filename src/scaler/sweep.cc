@@ -161,7 +161,7 @@ int Reconciler::sweep(PassReport& report) {
   std::set<std::string> busy_runners;
   for (const auto& b : options_.pools) {
     if (auto runners = runners_of(b.config); runners.ok()) {
-      for (const auto& r : *runners) {
+      for (const auto& r : **runners) {
         if (r.busy) busy_runners.insert(r.name);
       }
     }
