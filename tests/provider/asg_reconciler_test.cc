@@ -15,23 +15,15 @@ class AsgReconcilerTest : public scaler::testing::ReconcilerFixture {
  protected:
   void SetUp() override {
     ReconcilerFixture::SetUp();
-    aws_.SetUp();
+    aws_.start_fake_aws();
   }
-  void TearDown() override { aws_.TearDown(); }
+  void TearDown() override { aws_.stop_fake_aws(); }
 
-  // The AWS half, borrowed from the providers' fixture.
-  struct Aws : AwsProviderTest {
-    void TestBody() override {}
-    using AwsProviderTest::asg_options;
-    using AwsProviderTest::client;
-    using AwsProviderTest::fake_;
-    using AwsProviderTest::SetUp;
-    using AwsProviderTest::TearDown;
-  } aws_;
+  FakeAwsEnv aws_;  // the AWS half
 };
 
 TEST_F(AsgReconcilerTest, ABusyRunnersInstanceIsProtected) {
-  if (!aws_.fake_) GTEST_SKIP() << "shared testdata not found";
+  if (!aws_.fake_) GTEST_SKIP() << kNoTestdata;
   fakes::FakeGroup g;
   g.name = "runners";
   g.max_size = 10;

@@ -1,6 +1,8 @@
 // The AWS providers against the fake AWS endpoint on loopback (SigV4 verified, full
 // botocore models): clients with static credentials, sleepers that record instead of
-// waiting, and a ManualClock for the SSM pacing.
+// waiting, and a ManualClock for the SSM pacing. FakeAwsEnv is the setup on its own, for
+// tests that hold it beside another fixture (the conformance suite, the reconciler);
+// AwsProviderTest is the gtest fixture made of it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -23,11 +25,13 @@ namespace ghscale::provider::testing {
 
 using namespace std::chrono_literals;
 
-class AwsProviderTest : public ::testing::Test {
- protected:
-  void SetUp() override {
+inline constexpr const char* kNoTestdata = "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+
+struct FakeAwsEnv {
+  // Starts the fake AWS; fake_ stays null when the shared testdata (its models) is absent.
+  void start_fake_aws() {
     auto dir = ghscale::testing::testdata_dir();
-    if (!dir) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+    if (!dir) return;
     fakes::FakeAwsOptions options;
     options.models_dir = *dir / "aws-models";
     options.record_requests = true;
@@ -37,7 +41,7 @@ class AwsProviderTest : public ::testing::Test {
     http_ = http::make_curl_client();
     clock_ = std::make_shared<ManualClock>();
   }
-  void TearDown() override {
+  void stop_fake_aws() {
     if (fake_) {
       // Injected faults and service errors are expected; a request the models or SigV4
       // refuse never is.
@@ -168,6 +172,15 @@ class AwsProviderTest : public ::testing::Test {
   std::shared_ptr<ManualClock> clock_;
   std::mutex mu_;
   std::vector<Duration> sleeps_;
+};
+
+class AwsProviderTest : public ::testing::Test, protected FakeAwsEnv {
+ protected:
+  void SetUp() override {
+    if (!ghscale::testing::testdata_dir()) GTEST_SKIP() << kNoTestdata;
+    start_fake_aws();
+  }
+  void TearDown() override { stop_fake_aws(); }
 };
 
 }  // namespace ghscale::provider::testing
