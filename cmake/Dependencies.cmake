@@ -31,11 +31,31 @@ function(ghscale_area name)
   target_link_libraries(ghscale_${name} PUBLIC ${A_DEPS} PRIVATE ${A_PRIVATE_DEPS})
 endfunction()
 
-# One test binary per area: ghscale_test(NAME SOURCES ... DEPS ...)
+# One test binary per area (or per kind of test in an area):
+#   ghscale_test(NAME SOURCES ... DEPS ... [RELEASE_ONLY])
+# Its tests are labelled for where they run (see tests/CMakeLists.txt): `sanitize` tests
+# run in every configuration, ASan+UBSan included; `release-only` ones (RELEASE_ONLY, or
+# every test of an area tests/CMakeLists.txt adds as such) run once, in release, and are
+# not even defined when GHSCALE_RELEASE_ONLY_TESTS is off.
 function(ghscale_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;DEPS" ${ARGN})
+  cmake_parse_arguments(T "RELEASE_ONLY" "" "SOURCES;DEPS" ${ARGN})
+  set(label "${GHSCALE_TEST_LABEL}")
+  if(T_RELEASE_ONLY)
+    set(label release-only)
+  endif()
+  if(NOT label MATCHES "^(sanitize|release-only)$")
+    message(FATAL_ERROR "ghscale_test(${name}): no label; add its area to a list in tests/CMakeLists.txt")
+  endif()
+  if(label STREQUAL "release-only" AND NOT GHSCALE_RELEASE_ONLY_TESTS)
+    # A registration mistake, not a choice: the caller must wrap it in if(GHSCALE_RELEASE_ONLY_TESTS).
+    message(FATAL_ERROR "ghscale_test(${name}) is release-only but GHSCALE_RELEASE_ONLY_TESTS is off")
+  endif()
   add_executable(${name} ${T_SOURCES})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_link_libraries(${name} PRIVATE ${T_DEPS} ghscale_testing GTest::gtest GTest::gmock GTest::gtest_main)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60)
+  # PRE_TEST: ctest lists the tests when the binary or this registration changed, so a
+  # label moved here reaches an existing build tree without relinking every binary.
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${label})
+  # ghscale_tests (tests/CMakeLists.txt) builds every test binary of the configuration.
+  set_property(GLOBAL APPEND PROPERTY GHSCALE_TEST_TARGETS ${name})
 endfunction()
