@@ -112,8 +112,7 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(CLI::Range(1.0, 1e8));
   simulate_cmd->add_option("--seed", sim.seed, "Random seed");
   std::vector<std::string> policies;
-  simulate_cmd->add_option("--policy", policies, "ghscale, original or per-job (repeatable; default: all)")
-      ->check(CLI::IsMember({"ghscale", "original", "per-job"}));
+  simulate_cmd->add_option("--policy", policies, "ghscale, ghscale-warm[:COVERAGE], original or per-job (repeatable; default: ghscale, original, per-job)");
   simulate_cmd->add_option("--max-runners", sim.max_runners, "Capacity cap")->check(CLI::Range(1, 1000000));
   simulate_cmd->add_option("--boot-time", sim.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
   simulate_cmd->add_option("--boot-jitter", sim.boot_jitter_seconds, "Extra random boot seconds")

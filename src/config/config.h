@@ -98,6 +98,17 @@ struct PoolScope {
   std::string name;  // org login, "owner/repo", or enterprise slug
 };
 
+// Idle runners kept ready from the demand ghscale sees, so a job finds a runner instead of
+// waiting for a boot: ceil(coverage x job starts per second x boot seconds), at most `max`.
+// The rate is the higher of the last `window` and the same window a day earlier (so the
+// morning ramp is met before it starts); the boot time is the median of recent launches'.
+struct WarmPoolConfig {
+  bool enabled = false;
+  Duration window = 15min;
+  double coverage = 1.0;
+  int max = 50;
+};
+
 struct PoolConfig {
   std::string name;
   LabelSet labels;  // as written plus the implied self-hosted, os and arch labels
@@ -114,6 +125,7 @@ struct PoolConfig {
   Duration idle_timeout = 5min;
   Duration min_lifetime = 5min;
   Duration boot_timeout = 5min;
+  WarmPoolConfig warm_pool;
 };
 
 struct ReconcileConfig {

@@ -344,7 +344,7 @@ class Loader {
       if (!r_.check_map(pn, p,
                         {"name", "labels", "os", "arch", "scope", "runner_group", "provider", "min_idle",
                          "max_runners", "on_demand_base", "ephemeral", "cooldown", "idle_timeout", "min_lifetime",
-                         "boot_timeout"})) {
+                         "boot_timeout", "warm_pool"})) {
         continue;
       }
       PoolConfig pool;
@@ -400,6 +400,17 @@ class Loader {
       r_.read_duration(pn, "idle_timeout", p, pool.idle_timeout);
       r_.read_duration(pn, "min_lifetime", p, pool.min_lifetime);
       r_.read_duration(pn, "boot_timeout", p, pool.boot_timeout);
+      if (YAML::Node w = pn["warm_pool"]) {
+        const std::string wp = p + ".warm_pool";
+        if (r_.check_map(w, wp, {"enabled", "window", "coverage", "max"})) {
+          r_.read(w, "enabled", wp, pool.warm_pool.enabled);
+          if (r_.read_duration(w, "window", wp, pool.warm_pool.window) && pool.warm_pool.window < std::chrono::minutes(1)) {
+            r_.error(w["window"], wp + ".window", "must be at least 1m (fewer starts say little about the rate)");
+          }
+          r_.read(w, "coverage", wp, pool.warm_pool.coverage, 0.0, 10.0);
+          r_.read(w, "max", wp, pool.warm_pool.max, 0, 100000);
+        }
+      }
       if ((have_min || have_max) && pool.min_idle > pool.max_runners) {
         YAML::Node at = have_min ? pn["min_idle"] : pn["max_runners"];
         r_.error(at, p + (have_min ? ".min_idle" : ".max_runners"),

@@ -53,7 +53,9 @@ std::string format_table(const std::vector<PolicyResult>& results) {
       {"simulated (h)", [](const PolicyResult& r) { return fmt("%.2f", std::chrono::duration<double, std::ratio<3600>>(r.simulated).count()); }},
       {"wall time (s)", [](const PolicyResult& r) { return fmt("%.2f", r.wall_seconds); }},
   };
-  constexpr std::size_t kFirst = 26, kColumn = 14;
+  constexpr std::size_t kFirst = 26;
+  std::size_t kColumn = 14;  // wider for long policy names (ghscale-warm:0.5)
+  for (const auto& r : results) kColumn = std::max(kColumn, r.policy.size() + 2);
   std::string out = std::string("policy") + std::string(kFirst - 6, ' ');
   for (const auto& r : results) out += pad(r.policy, kColumn);
   out += '\n';

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "sandbox/controllers.h"
 
@@ -19,6 +21,16 @@ config::PoolConfig default_sim_pool(int max_runners) {
   p.max_runners = max_runners;
   return p;
 }
+
+namespace {
+
+std::string format_coverage(double c) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", c);
+  return buf;
+}
+
+}  // namespace
 
 Policy ghscale_policy(int max_runners) {
   Policy p;
@@ -51,11 +63,31 @@ Policy per_job_policy(int max_runners) {
   return p;
 }
 
+Policy ghscale_warm_policy(int max_runners, double coverage) {
+  Policy p = ghscale_policy(max_runners);
+  p.name = coverage == 1.0 ? "ghscale-warm" : "ghscale-warm:" + format_coverage(coverage);
+  p.pool.warm_pool.enabled = true;
+  p.pool.warm_pool.coverage = coverage;
+  p.pool.warm_pool.max = max_runners;
+  return p;
+}
+
 Result<Policy> builtin_policy(const std::string& name, int max_runners) {
   if (name == "ghscale") return ghscale_policy(max_runners);
+  if (name == "ghscale-warm") return ghscale_warm_policy(max_runners, 1.0);
+  if (name.rfind("ghscale-warm:", 0) == 0) {
+    const std::string text = name.substr(13);
+    char* end = nullptr;
+    const double coverage = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !(coverage >= 0.0 && coverage <= 10.0)) {
+      return make_error(ErrorKind::kInvalid, "policy '" + name + "': the warm pool's coverage after ':' is a number from 0 to 10");
+    }
+    return ghscale_warm_policy(max_runners, coverage);
+  }
   if (name == "original") return original_policy(max_runners);
   if (name == "per-job") return per_job_policy(max_runners);
-  return make_error(ErrorKind::kInvalid, "unknown policy '" + name + "': expected ghscale, original or per-job");
+  return make_error(ErrorKind::kInvalid,
+                    "unknown policy '" + name + "': expected ghscale, ghscale-warm[:COVERAGE], original or per-job");
 }
 
 namespace {

@@ -42,7 +42,10 @@ Policy original_policy(int max_runners);
 // One spot instance per queued job still queued after 30 s; every 5 minutes, runners idle
 // on instances older than 5 minutes are removed; non-ephemeral runners.
 Policy per_job_policy(int max_runners);
-// "ghscale", "original", "per-job"; kInvalid for anything else.
+// ghscale with its warm pool: idle runners kept from the observed start rate.
+Policy ghscale_warm_policy(int max_runners, double coverage);
+// "ghscale", "ghscale-warm" (or "ghscale-warm:COVERAGE"), "original", "per-job"; kInvalid
+// for anything else.
 Result<Policy> builtin_policy(const std::string& name, int max_runners);
 
 struct SimEnvironment {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <deque>
 #include <map>
 #include <unordered_map>
 
@@ -89,7 +91,41 @@ struct Reconciler::PoolState {
   // whose runner disappeared); a job that succeeded had its ephemeral runner leave normally,
   // its completion webhook merely arriving after the instance was gone.
   std::map<std::int64_t, TimePoint> vanished_under;
+  // For the warm pool: job starts on the pool's runners per minute (the last 25 hours),
+  // and the last launch-to-registration times seen.
+  std::map<std::int64_t, int> starts_per_minute;
+  std::deque<double> boot_seconds;
 };
+
+namespace {
+
+std::int64_t minute_of(TimePoint t) { return std::chrono::duration_cast<std::chrono::minutes>(t.time_since_epoch()).count(); }
+
+int starts_between(const std::map<std::int64_t, int>& per_minute, TimePoint from, TimePoint to) {
+  int n = 0;
+  for (auto it = per_minute.lower_bound(minute_of(from)); it != per_minute.end() && it->first < minute_of(to); ++it) n += it->second;
+  return n;
+}
+
+}  // namespace
+
+int Reconciler::warm_target(const PoolState& ps, TimePoint now) const {
+  const config::WarmPoolConfig& w = ps.config.warm_pool;
+  if (!w.enabled) return 0;
+  const double window = std::chrono::duration<double>(w.window).count();
+  const int recent = starts_between(ps.starts_per_minute, now - w.window, now + std::chrono::minutes(1));
+  const TimePoint day_ago = now - std::chrono::hours(24);
+  const int yesterday = starts_between(ps.starts_per_minute, day_ago, day_ago + w.window);
+  const double rate = static_cast<double>(std::max(recent, yesterday)) / window;
+  double boot = 60.0;  // until a launch has been seen registering
+  if (!ps.boot_seconds.empty()) {
+    std::vector<double> sorted(ps.boot_seconds.begin(), ps.boot_seconds.end());
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
+    boot = sorted[sorted.size() / 2];
+  }
+  const int want = static_cast<int>(std::ceil(w.coverage * rate * boot));
+  return std::clamp(want, 0, std::min(w.max, ps.config.max_runners));
+}
 
 Reconciler::Reconciler(ReconcilerOptions options) : options_(std::move(options)), metrics_(std::make_shared<ScalerMetrics>()) {
   for (const auto& b : options_.pools) pools_.push_back(std::make_unique<PoolState>(b, options_.reconcile));
@@ -273,6 +309,14 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     in_progress_ids.insert(j.job_id);
     if (waited_jobs_.count(j.job_id) != 0) continue;
     waited_jobs_.insert(j.job_id);
+    for (auto& p : pools_) {
+      if (!p->config.warm_pool.enabled || j.runner_name.rfind(runner_name_prefix(p->config.name), 0) != 0) continue;
+      ++p->starts_per_minute[minute_of(j.started_at.value_or(started))];
+      // 25 hours of minutes at most: a day ago's window is the oldest read.
+      while (!p->starts_per_minute.empty() && p->starts_per_minute.begin()->first < minute_of(started) - 25 * 60) {
+        p->starts_per_minute.erase(p->starts_per_minute.begin());
+      }
+    }
     const auto from = j.created_at ? *j.created_at : j.received_at;
     if (j.started_at && *j.started_at >= from) metrics_->queue_wait(std::chrono::duration<double>(*j.started_at - from).count());
   }
@@ -347,6 +391,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   Settings settings;
   settings.cooldown = cooldown;
   settings.launch_budget = ps.bucket.available(now);
+  if (pool.warm_pool.enabled) settings.min_idle = std::max(pool.min_idle, warm_target(ps, now));
 
   // --- plan ---
   auto snapshot_of = [&](Observation& o) -> Snapshot& {
@@ -368,6 +413,15 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     } else {
       seen = observe_with(**fresh, true);
       p = plan(snapshot_of(seen), pool, settings, now);
+    }
+  }
+  if (pool.warm_pool.enabled) {
+    for (const Instance& rec : seen.upserts) {
+      if (!rec.registered_at) continue;
+      auto before = std::find_if(stored->begin(), stored->end(), [&](const Instance& i) { return i.instance_id == rec.instance_id; });
+      if (before != stored->end() && before->registered_at) continue;
+      ps.boot_seconds.push_back(std::chrono::duration<double>(*rec.registered_at - rec.launched_at).count());
+      if (ps.boot_seconds.size() > 32) ps.boot_seconds.pop_front();
     }
   }
   for (const Instance& rec : seen.upserts) {

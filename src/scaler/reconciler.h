@@ -101,6 +101,8 @@ class Reconciler {
   struct PoolState;
   struct Observed;
   bool hold_lease(TimePoint now);
+  // The warm pool's idle runners for a pool now (0 when it has none configured).
+  int warm_target(const PoolState& ps, TimePoint now) const;
   bool still_holding();  // renews a lease two-thirds spent
   int sweep(PassReport& report);
   void reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,

@@ -59,6 +59,30 @@ TEST(Loader, PoolWithImpliedLabelsAndDefaults) {
   EXPECT_EQ(p.min_lifetime, 5min);
   EXPECT_EQ(p.boot_timeout, 5min);
   EXPECT_EQ(p.runner_group, "Default");
+  EXPECT_FALSE(p.warm_pool.enabled);
+}
+
+TEST(Loader, WarmPoolReadAndChecked) {
+  const std::string pool =
+      "pools:\n"
+      "  - name: linux\n"
+      "    labels: [linux]\n"
+      "    scope: {org: acme}\n"
+      "    provider: {type: sim}\n";
+  auto r = load(std::string(kMinimal) + pool + "    warm_pool: {enabled: true, window: 10m, coverage: 0.5, max: 8}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const WarmPoolConfig& w = r.config->pools.at(0).warm_pool;
+  EXPECT_TRUE(w.enabled);
+  EXPECT_EQ(w.window, 10min);
+  EXPECT_DOUBLE_EQ(w.coverage, 0.5);
+  EXPECT_EQ(w.max, 8);
+  auto bad = load(std::string(kMinimal) + pool + "    warm_pool: {enabled: yes please, window: 10s, coverage: -1, size: 3}\n");
+  ASSERT_FALSE(bad.ok());
+  const std::string e = errors(bad);
+  EXPECT_NE(e.find("pools[0].warm_pool.window"), std::string::npos) << e;
+  EXPECT_NE(e.find("pools[0].warm_pool.coverage"), std::string::npos) << e;
+  EXPECT_NE(e.find("pools[0].warm_pool.size"), std::string::npos) << e;
+  EXPECT_NE(e.find("pools[0].warm_pool.enabled"), std::string::npos) << e;
 }
 
 TEST(Loader, GitHubAppAndDynamoDb) {

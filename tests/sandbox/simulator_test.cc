@@ -170,6 +170,28 @@ TEST(Simulator, BeatsPerJobOnWaitAndCostWithALooseCap) {
   EXPECT_EQ(ours.busy_terminations, 0);
 }
 
+TEST(Simulator, WarmPoolTurnsTheBootIntoNoWaitForAFewIdleRunners) {
+  SyntheticOptions o;
+  o.length = 4h;
+  o.jobs_per_day = 8000;
+  const Workload w = generate_synthetic(o);
+  SimEnvironment env;
+  env.faults.latency = 1s;
+  const PolicyResult cold = simulate(w, ghscale_policy(400), env);
+  const PolicyResult warm = simulate(w, ghscale_warm_policy(400, 1.0), env);
+  EXPECT_GE(cold.wait_p50, 30.0);  // every job waits a boot
+  EXPECT_LT(warm.wait_p50, 30.0);  // most find an idle runner
+  EXPECT_LT(warm.wait_p95, cold.wait_p95);
+  EXPECT_GT(warm.cost(), cold.cost());  // idle runners are billed...
+  EXPECT_LE(warm.cost(), cold.cost() * 1.25);  // ...a few of them
+  EXPECT_EQ(warm.busy_terminations, 0);
+  EXPECT_EQ(warm.unfinished, 0);
+  auto named = builtin_policy("ghscale-warm:0.5", 10);
+  ASSERT_TRUE(named.ok());
+  EXPECT_DOUBLE_EQ(named->pool.warm_pool.coverage, 0.5);
+  EXPECT_FALSE(builtin_policy("ghscale-warm:lots", 10).ok());
+}
+
 TEST(Simulator, OutputsNameEveryPolicy) {
   Workload w;
   w.jobs.push_back({65s, kLinux, 60s, "acme/app"});
