@@ -1,6 +1,7 @@
 #include "sandbox/github_sim.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <list>
 #include <map>
 #include <mutex>
@@ -55,6 +56,20 @@ struct GitHubSim::State {
   std::set<std::int64_t> idle;  // online, not busy
   bool dirty = false;           // something may now match
   GitHubSimCounts counts;
+
+  // Workload structure. Jobs are handed over in workload order; the n-th has ordinal n.
+  struct Node {  // a job of a workload run
+    enum class Phase { kHeld, kQueued, kSucceeded, kFailed, kSkipped };
+    Phase phase = Phase::kHeld;
+    std::optional<SimJob> held;  // the job to queue once its needs succeeded
+    std::size_t waiting = 0;     // needs not yet succeeded
+    std::vector<std::size_t> dependants;
+  };
+  std::size_t next_ordinal = 0;
+  std::unordered_map<std::int64_t, std::int64_t> run_ids;  // workload run -> run id
+  std::unordered_map<std::size_t, Node> nodes;             // ordinal -> node
+  std::unordered_map<std::int64_t, std::size_t> node_of_job;  // job id (latest attempt) -> ordinal
+  std::unordered_map<std::int64_t, std::int64_t> held_in_run;  // run id -> held jobs
 
   TimePoint now() const { return options.clock->now(); }
   std::int64_t new_id() { return ++next_id; }
@@ -135,11 +150,7 @@ struct GitHubSim::State {
     if (options.mirror) {
       fake_github::FakeRun run;
       run.repo = j.repo;
-      if (j.run_id == 0) {
-        j.run_id = options.mirror->add_run(run);
-      } else {
-        options.mirror->set_run_status(j.run_id, "queued");
-      }
+      if (j.run_id == 0) j.run_id = options.mirror->add_run(run);
       fake_github::FakeJob fj;
       fj.run_id = j.run_id;
       fj.repo = j.repo;
@@ -156,8 +167,109 @@ struct GitHubSim::State {
     auto& stored = jobs[id] = std::move(j);
     queue.push_back(id);
     dirty = true;
+    if (options.mirror) options.mirror->set_run_status(stored.run_id, "queued");
     emit(stored, "queued", nullptr);
     return id;
+  }
+
+  // The mirror's run status from its jobs: queued while one of them is (so a sweep of
+  // queued runs finds it), in progress while one runs or waits for its needs.
+  void publish_run_status(std::int64_t run_id) {
+    bool queued = false, running = false;
+    for (std::int64_t id : jobs_of_run[run_id]) {
+      const SimJob& j = jobs.at(id);
+      if (j.completed_at) continue;
+      (j.started_at ? running : queued) = true;
+    }
+    const auto held_it = held_in_run.find(run_id);
+    running = running || (held_it != held_in_run.end() && held_it->second > 0);
+    options.mirror->set_run_status(run_id, queued ? "queued" : running ? "in_progress" : "completed");
+  }
+
+  // A workload job of a run: queued now, held for its needs, or skipped for a failed one.
+  std::int64_t hand_over(SimJob j, const WorkloadJob& source, std::size_t ordinal) {
+    if (auto it = run_ids.find(source.run); it != run_ids.end()) j.run_id = it->second;
+    Node& n = nodes[ordinal];
+    bool skip = false;
+    for (std::size_t d : source.needs) {
+      auto it = nodes.find(d);
+      if (d >= ordinal || it == nodes.end()) {
+        log::error("workload job needs a job not handed over before it", {{"job", std::to_string(ordinal)}, {"needs", std::to_string(d)}});
+        std::abort();  // the workload is ordered (order_workload) and handed over in order
+      }
+      Node& need = it->second;
+      if (need.phase == Node::Phase::kSucceeded) continue;
+      if (need.phase == Node::Phase::kFailed || need.phase == Node::Phase::kSkipped) {
+        skip = true;
+        continue;
+      }
+      ++n.waiting;
+      need.dependants.push_back(ordinal);
+    }
+    if (skip) {
+      n.phase = Node::Phase::kSkipped;
+      ++counts.skipped;
+      return 0;
+    }
+    if (n.waiting > 0) {
+      n.phase = Node::Phase::kHeld;
+      ++held_in_run[j.run_id];
+      n.held = std::move(j);
+      ++counts.held;
+      return 0;
+    }
+    n.phase = Node::Phase::kQueued;
+    const std::int64_t id = queue_job(std::move(j));
+    run_ids.emplace(source.run, jobs.at(id).run_id);
+    node_of_job[id] = ordinal;
+    return id;
+  }
+
+  // A job of a run succeeded: dependants whose needs all succeeded are queued now.
+  void release_dependants(std::int64_t job_id) {
+    auto it = node_of_job.find(job_id);
+    if (it == node_of_job.end()) return;
+    Node& n = nodes.at(it->second);
+    n.phase = Node::Phase::kSucceeded;
+    for (std::size_t d : n.dependants) {
+      Node& dep = nodes.at(d);
+      if (dep.phase != Node::Phase::kHeld || --dep.waiting > 0) continue;
+      SimJob j = std::move(*dep.held);
+      dep.held.reset();
+      dep.phase = Node::Phase::kQueued;
+      --counts.held;
+      --held_in_run[j.run_id];
+      node_of_job[queue_job(std::move(j))] = d;
+    }
+  }
+
+  // A lost job of a run is queued again as `rerun_id`: its dependants wait for that one.
+  void follow_rerun(std::int64_t job_id, std::int64_t rerun_id) {
+    auto it = node_of_job.find(job_id);
+    if (it == node_of_job.end()) return;
+    const std::size_t ordinal = it->second;
+    node_of_job.erase(it);
+    node_of_job[rerun_id] = ordinal;
+  }
+
+  // A job of a run failed for good: everything held behind it is skipped.
+  void skip_dependants(std::int64_t job_id) {
+    auto it = node_of_job.find(job_id);
+    if (it == node_of_job.end()) return;
+    Node& failed = nodes.at(it->second);
+    failed.phase = Node::Phase::kFailed;
+    std::vector<std::size_t> pending = failed.dependants;
+    while (!pending.empty()) {
+      Node& dep = nodes.at(pending.back());
+      pending.pop_back();
+      if (dep.phase != Node::Phase::kHeld) continue;
+      dep.phase = Node::Phase::kSkipped;
+      --counts.held;
+      --held_in_run[dep.held->run_id];
+      ++counts.skipped;
+      dep.held.reset();
+      pending.insert(pending.end(), dep.dependants.begin(), dep.dependants.end());
+    }
   }
 
   // Ends a job; returns the instance to terminate when its ephemeral runner leaves.
@@ -165,9 +277,10 @@ struct GitHubSim::State {
     j.completed_at = now();
     j.conclusion = conclusion;
     ++(conclusion == "success" ? counts.done : counts.failed);
+    if (conclusion == "success") release_dependants(j.id);
     if (options.mirror) {
       options.mirror->update_job(j.id, "completed", r != nullptr ? r->id : 0, j.runner_name, conclusion);
-      options.mirror->set_run_status(j.run_id, "completed");
+      publish_run_status(j.run_id);
     }
     emit(j, "completed", r);
     if (r == nullptr) return std::nullopt;
@@ -210,7 +323,7 @@ struct GitHubSim::State {
       completions.push(Completion{*j.started_at + j.duration, j.id});
       if (options.mirror) {
         options.mirror->update_job(j.id, "in_progress", r.id, r.name);
-        options.mirror->set_run_status(j.run_id, "in_progress");
+        publish_run_status(j.run_id);
       }
       emit(j, "in_progress", &r);
     }
@@ -245,7 +358,9 @@ std::int64_t GitHubSim::enqueue(const WorkloadJob& job) {
   j.repo = job.repo;
   j.labels = job.labels;
   j.duration = job.duration;
-  return state_->queue_job(std::move(j));
+  const std::size_t ordinal = state_->next_ordinal++;
+  if (job.run == 0 && job.needs.empty()) return state_->queue_job(std::move(j));
+  return state_->hand_over(std::move(j), job, ordinal);
 }
 
 void GitHubSim::on_cloud_event(const provider::SimEvent& event) {
@@ -338,7 +453,9 @@ void GitHubSim::on_cloud_event(const provider::SimEvent& event) {
         again.repo = j.repo;
         again.labels = j.labels;
         again.duration = j.duration;
-        s.queue_job(std::move(again));
+        s.follow_rerun(j.id, s.queue_job(std::move(again)));
+      } else {
+        s.skip_dependants(j.id);
       }
     }
   }

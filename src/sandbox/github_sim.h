@@ -6,6 +6,10 @@
 // instance, and workflow_job deliveries (queued, in_progress with the runner, completed)
 // with configurable latency, drops, duplicates and reordering.
 //
+// Jobs of one workload run share a run id; a job with needs is held (no job id, no queued
+// delivery) until they completed with success, then queued; when a need fails for good
+// (lost with its runner and not re-run) its dependants are skipped, never queued.
+//
 // Two modes. Standalone (simulate): runners live here and the scaler reaches them through
 // the counted API below. Mirrored (sandbox): runners and jobs also live in a FakeGitHub
 // that the real daemon calls over HTTP; the daemon creates runners with JIT configs there,
@@ -84,6 +88,8 @@ struct GitHubSimCounts {
   std::int64_t running = 0;
   std::int64_t done = 0;  // completed with success
   std::int64_t failed = 0;  // lost with their runner
+  std::int64_t held = 0;     // workload jobs waiting for their needs (not queued yet)
+  std::int64_t skipped = 0;  // never queued: a need failed
   std::int64_t runners_idle = 0;
   std::int64_t runners_busy = 0;
   std::int64_t runners_offline = 0;
@@ -108,7 +114,10 @@ class GitHubSim {
   GitHubSim(const GitHubSim&) = delete;
   GitHubSim& operator=(const GitHubSim&) = delete;
 
-  // A workload job is queued now; returns its job id.
+  // A workload job is handed over now; returns its job id, or 0 while it is held or when
+  // it was skipped. The jobs of one workload are handed over in their order, each once:
+  // job.needs are positions in that order (they came before it), job.run its run number.
+  // A job of no run (run 0, no needs) is simply queued, in a run of its own.
   std::int64_t enqueue(const WorkloadJob& job);
   // The cloud's observer: kReady brings the instance's runner online; kInterrupted and
   // kTerminated take it offline (and fail its job, if it had one).

@@ -149,6 +149,8 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
     if (t > stop_by) break;
     now = t;
     clock->set(now);
+    // Every job is handed over in workload order at its queued_at; one with needs waits in
+    // the GitHub simulator until they succeed, and its wait counts from when it is queued.
     while (next_job < workload.jobs.size() && start + workload.jobs[next_job].queued_at <= now) {
       if (!matches(workload.jobs[next_job])) ++unmatched_arrived;
       github->enqueue(workload.jobs[next_job++]);
@@ -171,7 +173,9 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
       next_sample += env.sample_every;
       // Done when every servable job ran and the policy has let its capacity go (cost is
       // billed until then), beyond a min_idle floor it keeps on purpose.
-      if (next_job == workload.jobs.size() && c.queued <= unmatched_arrived && c.runners_busy == 0 &&
+      // Unmatched jobs that were handed over are queued or held for good (lost jobs are
+      // re-run, so none is skipped): the rest is done when nothing else is.
+      if (next_job == workload.jobs.size() && c.queued + c.held <= unmatched_arrived && c.runners_busy == 0 &&
           live <= std::max(0, policy.pool.min_idle)) {
         break;
       }

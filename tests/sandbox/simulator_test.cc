@@ -204,5 +204,103 @@ TEST(Simulator, OutputsNameEveryPolicy) {
   EXPECT_FALSE(builtin_policy("nope", 1).ok());
 }
 
+// A run as `needs:` shapes it: build (60 s) -> two tests (120 s) -> deploy (30 s), all
+// with the run's start, 65 s, as queued_at. Each job is queued only when its needs are
+// done and waits one 30 s boot from then: build 65..95..155, tests 155..185..305, deploy
+// 305..335..365. Were the waits counted from 65 s, the tests would wait 120 s and the
+// deploy 270 s.
+TEST(Simulator, DependantsQueueWhenTheirNeedsComplete) {
+  Workload w;
+  w.jobs.push_back({65s, kLinux, 60s, "acme/app", 1});
+  w.jobs.push_back({65s, kLinux, 120s, "acme/app", 1, {0}});
+  w.jobs.push_back({65s, kLinux, 120s, "acme/app", 1, {0}});
+  w.jobs.push_back({65s, kLinux, 30s, "acme/app", 1, {1, 2}});
+  const PolicyResult r = simulate(w, ghscale_policy(10), exact_env());
+  EXPECT_EQ(r.completed, 4);
+  EXPECT_EQ(r.unfinished, 0);
+  EXPECT_DOUBLE_EQ(r.wait_p50, 30.0);
+  EXPECT_DOUBLE_EQ(r.wait_max, 30.0);
+  EXPECT_EQ(r.instances_launched, 4);
+  EXPECT_EQ(r.busy_terminations, 0);
+  // Four instances, each alive for its boot and its job: 4 × 30 + 60 + 2 × 120 + 30 s.
+  EXPECT_NEAR((r.on_demand_hours + r.spot_hours) * 3600, 450.0, 1e-6);
+  // Nothing runs before the build is done, and the deploy runs alone at the end.
+  for (const Sample& s : r.series) {
+    if (s.at <= 155s || s.at > 305s) {
+      EXPECT_LE(s.running, 1) << "at " << s.at.count();
+    }
+  }
+  EXPECT_GE(r.simulated, 365s);
+}
+
+// The GitHub simulator alone: one run id for the run, no job id and no queued delivery
+// while held, queued at its need's completion, and skipped when a need fails for good.
+TEST(GitHubSimRuns, HoldsDependantsUntilTheirNeedsSucceed) {
+  auto clock = std::make_shared<ManualClock>();
+  const TimePoint t0 = clock->now();
+  GitHubSimOptions go;
+  go.clock = clock;
+  go.faults.latency = 0s;
+  go.rerun_lost_jobs = false;
+  GitHubSim gh(go);
+  const auto online = [&](const std::string& name, const std::string& instance) {
+    auto jit = gh.generate_jit_config(name, kLinux);
+    ASSERT_TRUE(jit.ok());
+    provider::SimEvent e;
+    e.instance.id = instance;
+    e.registration = provider::Registration{};
+    e.registration->runner_name = name;
+    e.registration->secret = jit->encoded_jit_config;
+    gh.on_cloud_event(e);
+  };
+  const auto queued_deliveries = [&] {
+    std::vector<std::int64_t> ids;
+    for (const JobEvent& e : gh.take_due_deliveries()) {
+      if (e.action == "queued") ids.push_back(e.job_id);
+    }
+    return ids;
+  };
+  // Run 1: build -> test. Run 2: build -> test, whose build is lost.
+  const std::int64_t build1 = gh.enqueue({0s, kLinux, 60s, "acme/app", 1});
+  const std::int64_t build2 = gh.enqueue({0s, kLinux, 60s, "acme/api", 2});
+  EXPECT_EQ(gh.enqueue({0s, kLinux, 30s, "acme/app", 1, {0}}), 0);
+  EXPECT_EQ(gh.enqueue({0s, kLinux, 30s, "acme/api", 2, {1}}), 0);
+  EXPECT_EQ(gh.counts().held, 2);
+  EXPECT_EQ(gh.counts().queued, 2);
+  EXPECT_EQ(queued_deliveries(), (std::vector<std::int64_t>{build1, build2}));
+
+  clock->advance(10s);
+  online("r1", "i-1");
+  online("r2", "i-2");
+  gh.step();
+  EXPECT_EQ(gh.job(build1)->started_at, t0 + 10s);
+  EXPECT_EQ(gh.job(build2)->started_at, t0 + 10s);
+  // Run 2's build loses its runner at 40 s: its test is skipped, never queued.
+  clock->advance(30s);
+  provider::SimEvent lost;
+  lost.kind = provider::SimEvent::Kind::kInterrupted;
+  lost.instance.id = gh.runner_named(gh.job(build2)->runner_name)->instance_id;
+  gh.on_cloud_event(lost);
+  EXPECT_EQ(gh.counts().skipped, 1);
+  EXPECT_EQ(gh.counts().held, 1);
+  // A later job needing the failed build is skipped at once.
+  EXPECT_EQ(gh.enqueue({40s, kLinux, 30s, "acme/api", 2, {1}}), 0);
+  EXPECT_EQ(gh.counts().skipped, 2);
+
+  // Run 1's build completes at 70 s: its test is queued then, in the build's run.
+  clock->advance(30s);
+  gh.step();
+  const auto released = queued_deliveries();
+  ASSERT_EQ(released.size(), 1u);
+  const auto test1 = gh.job(released[0]);
+  ASSERT_TRUE(test1.has_value());
+  EXPECT_EQ(test1->queued_at, t0 + 70s);
+  EXPECT_EQ(test1->run_id, gh.job(build1)->run_id);
+  EXPECT_NE(gh.job(build1)->run_id, gh.job(build2)->run_id);
+  EXPECT_EQ(gh.counts().held, 0);
+  EXPECT_EQ(gh.counts().queued, 1);
+  EXPECT_EQ(gh.jobs().size(), 3u);  // the skipped ones never existed at GitHub
+}
+
 }  // namespace
 }  // namespace ghscale::sandbox
