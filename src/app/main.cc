@@ -107,10 +107,12 @@ int main(int argc, char** argv) {
   SimulateOptions sim;
   auto* simulate_cmd = cli.add_subcommand(
       "simulate", "Compare scaling policies on a workload in virtual time: queue waits, cost, API calls");
-  simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo]");
+  simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
   simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(CLI::Range(0.01, 24.0 * 366));
   simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(CLI::Range(1.0, 1e8));
   simulate_cmd->add_option("--seed", sim.seed, "Random seed");
+  simulate_cmd->add_option("--synthetic", sim.synthetic, "Synthetic shape: day (independent jobs) or dag (runs: build, tests, deploy)")
+      ->check(CLI::IsMember({"day", "dag"}));
   std::vector<std::string> policies;
   simulate_cmd->add_option("--policy", policies, "ghscale, ghscale-warm[:COVERAGE], original or per-job (repeatable; default: ghscale, original, per-job)");
   simulate_cmd->add_option("--max-runners", sim.max_runners, "Capacity cap")->check(CLI::Range(1, 1000000));
@@ -136,7 +138,9 @@ int main(int argc, char** argv) {
   sandbox_cmd->add_option("--jobs-per-hour", sandbox.jobs_per_hour, "Synthetic arrival rate")
       ->check(CLI::Range(1.0, 100000.0));
   sandbox_cmd->add_option("--seed", sandbox.seed, "Random seed");
-  sandbox_cmd->add_option("--workload", sandbox.workload_csv, "CSV: queued_at, labels, duration_s[, repo]");
+  sandbox_cmd->add_option("--synthetic", sandbox.synthetic, "Synthetic shape: day (independent jobs) or dag (runs with needs)")
+      ->check(CLI::IsMember({"day", "dag"}));
+  sandbox_cmd->add_option("--workload", sandbox.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
   sandbox_cmd->add_option("--data-dir", sandbox.data_dir, "Keep the store here (default: a temporary folder)");
   sandbox_cmd->add_option("--port", sandbox.port, "Daemon port (0 = any free port)")->check(CLI::Range(0, 65535));
   sandbox_cmd->add_option("--boot-time", sandbox.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));

@@ -73,6 +73,12 @@ int run_sandbox(const SandboxOptions& o) {
   }
   // --- the workload ---
   sandbox::SyntheticOptions s;
+  const auto shape = sandbox::parse_workload_shape(o.synthetic);
+  if (!shape) {
+    std::cerr << "ghscale: --synthetic must be day or dag, got '" << o.synthetic << "'\n";
+    return kExitUsage;
+  }
+  s.shape = *shape;
   s.seed = o.seed;
   s.length = Duration{static_cast<Duration::rep>(o.minutes * 60e3)};
   s.jobs_per_day = o.jobs_per_hour * 24;

@@ -12,6 +12,7 @@ struct SimulateOptions {
   std::string workload_csv;      // --workload FILE; empty = synthetic
   double hours = 24;             // --hours: synthetic length
   double jobs_per_day = 24000;   // --jobs-per-day
+  std::string synthetic = "day";  // --synthetic day|dag: independent jobs, or runs with needs
   std::uint64_t seed = 42;       // --seed
   std::vector<std::string> policies = {"ghscale", "original", "per-job"};  // --policy (repeatable)
   int max_runners = 400;         // --max-runners
@@ -31,6 +32,7 @@ struct SandboxOptions {
   double minutes = 60;         // --minutes: workload length, in virtual minutes
   double jobs_per_hour = 300;  // --jobs-per-hour
   std::uint64_t seed = 42;     // --seed
+  std::string synthetic = "day";  // --synthetic day|dag
   std::string workload_csv;    // --workload FILE; empty = built-in synthetic
   std::string data_dir;        // --data-dir; empty = a temporary directory, removed after
   int port = 0;                // --port: the daemon's webhook/status/metrics port (0 = any)

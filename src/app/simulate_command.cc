@@ -18,6 +18,12 @@ int run_simulate(const SimulateOptions& o) {
     return kExitUsage;
   }
   sandbox::SyntheticOptions s;
+  const auto shape = sandbox::parse_workload_shape(o.synthetic);
+  if (!shape) {
+    std::cerr << "ghscale: --synthetic must be day or dag, got '" << o.synthetic << "'\n";
+    return kExitUsage;
+  }
+  s.shape = *shape;
   s.seed = o.seed;
   s.length = Duration{static_cast<Duration::rep>(o.hours * 3600e3)};
   s.jobs_per_day = o.jobs_per_day;
