@@ -85,16 +85,50 @@ class AtomicOutput {
   std::ofstream out_;
 };
 
+// GitHub creates a job that `needs:` others when the last of them completes. So a kept
+// job created at most kNeedsGap after a job of its run completed is taken to need every
+// job of the run that had completed by then, and to be queued with the run's first job
+// at the earliest (the replay queues it when those needs are done). `rows` from
+// `first` on are the kept jobs of one run; they get run number `run`.
+constexpr Duration kNeedsGap = std::chrono::seconds(30);
+
+// Strictly created before, too: a need is always older, so needs never form a cycle.
+template <typename Row>
+bool done_before(const Row& a, const Row& b) {
+  return a.created < b.created && a.completed <= b.created;
+}
+
+template <typename Row>
+void infer_needs(std::vector<Row>& rows, std::size_t first, std::int64_t run) {
+  TimePoint run_start = rows[first].created;
+  for (std::size_t i = first; i < rows.size(); ++i) run_start = std::min(run_start, rows[i].created);
+  for (std::size_t i = first; i < rows.size(); ++i) {
+    Row& b = rows[i];
+    b.job.run = run;
+    std::optional<TimePoint> last_done;
+    for (std::size_t k = first; k < rows.size(); ++k) {
+      if (k != i && done_before(rows[k], b) && (!last_done || rows[k].completed > *last_done)) last_done = rows[k].completed;
+    }
+    if (!last_done || b.created - *last_done > kNeedsGap) continue;
+    for (std::size_t k = first; k < rows.size(); ++k) {
+      if (k != i && done_before(rows[k], b)) b.job.needs.push_back(k);
+    }
+    b.created = run_start;
+  }
+}
+
 }  // namespace
 
 Result<ExportedWorkload> export_workload(github::GitHubApi& api, const std::vector<std::string>& repos, TimePoint from,
                                          TimePoint to, bool include_failed) {
   struct Row {
     TimePoint created;
-    sandbox::WorkloadJob job;
+    TimePoint completed;
+    sandbox::WorkloadJob job;  // needs: indexes into rows
   };
   std::vector<Row> rows;
   ExportCounts counts;
+  std::int64_t run_number = 0;
   for (const auto& repo : repos) {
     ++counts.repos;
     auto runs = api.list_runs_created(repo, from, to);
@@ -103,6 +137,7 @@ Result<ExportedWorkload> export_workload(github::GitHubApi& api, const std::vect
       ++counts.runs;
       auto jobs = api.list_run_jobs(repo, run.id);
       if (!jobs) return std::move(jobs).error();
+      const std::size_t first_row = rows.size();
       for (const auto& j : *jobs) {
         ++counts.jobs;
         if (j.status != "completed") {
@@ -118,25 +153,29 @@ Result<ExportedWorkload> export_workload(github::GitHubApi& api, const std::vect
           ++counts.failed;
           continue;
         }
-        Row row{*j.created_at, {}};
+        Row row{*j.created_at, *j.completed_at, {}};
         row.job.labels = LabelSet(j.labels);
         // The CSV needs a duration > 0; GitHub's times have whole seconds.
         row.job.duration = std::max<Duration>(*j.completed_at - *j.started_at, seconds(1));
         row.job.repo = repo;
         rows.push_back(std::move(row));
       }
+      if (rows.size() > first_row) infer_needs(rows, first_row, ++run_number);
     }
   }
   ExportedWorkload out;
   out.counts = counts;
   if (rows.empty()) return out;
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.created < b.created; });
-  const TimePoint start = rows.front().created;
+  const TimePoint start = std::min_element(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+                            return a.created < b.created;
+                          })->created;
   out.workload.jobs.reserve(rows.size());
   for (auto& r : rows) {
     r.job.queued_at = r.created - start;
     out.workload.jobs.push_back(std::move(r.job));
   }
+  // Sorted by queued_at, needs first; the needs built above cannot be rejected.
+  if (auto st = sandbox::order_workload(out.workload); !st.ok()) return std::move(st).error();
   out.counts.written = static_cast<std::int64_t>(out.workload.jobs.size());
   return out;
 }

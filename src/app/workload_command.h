@@ -1,6 +1,7 @@
 // `ghscale workload export`: a repository's or organisation's recent jobs, read from
-// GitHub's API, as the workload CSV (`queued_at,labels,duration_s,repo`) that
-// `ghscale simulate --workload` and `ghscale sandbox --workload` replay.
+// GitHub's API, as the workload CSV (`queued_at,labels,duration_s,repo,run,job,needs`)
+// that `ghscale simulate --workload` and `ghscale sandbox --workload` replay. Jobs keep
+// their workflow run; `needs:` is inferred from the times (see export_workload).
 #pragma once
 
 #include <cstdint>
@@ -36,12 +37,15 @@ struct ExportCounts {
 };
 
 struct ExportedWorkload {
-  sandbox::Workload workload;  // queued_at relative to the earliest job kept
+  sandbox::Workload workload;  // queued_at relative to the earliest job kept; runs numbered 1..N
   ExportCounts counts;
 };
 
 // Reads the runs created in [from, to] of each repository and their jobs. The first
-// GitHub error stops it (no partial history is returned).
+// GitHub error stops it (no partial history is returned). A job created within 30 s after
+// another job of its run completed needs every job of the run completed by then (GitHub
+// queues a job when its needs are done): it is then queued with the run's first job at
+// the earliest and, in the replay, when those needs are done.
 Result<ExportedWorkload> export_workload(github::GitHubApi& api, const std::vector<std::string>& repos, TimePoint from,
                                          TimePoint to, bool include_failed);
 

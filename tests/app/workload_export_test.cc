@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -104,6 +105,11 @@ TEST_F(WorkloadExportTest, ARepositorysFinishedJobsBecomeAWorkloadTheSimulatorRe
   EXPECT_EQ(b.queued_at, 10s);
   EXPECT_EQ(b.labels, (LabelSet{"self-hosted", "linux"}));
   EXPECT_EQ(b.duration, 120s);
+  // One workflow run: one run number; started independently, so no needs.
+  EXPECT_EQ(a.run, 1);
+  EXPECT_EQ(b.run, 1);
+  EXPECT_TRUE(a.needs.empty());
+  EXPECT_TRUE(b.needs.empty());
   EXPECT_FALSE(fs::exists(csv + ".tmp-" + std::to_string(::getpid())));
 
   auto sim = ghscale({"simulate", "--workload", csv, "--policy", "ghscale", "--json"});
@@ -133,6 +139,66 @@ TEST_F(WorkloadExportTest, FailedJobsOnRequestAndAWholeOrgToStdout) {
   EXPECT_EQ(parsed->jobs.back().queued_at, 20 * 24h + 1h);
   EXPECT_EQ(parsed->jobs.back().labels, (LabelSet{"self-hosted", "gpu"}));
   EXPECT_EQ(parsed->jobs.back().duration, 45s);
+  // Three runs, three run numbers.
+  std::map<std::int64_t, int> per_run;
+  for (const auto& j : parsed->jobs) ++per_run[j.run];
+  EXPECT_EQ(per_run.size(), 3u);
+  EXPECT_EQ(per_run.count(0), 0u);
+}
+
+// build (created 0 s, ran 30..90 s) -> test (created 95 s, 5 s after the build was done)
+// -> deploy (created 225 s, 5 s after the test), and a lint job created at 100 s, long
+// after anything completed before it (it did not wait for the build). The export keeps
+// the run and the needs the times show; the replay queues test and deploy when their
+// needs are done.
+TEST_F(WorkloadExportTest, AFanOutKeepsItsRunAndNeeds) {
+  const TimePoint t0 = std::chrono::floor<std::chrono::seconds>(system_clock()->now() - 2h);
+  const auto dag_run = fake_->add_run({0, "acme/dag", "CI", "completed", t0});
+  const auto job = [&](const std::string& name, Duration created, Duration started, Duration completed) {
+    FakeJob j{0, dag_run, "acme/dag", name, "completed", {"self-hosted", "linux", "x64"}, 7, "runner-7", "success"};
+    j.created_at = t0 + created;
+    j.started_at = t0 + started;
+    j.completed_at = t0 + completed;
+    fake_->add_job(j);
+  };
+  job("build", 0s, 30s, 90s);
+  job("test", 95s, 100s, 220s);
+  job("lint", 150s, 155s, 165s);
+  job("deploy", 225s, 230s, 260s);
+  const std::string csv = out("dag.csv");
+  auto r = ghscale({"workload", "export", "--config", config_, "--repo", "acme/dag", "--output", csv});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  EXPECT_EQ(header, "queued_at,labels,duration_s,repo,run,job,needs");
+  auto loaded = sandbox::load_workload(csv, {});
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  ASSERT_EQ(loaded->jobs.size(), 4u);
+  // build and test at the run's start, lint at its own time, deploy at the start too.
+  std::map<Duration, std::vector<const sandbox::WorkloadJob*>> by_duration;
+  for (const auto& j : loaded->jobs) {
+    EXPECT_EQ(j.run, 1);
+    by_duration[j.duration].push_back(&j);
+  }
+  const auto index_of = [&](Duration d) { return static_cast<std::size_t>(by_duration.at(d).at(0) - loaded->jobs.data()); };
+  const auto& build = *by_duration.at(60s).at(0);
+  const auto& test = *by_duration.at(120s).at(0);
+  const auto& lint = *by_duration.at(10s).at(0);
+  const auto& deploy = *by_duration.at(30s).at(0);
+  EXPECT_TRUE(build.needs.empty());
+  EXPECT_EQ(test.needs, std::vector<std::size_t>{index_of(60s)});
+  EXPECT_TRUE(lint.needs.empty()) << "created 60 s after the build completed: not a dependant";
+  std::vector<std::size_t> deploy_needs{index_of(60s), index_of(120s), index_of(10s)};
+  std::sort(deploy_needs.begin(), deploy_needs.end());
+  EXPECT_EQ(deploy.needs, deploy_needs);
+  EXPECT_EQ(build.queued_at, 0s);
+  EXPECT_EQ(test.queued_at, 0s);
+  EXPECT_EQ(lint.queued_at, 150s);
+  EXPECT_EQ(deploy.queued_at, 150s);  // no earlier than its needs
+  auto sim = ghscale({"simulate", "--workload", csv, "--policy", "ghscale", "--json"});
+  EXPECT_EQ(sim.exit_code, 0) << sim.err;
+  EXPECT_NE(sim.out.find("\"completed\":4"), std::string::npos) << sim.out;
 }
 
 TEST_F(WorkloadExportTest, BadInputIsAUsageErrorAndWritesNothing) {
