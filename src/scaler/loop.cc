@@ -57,7 +57,29 @@ ReconcileLoop::~ReconcileLoop() { stop(); }
 void ReconcileLoop::start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable() || stopping_) return;
+  threaded_ = true;
+  reconciler_->set_discovery_beside(true);
+  sweeper_ = std::thread([this] { run_sweeper(); });
   thread_ = std::thread([this] { run(); });
+}
+
+void ReconcileLoop::run_sweeper() {
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      sweeper_cv_.wait(lock, [&] { return stopping_ || discover_due_; });
+      if (stopping_) return;
+      discover_due_ = false;
+    }
+    const PassReport r = reconciler_->discover();
+    if (r.swept_jobs == 0) continue;
+    {
+      std::lock_guard lock(mu_);
+      schedule_.wake(clock_->now());  // act on what the sweep found
+      nudged_ = true;
+    }
+    cv_.notify_all();
+  }
 }
 
 void ReconcileLoop::stop() {
@@ -66,8 +88,12 @@ void ReconcileLoop::stop() {
     if (stopping_) return;
     stopping_ = true;
   }
+  reconciler_->request_stop();
   cv_.notify_all();
+  sweeper_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // A discovery under way finishes its current GitHub call (each has a deadline) first.
+  if (sweeper_.joinable()) sweeper_.join();
   reconciler_->release_lease();
 }
 
@@ -97,6 +123,15 @@ int ReconcileLoop::run_due() {
     }
     PassReport r = reconciler_->run_pass(*kind);
     ++ran;
+    if (*kind == PassKind::kSweep) {
+      bool beside = false;
+      {
+        std::lock_guard lock(mu_);
+        beside = threaded_;
+        discover_due_ = discover_due_ || threaded_;
+      }
+      if (beside) sweeper_cv_.notify_all();
+    }
     if (r.errors > 0) log::warn("reconcile pass had errors", {{"pass", std::string(to_string(*kind))}, {"errors", r.errors}});
   }
 }

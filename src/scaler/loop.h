@@ -45,8 +45,11 @@ class ReconcileLoop final : public webhook::Waker {
   ReconcileLoop(std::shared_ptr<Reconciler> reconciler, config::ReconcileConfig config, std::shared_ptr<Clock> clock);
   ~ReconcileLoop() override;  // stops
 
-  // Starts the thread. The thread waits on the real clock between passes, so start() is
-  // for the daemon; tests on a ManualClock call run_due() instead.
+  // Starts the thread, and the sweeper beside it: after each sweep pass the sweeper asks
+  // GitHub for what no webhook told (Reconciler::discover), so a slow or failing GitHub
+  // never holds a webhook's pass back; what it records wakes the loop. The thread waits on
+  // the real clock between passes, so start() is for the daemon; tests on a ManualClock
+  // call run_due() instead, where a sweep pass runs the discovery inline.
   void start();
   // Stops promptly: wakes the thread, lets a pass in progress finish, joins, then gives
   // the scaler lease up so another daemon can take over at once. Idempotent.
@@ -64,6 +67,7 @@ class ReconcileLoop final : public webhook::Waker {
 
  private:
   void run();
+  void run_sweeper();
 
   std::shared_ptr<Reconciler> reconciler_;
   const config::ReconcileConfig config_;
@@ -74,7 +78,11 @@ class ReconcileLoop final : public webhook::Waker {
   bool stopping_ = false;     // guarded by mu_
   bool nudged_ = false;       // guarded by mu_: the schedule changed while the thread waited
   std::int64_t passes_ = 0;   // guarded by mu_
+  bool threaded_ = false;     // guarded by mu_: start() was called
+  bool discover_due_ = false; // guarded by mu_: a sweep pass ran; the sweeper's turn
+  std::condition_variable sweeper_cv_;
   std::thread thread_;
+  std::thread sweeper_;
 };
 
 }  // namespace ghscale::scaler

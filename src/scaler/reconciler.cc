@@ -180,6 +180,33 @@ bool Reconciler::still_holding() {
   return hold_lease(now);
 }
 
+std::set<std::string> Reconciler::listed_busy_runners() {
+  std::set<std::string> busy;
+  for (const auto& [scope, cached] : runner_cache_) {
+    for (const auto& r : *cached.runners) {
+      if (r.busy) busy.insert(r.name);
+    }
+  }
+  return busy;
+}
+
+PassReport Reconciler::discover() {
+  PassReport report;
+  std::set<std::string> busy;
+  {
+    std::lock_guard pass(pass_mu_);  // briefly: the lease and the runner lists
+    {
+      std::lock_guard lock(status_mu_);
+      if (!lease_expires_ || options_.clock->now() >= *lease_expires_) return report;
+    }
+    busy = listed_busy_runners();
+  }
+  report.acted = true;
+  report.swept_jobs = sweep(report, busy);
+  if (report.errors > 0) log::warn("sweep had errors", {{"errors", report.errors}, {"recorded", report.swept_jobs}});
+  return report;
+}
+
 void Reconciler::release_lease() {
   std::lock_guard pass(pass_mu_);
   {
@@ -250,7 +277,10 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
   pass_started_ = started;
   runner_cache_valid_from_ = kind == PassKind::kSweep ? started : TimePoint::min();
 
-  if (kind == PassKind::kSweep) report.swept_jobs = sweep(report);
+  if (kind == PassKind::kSweep && !discovery_beside_) {
+    for (const auto& p : pools_) (void)runners_of(p->config);  // this pass's lists, fresh
+    report.swept_jobs = sweep(report, listed_busy_runners());
+  }
 
   // The queue by label set, each cut at what one pass could launch for: a long backlog
   // costs this pass no more than a short one.

@@ -8,6 +8,7 @@
 // Thread-safe: run_pass/sweep from the loop thread, status()/metrics() from anywhere.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -92,6 +93,15 @@ class Reconciler {
   PassReport run_pass(PassKind kind, const std::vector<std::string>& only_pools = {});
   // Gives the lease up (graceful shutdown), so another daemon takes over at once.
   void release_lease();
+  // The sweep's GitHub discovery alone: queued jobs no webhook announced and stale jobs
+  // moved forward, recorded in the store (swept_jobs says how many). Only while this
+  // process holds the lease. ReconcileLoop runs it on a thread of its own beside the
+  // passes (set_discovery_beside(true)), so a slow or failing GitHub never delays a
+  // webhook's pass; otherwise a sweep pass runs it inline first.
+  PassReport discover();
+  void set_discovery_beside(bool beside) { discovery_beside_ = beside; }
+  // A discovery under way stops at its next GitHub call (shutdown does not wait a sweep out).
+  void request_stop() { stop_requested_ = true; }
 
   ScalerStatus status() const;
   ScalerMetrics& metrics() { return *metrics_; }
@@ -104,7 +114,9 @@ class Reconciler {
   // The warm pool's idle runners for a pool now (0 when it has none configured).
   int warm_target(const PoolState& ps, TimePoint now) const;
   bool still_holding();  // renews a lease two-thirds spent
-  int sweep(PassReport& report);
+  // Takes sweep_mu_; busy_runners: names GitHub listed busy at the sweep pass.
+  int sweep(PassReport& report, const std::set<std::string>& busy_runners);
+  std::set<std::string> listed_busy_runners();  // from the cached lists; needs pass_mu_
   void reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,
                       const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report);
   bool register_instance(PoolState& ps, const std::string& instance_id, const std::string& why, PassReport& report);
@@ -121,8 +133,11 @@ class Reconciler {
   std::mutex pass_mu_;                      // one pass at a time
   std::vector<std::unique_ptr<PoolState>> pools_;  // guarded by pass_mu_
   std::set<std::int64_t> reported_unmatched_;       // guarded by pass_mu_
-  std::size_t sweep_cursor_ = 0;                    // guarded by pass_mu_: org repositories rotation
-  std::uint64_t sweep_count_ = 0;                   // guarded by pass_mu_: sweeps so far
+  std::mutex sweep_mu_;                             // one discovery at a time (after pass_mu_ if both)
+  std::size_t sweep_cursor_ = 0;                    // guarded by sweep_mu_: org repositories rotation
+  std::uint64_t sweep_count_ = 0;                   // guarded by sweep_mu_: sweeps so far
+  std::atomic<bool> discovery_beside_{false};
+  std::atomic<bool> stop_requested_{false};
   std::set<std::int64_t> waited_jobs_;              // guarded by pass_mu_: queue wait observed
   // Runner lists by scope, guarded by pass_mu_. Sweeps refresh them; other passes plan on
   // the last one (the store's in-progress jobs mark runners busy that the list still shows

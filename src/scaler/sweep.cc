@@ -40,7 +40,8 @@ JobEvent event_from(const github::WorkflowJob& job, const std::string& repo, Tim
 
 }  // namespace
 
-int Reconciler::sweep(PassReport& report) {
+int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runners) {
+  std::lock_guard sweeping(sweep_mu_);
   const TimePoint now = options_.clock->now();
   ++sweep_count_;
   std::set<std::string> repos(options_.sweep_repos.begin(), options_.sweep_repos.end());
@@ -118,6 +119,7 @@ int Reconciler::sweep(PassReport& report) {
     }
   };
   for (const auto& repo : repos) {
+    if (stop_requested_) break;
     auto runs = options_.github->list_queued_runs(repo);
     if (!runs.ok()) {
       if (runs.error().kind == ErrorKind::kThrottled) {
@@ -130,6 +132,7 @@ int Reconciler::sweep(PassReport& report) {
     }
     swept_repos.insert(repo);
     for (const auto& run : *runs) {
+      if (stop_requested_) break;
       queued_runs_at_github.insert(run.id);
       if (known_runs.count(run.id) != 0) {
         // In turn: a different slice of the known runs each sweep.
@@ -156,16 +159,8 @@ int Reconciler::sweep(PassReport& report) {
 
   // Jobs the store thinks queued (or running) that GitHub no longer lists as queued: a
   // lost in_progress/completed webhook would otherwise hold capacity for them forever.
-  // A running job whose runner GitHub lists as busy is running indeed: no call for it
-  // (the runner lists are the pass's own, fetched once and shared with the pools).
-  std::set<std::string> busy_runners;
-  for (const auto& b : options_.pools) {
-    if (auto runners = runners_of(b.config); runners.ok()) {
-      for (const auto& r : **runners) {
-        if (r.busy) busy_runners.insert(r.name);
-      }
-    }
-  }
+  // A running job whose runner GitHub listed busy at the sweep pass is running indeed: no
+  // call for it.
   int checks = 0;
   for (JobStatus st : {JobStatus::kQueued, JobStatus::kInProgress}) {
     store::JobFilter f;
@@ -174,7 +169,7 @@ int Reconciler::sweep(PassReport& report) {
     auto jobs = options_.store->list_jobs(f);
     if (!jobs.ok()) continue;
     for (const auto& j : *jobs) {
-      if (checks >= options_.max_sweep_job_checks) break;
+      if (checks >= options_.max_sweep_job_checks || stop_requested_) break;
       if (swept_repos.count(j.repository) == 0 || queued_at_github.count(j.job_id) != 0) continue;
       // Its run is still queued at GitHub, so the job most likely is too.
       if (st == JobStatus::kQueued && queued_runs_at_github.count(j.run_id) != 0) continue;

@@ -336,5 +336,67 @@ TEST_F(LoopTest, ThreadRunsOnWakeAndStopsPromptly) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, 2s);
 }
 
+// GitHub answering the sweep's run listing slowly and with errors (a 5xx storm the client
+// retries), everything else as usual.
+class SlowSweepGitHub final : public github::GitHubApi {
+ public:
+  SlowSweepGitHub(std::shared_ptr<github::GitHubApi> inner, Duration delay) : inner_(std::move(inner)), delay_(delay) {}
+  Result<std::vector<github::Runner>> list_runners(const github::Scope& s) override { return inner_->list_runners(s); }
+  Result<github::Runner> get_runner(const github::Scope& s, std::int64_t id) override { return inner_->get_runner(s, id); }
+  Status delete_runner(const github::Scope& s, std::int64_t id) override { return inner_->delete_runner(s, id); }
+  Result<github::Token> registration_token(const github::Scope& s) override { return inner_->registration_token(s); }
+  Result<github::Token> remove_token(const github::Scope& s) override { return inner_->remove_token(s); }
+  Result<github::JitConfig> generate_jit_config(const github::Scope& s, const github::JitConfigRequest& r) override {
+    return inner_->generate_jit_config(s, r);
+  }
+  Result<std::vector<github::RunnerGroup>> list_runner_groups(const github::Scope& s) override { return inner_->list_runner_groups(s); }
+  Result<github::WorkflowJob> get_job(std::string_view repo, std::int64_t id) override { return inner_->get_job(repo, id); }
+  Result<std::vector<github::WorkflowRun>> list_queued_runs(std::string_view) override {
+    ++slow_calls;
+    std::this_thread::sleep_for(delay_);  // the client's retries of a 503, in real time
+    return make_error(ErrorKind::kRetryable, "list_queued_runs: 503 Service Unavailable after retries");
+  }
+  Result<std::vector<github::WorkflowJob>> list_run_jobs(std::string_view repo, std::int64_t run) override {
+    return inner_->list_run_jobs(repo, run);
+  }
+  Result<std::vector<github::HookDelivery>> list_failed_deliveries(TimePoint t) override { return inner_->list_failed_deliveries(t); }
+  Status redeliver(std::int64_t id) override { return inner_->redeliver(id); }
+  Result<std::vector<github::RateLimitBucket>> rate_limit() override { return inner_->rate_limit(); }
+  Result<github::Identity> whoami() override { return inner_->whoami(); }
+  std::atomic<int> slow_calls{0};
+
+ private:
+  std::shared_ptr<github::GitHubApi> inner_;
+  Duration delay_;
+};
+
+TEST_F(LoopTest, ASlowSweepNeverHoldsAWebhooksPassBack) {
+  auto slow = std::make_shared<SlowSweepGitHub>(gh, 3s);
+  gh = slow;
+  auto rec = make_reconciler("me", {"acme/app"});
+  config::ReconcileConfig c;
+  c.tick = 1h;
+  c.sweep = 1h;
+  c.debounce = 0ms;
+  auto loop = std::make_unique<ReconcileLoop>(rec, c, clock);
+  loop->start();
+  // The start-up sweep pass is done and its discovery is stuck in GitHub's 5xx storm.
+  for (int k = 0; k < 500 && (loop->passes() < 1 || slow->slow_calls.load() < 1); ++k) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(slow->slow_calls.load(), 1);
+  record(1, JobStatus::kQueued);
+  JobEvent queued;
+  queued.status = JobStatus::kQueued;
+  const auto woken = std::chrono::steady_clock::now();
+  loop->wake(queued);
+  while (live().empty() && std::chrono::steady_clock::now() - woken < 5s) std::this_thread::sleep_for(1ms);
+  const auto reaction = std::chrono::steady_clock::now() - woken;
+  EXPECT_EQ(live().size(), 1u);
+  // Generous for a loaded machine or a sanitizer; the sweep itself takes 3 s.
+  EXPECT_LT(reaction, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(reaction).count() << " ms";
+  const auto before = std::chrono::steady_clock::now();
+  loop->stop();  // the discovery stops at its next call
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 5s);
+}
+
 }  // namespace
 }  // namespace ghscale::scaler
