@@ -17,10 +17,17 @@ Observation observe(const ObserveInput& in) {
   snap.queued_beyond = in.queued_beyond;
   snap.runners_fresh = in.runners_fresh;
 
+  // A busy flag is believed unless the webhooks saw that runner's job end after the list
+  // was fetched (a stale list cannot know); a fresh list is believed as it is.
+  auto listed_busy = [&](const github::Runner& r) {
+    if (!r.busy || in.runners_fresh || in.freed_at == nullptr) return r.busy;
+    auto f = in.freed_at->find(r.name);
+    return f == in.freed_at->end() || f->second < in.runners_listed_at;
+  };
   std::unordered_map<std::string_view, const github::Runner*> runner_by_name;
   for (const auto& r : in.runners) {
     if (r.name.rfind(prefix, 0) != 0) continue;
-    snap.runners.push_back({r.id, r.name, r.status == github::RunnerStatus::kOnline, r.busy});
+    snap.runners.push_back({r.id, r.name, r.status == github::RunnerStatus::kOnline, listed_busy(r)});
     runner_by_name.emplace(r.name, &r);
   }
   std::unordered_map<std::string_view, std::vector<std::int64_t>> jobs_on;
@@ -70,7 +77,7 @@ Observation observe(const ObserveInput& in) {
     const github::Runner* runner = r == runner_by_name.end() ? nullptr : r->second;
     const bool online = runner != nullptr && runner->status == github::RunnerStatus::kOnline;
     const bool job_known = jobs_on.count(v.runner_name) != 0;
-    const bool busy = job_known || (runner != nullptr && runner->busy && in.runners_fresh);
+    const bool busy = job_known || (runner != nullptr && listed_busy(*runner));
     // A runner that took a job was online: the in_progress delivery registers it as surely
     // as the list does.
     if ((online || job_known) && !rec.registered_at) rec.registered_at = in.now;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -29,6 +30,10 @@ struct ObserveInput {
   int queued_beyond = 0;                               // and how many more there are
   const std::vector<Job>& running;                     // every in-progress job
   const std::set<std::string>& handed_over;            // instances given a registration in this process
+  TimePoint runners_listed_at{};                       // when `runners` was fetched
+  // Runners whose job the webhooks saw end, and when: a list older than that may still
+  // show them busy, wrongly.
+  const std::unordered_map<std::string, TimePoint>* freed_at = nullptr;
 };
 
 struct Observation {

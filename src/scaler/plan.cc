@@ -118,7 +118,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     auto it = runner_by_name.find(i.runner_name);
     const RunnerView* r = it == runner_by_name.end() ? nullptr : it->second;
     const bool job_known = running_on.count(i.runner_name) > 0;
-    const bool listed_busy = r != nullptr && r->busy && snap.runners_fresh;
+    const bool listed_busy = r != nullptr && r->busy;
     // Busy by GitHub's list with no in_progress delivery yet: the runner took a job the
     // store still has as queued. That job is not demand any more.
     if (listed_busy && !job_known) ++c.taken;

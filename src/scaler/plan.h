@@ -70,10 +70,9 @@ struct Snapshot {
   int queued_beyond = 0;
   std::vector<InstanceView> instances;  // the provider's live instances of the pool
   std::vector<RunnerView> runners;      // GitHub's runners named with runner_name_prefix(pool)
-  // False when `runners` is an earlier pass's list: its online/offline and ids still
-  // hold (a runner leaves the list only through us or its own exit), but its busy flags
-  // may be stale, so busyness then comes from the webhooks alone and nothing is
-  // unprotected on its word.
+  // False when `runners` is an earlier pass's list (observe() has already cleared the busy
+  // flags of runners whose job the webhooks saw end since): nothing is unprotected on its
+  // word, as it may not show a job just taken.
   bool runners_fresh = true;
   std::vector<RunningJob> running_jobs;  // in progress on runners named with the pool's prefix
   std::optional<TimePoint> last_scale_out;

@@ -240,6 +240,11 @@ void Reconciler::log_action(const std::string& pool, ActionKind kind, std::int64
              {{"pool", pool}, {"kind", std::string(to_string(kind))}, {"count", count}, {"reason", reason}, {"result", a.result}});
 }
 
+TimePoint Reconciler::runner_list_fetched_at(const config::PoolConfig& pool) const {
+  auto it = runner_cache_.find(scope_of(pool).path());
+  return it == runner_cache_.end() ? TimePoint{} : it->second.fetched_at;
+}
+
 Duration Reconciler::runner_list_age(const config::PoolConfig& pool, TimePoint now) const {
   auto it = runner_cache_.find(scope_of(pool).path());
   if (it == runner_cache_.end()) return Duration::max();
@@ -351,6 +356,21 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     if (j.started_at && *j.started_at >= from) metrics_->queue_wait(std::chrono::duration<double>(*j.started_at - from).count());
   }
   std::erase_if(waited_jobs_, [&](std::int64_t id) { return in_progress_ids.count(id) == 0; });
+  // Runners whose job ended since the last pass (by the webhooks): a runner list fetched
+  // before that may still call them busy. Kept while a cached list is older than the end.
+  {
+    std::set<std::string> running_now;
+    for (const Job& j : *running) {
+      if (!j.runner_name.empty()) running_now.insert(j.runner_name);
+    }
+    for (const auto& name : running_names_) {
+      if (running_now.count(name) == 0) freed_at_[name] = started;
+    }
+    running_names_ = std::move(running_now);
+    TimePoint oldest_list = started;
+    for (const auto& [scope, cached] : runner_cache_) oldest_list = std::min(oldest_list, cached.fetched_at);
+    std::erase_if(freed_at_, [&](const auto& entry) { return entry.second < oldest_list; });
+  }
 
   for (std::size_t i = 0; i < pools_.size(); ++i) {
     if (!still_holding()) {
@@ -407,7 +427,10 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     return;
   }
   auto observe_with = [&](const std::vector<github::Runner>& list, bool fresh) {
-    return observe(ObserveInput{pool, now, *cloud, list, fresh, *stored, queued, queued_beyond, running, ps.handed_over});
+    ObserveInput in{pool, now, *cloud, list, fresh, *stored, queued, queued_beyond, running, ps.handed_over};
+    in.runners_listed_at = runner_list_fetched_at(pool);
+    in.freed_at = &freed_at_;
+    return observe(in);
   };
   Observation seen = observe_with(**runners, runners_fresh);
   auto last_out = options_.store->last_action(pool.name, ActionKind::kScaleOut);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -127,6 +128,7 @@ class Reconciler {
   using RunnerList = std::shared_ptr<const std::vector<github::Runner>>;  // shared, not copied, per pass
   Result<RunnerList> runners_of(const config::PoolConfig& pool, bool refresh = false, bool* fresh = nullptr);
   Duration runner_list_age(const config::PoolConfig& pool, TimePoint now) const;
+  TimePoint runner_list_fetched_at(const config::PoolConfig& pool) const;
 
   const ReconcilerOptions options_;
   std::shared_ptr<ScalerMetrics> metrics_;
@@ -150,6 +152,8 @@ class Reconciler {
   std::map<std::string, CachedRunners> runner_cache_;
   TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched
   TimePoint pass_started_{};             // the pass in progress
+  std::set<std::string> running_names_;  // runners with a job at the last pass (webhooks)
+  std::unordered_map<std::string, TimePoint> freed_at_;  // runners whose job ended, and when
   mutable std::mutex status_mu_;
   ScalerStatus status_;                                  // guarded by status_mu_
   std::optional<TimePoint> lease_expires_;               // guarded by status_mu_
