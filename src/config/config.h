@@ -85,6 +85,9 @@ struct ProviderConfig {
   std::string spot_allocation_strategy = "price-capacity-optimized";
   std::vector<std::string> on_demand_fallback_errors = {"InsufficientInstanceCapacity", "MaxSpotInstanceCountExceeded",
                                                         "UnfulfillableCapacity"};
+  // Tagged ghscale:deployment on every instance and fleet; deploy/aws/iam-policy.json lets
+  // the scaler launch and terminate only what carries its role's tag of that name.
+  std::string deployment = "ghscale";
   // hand-over of runner registrations (aws_*)
   std::string ssm_prefix = "/ghscale";
   // sim

@@ -288,7 +288,7 @@ class Loader {
       if (!r_.check_map(n, p,
                         {"type", "region", "endpoint_url", "launch_template", "launch_template_version",
                          "instance_types", "subnets", "spot_allocation_strategy", "on_demand_fallback_errors",
-                         "ssm_prefix"})) {
+                         "ssm_prefix", "deployment"})) {
         return;
       }
       if (!r_.read(n, "launch_template", p, out.launch_template) && !n["launch_template"]) {
@@ -305,6 +305,10 @@ class Loader {
                    {"price-capacity-optimized", "capacity-optimized", "lowest-price", "diversified",
                     "capacity-optimized-prioritized"});
       r_.read_list(n, "on_demand_fallback_errors", p, out.on_demand_fallback_errors);
+      if (r_.read(n, "deployment", p, out.deployment) &&
+          (out.deployment.empty() || out.deployment.size() > 128)) {
+        r_.error(n["deployment"], p + ".deployment", "must be 1 to 128 characters (an EC2 tag value)");
+      }
     }
     r_.read(n, "region", p, out.region);
     r_.read(n, "endpoint_url", p, out.endpoint_url);

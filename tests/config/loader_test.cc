@@ -184,6 +184,13 @@ TEST(Loader, AwsProvidersNeedTheirGroupOrTemplate) {
   auto fleet = load(pool("{type: aws_fleet, launch_template: lt-0abc, instance_types: [m7i.large]}"));
   ASSERT_TRUE(fleet.ok()) << errors(fleet);
   EXPECT_EQ(fleet.config->pools[0].provider.launch_template, "lt-0abc");
+  EXPECT_EQ(fleet.config->pools[0].provider.deployment, "ghscale");
+  auto named = load(pool("{type: aws_fleet, launch_template: lt-0abc, instance_types: [m7i.large], deployment: prod-ci}"));
+  ASSERT_TRUE(named.ok()) << errors(named);
+  EXPECT_EQ(named.config->pools[0].provider.deployment, "prod-ci");
+  auto unnamed = load(pool("{type: aws_fleet, launch_template: lt-0abc, instance_types: [m7i.large], deployment: \"\"}"));
+  ASSERT_FALSE(unnamed.ok());
+  EXPECT_NE(errors(unnamed).find("pools[0].provider.deployment: must be 1 to 128 characters"), std::string::npos) << errors(unnamed);
   auto no_template = load(pool("{type: aws_fleet, instance_types: [m7i.large]}"));
   ASSERT_FALSE(no_template.ok());
   EXPECT_NE(errors(no_template).find("pools[0].provider.launch_template: is required for aws_fleet"), std::string::npos);

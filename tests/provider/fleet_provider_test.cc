@@ -38,6 +38,7 @@ TEST_F(FleetProviderTest, LaunchSplitsMarketsAndTagsEveryInstance) {
   for (const auto& i : fake_->instances()) {
     EXPECT_EQ(tag(i, "ghscale:pool"), "fleet");
     EXPECT_EQ(tag(i, "ghscale:managed-by"), "ghscale");
+    EXPECT_EQ(tag(i, "ghscale:deployment"), "ghscale");  // what deploy/aws/iam-policy.json requires
     EXPECT_EQ(tag(i, "ghscale:launch"), "scale-out-7");
     EXPECT_EQ(tag(i, "ghscale:job"), "4242");
     types.insert(i.instance_type);

@@ -54,6 +54,7 @@ Result<std::shared_ptr<Provider>> AwsProviderFactory::make(const config::PoolCon
   o.subnets = pc.subnets;
   o.spot_allocation_strategy = pc.spot_allocation_strategy;
   o.on_demand_fallback_errors = pc.on_demand_fallback_errors;
+  o.deployment = pc.deployment;
   o.ec2 = (*s)->client(aws::Service::kEc2);
   o.hand_over = hand_over;
   o.sleeper = base_.sleeper;

@@ -74,7 +74,9 @@ struct FleetProvider::State {
   }
 
   std::vector<aws::Tag> tags(const LaunchRequest& r) const {
-    std::vector<aws::Tag> out{{std::string(kTagPool), options.pool}, {std::string(kTagManagedBy), "ghscale"}};
+    std::vector<aws::Tag> out{{std::string(kTagPool), options.pool},
+                              {std::string(kTagManagedBy), "ghscale"},
+                              {std::string(kTagDeployment), options.deployment}};
     if (!r.client_token.empty()) out.push_back({std::string(kTagLaunch), r.client_token});
     if (r.cause_job_id != 0) out.push_back({std::string(kTagJob), std::to_string(r.cause_job_id)});
     return out;

@@ -34,6 +34,7 @@
 namespace ghscale::provider {
 
 inline constexpr std::string_view kTagManagedBy = "ghscale:managed-by";
+inline constexpr std::string_view kTagDeployment = "ghscale:deployment";  // what IAM scopes the scaler to
 
 struct FleetProviderOptions {
   std::string pool;                      // the pool it serves; describe() of any other pool is empty
@@ -41,6 +42,7 @@ struct FleetProviderOptions {
   std::vector<std::string> instance_types;  // overrides: every type x every subnet
   std::vector<std::string> subnets;         // empty = the template's network settings
   std::string spot_allocation_strategy = "price-capacity-optimized";
+  std::string deployment = "ghscale";  // tagged kTagDeployment: the IAM policy requires it
   std::vector<std::string> on_demand_fallback_errors = {"InsufficientInstanceCapacity", "MaxSpotInstanceCountExceeded",
                                                         "UnfulfillableCapacity"};
   std::shared_ptr<aws::AwsClient> ec2;     // required
