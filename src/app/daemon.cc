@@ -86,6 +86,13 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
   if (!handler) return handler.error();
   parts->routes =
       std::make_unique<Routes>(c, parts->store, std::move(*handler), parts->scaler.reconciler, kWebhookWorkers);
+  if (c.server.status_token) {
+    auto token = resolve_secret(*c.server.status_token);
+    if (!token) return token.error();
+    parts->routes->set_status_token(std::move(*token));
+  } else if (c.server.address != "127.0.0.1" && c.server.address != "::1" && c.server.address != "localhost") {
+    log::info("the status API and metrics answer loopback clients only (no server.status_token)");
+  }
   if (parts->scaler.reconciler) {
     // The REST client counts its calls by endpoint and tracks the rate-limit buckets.
     if (auto rest = std::dynamic_pointer_cast<github::RestClient>(parts->scaler.reconciler->options().github)) {

@@ -63,12 +63,30 @@ http::Response readyz(bool ready, store::Store* store, WriteProbe& probe) {
   return http::Response::json(200, R"({"status":"ready"})");
 }
 
+// The status API's and /metrics' answers are bounded: a client cannot make one read
+// copy the whole store.
+constexpr std::size_t kMaxListed = 1000;
+
+bool loopback(std::string_view address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
+}
+
+// Equal in time independent of where they differ (the token is a secret).
+bool same_secret(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
+  return diff == 0 && !b.empty();
+}
+
 }  // namespace
 
 struct Routes::Workers {
-  explicit Workers(int n) : pool(static_cast<std::size_t>(n)) {}
+  explicit Workers(int n) : pool(static_cast<std::size_t>(n)), status(2) {}
   WriteProbe readiness;  // runs on the pool; declared first so it outlives the pool
   boost::asio::thread_pool pool;
+  // Status and metrics reads: off the I/O threads and apart from the webhook's workers,
+  // so a crowd of readers delays neither accepting connections nor deliveries.
+  boost::asio::thread_pool status;
 };
 
 Routes::Routes(const config::Config& cfg, std::shared_ptr<store::Store> store,
@@ -81,7 +99,31 @@ Routes::Routes(const config::Config& cfg, std::shared_ptr<store::Store> store,
 
 Routes::~Routes() { drain(); }
 
-void Routes::drain() { workers_->pool.join(); }
+void Routes::drain() {
+  workers_->pool.join();
+  workers_->status.join();
+}
+
+bool Routes::is_status_path(std::string_view path) const {
+  return path.substr(0, 8) == "/api/v1/" || (cfg_.metrics.enabled && path == cfg_.metrics.path);
+}
+
+std::optional<http::Response> Routes::refuse_status_read(const http::Request& req) const {
+  if (status_token_) {
+    const std::string_view auth = req.headers.get("Authorization");
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth.size() > kBearer.size() && http::iequals(auth.substr(0, kBearer.size()), kBearer) &&
+        same_secret(auth.substr(kBearer.size()), *status_token_)) {
+      return std::nullopt;
+    }
+    auto r = http::Response::error(401, "the status API needs Authorization: Bearer <server.status_token>");
+    r.headers.set("WWW-Authenticate", "Bearer realm=\"ghscale\"");
+    return r;
+  }
+  if (loopback(req.remote_address)) return std::nullopt;
+  return http::Response::error(
+      403, "the status API answers loopback clients only; set server.status_token to reach it from elsewhere");
+}
 
 http::AsyncHandler Routes::handler() {
   return [this](http::Request&& req, http::Responder respond) {
@@ -95,6 +137,16 @@ http::AsyncHandler Routes::handler() {
     if (req.path() == "/readyz" && (req.method == "GET" || req.method == "HEAD")) {
       boost::asio::post(workers_->pool, [this, respond = std::move(respond)] {
         respond(readyz(ready_, store_.get(), workers_->readiness));
+      });
+      return;
+    }
+    if (is_status_path(req.path())) {
+      if (auto refused = refuse_status_read(req)) {
+        respond(std::move(*refused));
+        return;
+      }
+      boost::asio::post(workers_->status, [this, req = std::move(req), respond = std::move(respond)] {
+        respond(route(req));
       });
       return;
     }
@@ -161,7 +213,7 @@ http::Response Routes::api(const http::Request& req) const {
     }
     if (auto l = query.find("limit"); l != query.end()) {
       auto n = parse_positive(l->second);
-      if (!n) return http::Response::error(400, "limit must be a positive integer");
+      if (!n || *n > kMaxListed) return http::Response::error(400, "limit must be an integer from 1 to 1000");
       filter.limit = *n;
     }
     auto jobs = store_->list_jobs(filter);
@@ -173,7 +225,7 @@ http::Response Routes::api(const http::Request& req) const {
     std::size_t last = 50;
     if (auto l = query.find("last"); l != query.end()) {
       auto n = parse_positive(l->second);
-      if (!n) return http::Response::error(400, "last must be a positive integer");
+      if (!n || *n > kMaxListed) return http::Response::error(400, "last must be an integer from 1 to 1000");
       last = *n;
     }
     auto actions = store_->last_actions(last);

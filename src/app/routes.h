@@ -6,6 +6,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ class Routes {
 
   http::AsyncHandler handler();
   void set_ready(bool ready) { ready_ = ready; }
+  // The resolved server.status_token; unset = the status API answers loopback clients only.
+  void set_status_token(std::string token) { status_token_ = std::move(token); }
   // More series for /metrics (the GitHub client's calls and rate limits).
   void add_metrics_source(std::function<void(std::string&)> source) { metrics_sources_.push_back(std::move(source)); }
   // Waits for deliveries already handed to the workers.
@@ -35,6 +38,9 @@ class Routes {
   http::Response route(const http::Request& req) const;
   http::Response metrics() const;
   http::Response api(const http::Request& req) const;
+  bool is_status_path(std::string_view path) const;
+  // Why a status or metrics read is refused (401, 403), or nothing when it may proceed.
+  std::optional<http::Response> refuse_status_read(const http::Request& req) const;
 
   struct Workers;
   const config::Config& cfg_;
@@ -44,6 +50,7 @@ class Routes {
   std::unique_ptr<Workers> workers_;
   std::atomic<bool> ready_{true};
   std::vector<std::function<void(std::string&)>> metrics_sources_;  // set before serving
+  std::optional<std::string> status_token_;                          // set before serving
 };
 
 }  // namespace ghscale::app

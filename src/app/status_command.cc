@@ -2,9 +2,11 @@
 #include <boost/json.hpp>
 
 #include <iostream>
+#include <optional>
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/secrets.h"
 #include "app/table.h"
 #include "config/loader.h"
 #include "core/version.h"
@@ -27,27 +29,41 @@ std::string field(const boost::json::object& o, std::string_view key) {
 
 int run_status(const StatusOptions& o) {
   std::string url = o.url;
-  if (url.empty()) {
+  std::optional<std::string> token;  // server.status_token, when the configuration has one
+  if (url.empty() || !o.config_path.empty()) {
     auto loaded = config::load_config_file(o.config_path);
     if (!loaded.ok()) {
       std::cerr << config::format_all(loaded.errors);
       return kExitUsage;
     }
     const auto& s = loaded.config->server;
-    if (s.port == 0) {
-      // Port 0 asks the daemon for any free port at start; the file cannot say which.
-      std::cerr << "ghscale status: " << o.config_path
-                << " sets server.port: 0, so the daemon's port is chosen when it starts (its log line "
-                   "\"listening\" names it); pass --url http://HOST:PORT instead\n";
-      return kExitUsage;
+    if (s.status_token) {
+      auto resolved = resolve_secret(*s.status_token);
+      if (!resolved) {
+        std::cerr << "ghscale: server.status_token: " << resolved.error().message << "\n";
+        return kExitFailure;
+      }
+      token = std::move(*resolved);
     }
-    std::string host = s.address == "0.0.0.0" || s.address == "::" ? "127.0.0.1" : s.address;
-    url = std::string(s.tls ? "https" : "http") + "://" + host + ":" + std::to_string(s.port);
+    if (url.empty()) {
+      if (s.port == 0) {
+        // Port 0 asks the daemon for any free port at start; the file cannot say which.
+        std::cerr << "ghscale status: " << o.config_path
+                  << " sets server.port: 0, so the daemon's port is chosen when it starts (its log line "
+                     "\"listening\" names it); pass --url http://HOST:PORT instead\n";
+        return kExitUsage;
+      }
+      std::string host = s.address == "0.0.0.0" || s.address == "::" ? "127.0.0.1" : s.address;
+      url = std::string(s.tls ? "https" : "http") + "://" + host + ":" + std::to_string(s.port);
+    }
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto client = http::make_curl_client({.timeout = std::chrono::seconds(10),
                                         .user_agent = "ghscale/" + std::string(kVersion)});
-  auto r = client->send({.url = url + "/api/v1/status"});
+  http::ClientRequest request;
+  request.url = url + "/api/v1/status";
+  if (token) request.headers.set("Authorization", "Bearer " + *token);
+  auto r = client->send(request);
   if (!r) {
     std::cerr << "ghscale: cannot reach the daemon: " << r.error().message << "\n";
     return kExitFailure;

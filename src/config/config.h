@@ -37,6 +37,10 @@ struct ServerConfig {
   Duration read_timeout = 10s;   // whole request, headers and body; a new connection's first byte
   Duration idle_timeout = 75s;   // keep-alive between requests
   Duration shutdown_grace = 5s;  // in-flight requests finish within this on SIGTERM
+  // The status API (/api/v1/*) and /metrics name repositories, workflows, labels and
+  // runners: with a token they need `Authorization: Bearer TOKEN`; without one they answer
+  // loopback clients only.
+  std::optional<SecretRef> status_token;
 };
 
 struct GitHubAuth {

@@ -88,7 +88,7 @@ class Loader {
     if (!r_.check_map(n, p,
                       {"address", "port", "webhook_path", "tls", "threads", "max_body_bytes", "max_header_bytes",
                        "max_inflight_body_bytes", "max_connections", "max_connections_per_peer", "read_timeout",
-                       "idle_timeout", "shutdown_grace"})) {
+                       "idle_timeout", "shutdown_grace", "status_token"})) {
       return;
     }
     auto& s = cfg_.server;
@@ -113,6 +113,7 @@ class Loader {
     r_.read_duration(n, "read_timeout", p, s.read_timeout);
     r_.read_duration(n, "idle_timeout", p, s.idle_timeout);
     r_.read_duration(n, "shutdown_grace", p, s.shutdown_grace);
+    if (YAML::Node t = n["status_token"]) secret(t, p + ".status_token", s.status_token);
     if (YAML::Node tls = n["tls"]) {
       const std::string tp = p + ".tls";
       if (r_.check_map(tls, tp, {"cert_file", "key_file"})) {

@@ -76,6 +76,31 @@ TEST_F(ServeTest, AnswersHealthzAndStopsOnSigterm) {
   EXPECT_TRUE(idle.closed_by_peer(1s));
 }
 
+TEST_F(ServeTest, AStatusTokenGuardsTheStatusApiAndStatusSendsIt) {
+  std::ofstream(config_) << "server: {address: 127.0.0.1, port: 0, threads: 2, status_token: env:GHSCALE_TEST_STATUS_TOKEN}\n"
+                            "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n"
+                            "store: {sqlite: {path: data/ghscale.db}}\n"
+                            "logging: {format: json, level: info}\n";
+  std::vector<std::string> env = kEnv;
+  env.push_back("GHSCALE_TEST_STATUS_TOKEN=status-token-for-the-test");
+  Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_}, env);
+  auto port = start(p);
+  ASSERT_NE(port, 0);
+  EXPECT_EQ(testing::http_request(port, "GET", "/api/v1/status").status, 401);
+  EXPECT_EQ(testing::http_request(port, "GET", "/metrics").status, 401);
+  EXPECT_EQ(testing::http_request(port, "GET", "/healthz").status, 200);
+  // `ghscale status` reads the token from the same configuration.
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  Subprocess status({testing::ghscale_binary().string(), "status", "--config", config_, "--url", url, "--json"}, env);
+  auto code = status.wait(20s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << status.err();
+  EXPECT_NE(status.out().find("\"pools\""), std::string::npos) << status.out();
+  EXPECT_EQ(p.err().find("status-token-for-the-test"), std::string::npos);  // never logged
+  p.signal(SIGTERM);
+  EXPECT_TRUE(p.wait(5s).has_value());
+}
+
 TEST_F(ServeTest, StopsOnSigint) {
   Subprocess p({testing::ghscale_binary().string(), "serve", "--config", config_}, kEnv);
   ASSERT_NE(start(p), 0);
