@@ -211,6 +211,10 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   const double total_hours = u.on_demand_hours + u.spot_hours;
   result.idle_fraction = total_hours > 0 ? std::clamp(1.0 - busy_hours / total_hours, 0.0, 1.0) : 0.0;
   const GitHubSimCounts c = github->counts();
+  // Dependants still waiting for their needs, or skipped because a need failed: they never
+  // became GitHub jobs, so the waits above do not see them; reported as their own rows.
+  result.held = c.held;
+  result.skipped = c.skipped;
   result.busy_terminations = c.busy_terminations;
   result.interruptions = u.interruptions;
   result.instances_launched = u.launched;

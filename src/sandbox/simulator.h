@@ -70,6 +70,8 @@ struct PolicyResult {
   std::int64_t completed = 0;   // finished with success (re-runs included)
   std::int64_t unfinished = 0;  // still queued or running when the simulation stopped
   std::int64_t unmatched = 0;   // no pool's labels cover them: never served, not in the waits
+  std::int64_t held = 0;        // dependants still waiting for their needs at the end (dag workloads)
+  std::int64_t skipped = 0;     // dependants never queued because a need failed
   std::int64_t reruns = 0;      // jobs lost with their runner and queued again
   double wait_p50 = 0, wait_p90 = 0, wait_p95 = 0, wait_p99 = 0, wait_max = 0;  // seconds
   double on_demand_hours = 0, spot_hours = 0;

@@ -192,6 +192,27 @@ TEST(Simulator, WarmPoolTurnsTheBootIntoNoWaitForAFewIdleRunners) {
   EXPECT_FALSE(builtin_policy("ghscale-warm:lots", 10).ok());
 }
 
+TEST(Simulator, DependantsLeftWaitingAreReportedNotHidden) {
+  // The build matches no pool, so its test (which would) is held for good: both are reported,
+  // neither lands in the waits.
+  Workload w;
+  WorkloadJob build{65s, LabelSet{"self-hosted", "windows"}, 60s, "acme/app"};
+  build.run = 1;
+  WorkloadJob test{65s, kLinux, 60s, "acme/app"};
+  test.run = 1;
+  test.needs = {0};
+  w.jobs = {build, test};
+  SimEnvironment env = exact_env();
+  env.drain_limit = 1h;
+  const PolicyResult r = simulate(w, ghscale_policy(10), env);
+  EXPECT_EQ(r.unmatched, 1);
+  EXPECT_EQ(r.held, 1);
+  EXPECT_EQ(r.completed, 0);
+  EXPECT_EQ(r.instances_launched, 0);
+  EXPECT_NE(format_table({r}).find("held (needs not done)"), std::string::npos);
+  EXPECT_NE(format_json({r}).find("\"held\":1"), std::string::npos);
+}
+
 TEST(Simulator, OutputsNameEveryPolicy) {
   Workload w;
   w.jobs.push_back({65s, kLinux, 60s, "acme/app"});
