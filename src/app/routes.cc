@@ -71,11 +71,14 @@ bool loopback(std::string_view address) {
   return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
-// Equal in time independent of where they differ (the token is a secret).
-bool same_secret(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i % (b.empty() ? 1 : b.size())]);
-  return diff == 0 && !b.empty();
+// Equal in time independent of where they differ (the token is a secret): every byte of
+// the offered value is compared, against the token or, past its end, against nothing.
+bool same_secret(std::string_view offered, std::string_view token) {
+  unsigned diff = offered.size() ^ token.size();
+  for (std::size_t i = 0; i < offered.size(); ++i) {
+    diff |= static_cast<unsigned char>(offered[i]) ^ (i < token.size() ? static_cast<unsigned char>(token[i]) : 0u);
+  }
+  return diff == 0 && !token.empty();
 }
 
 }  // namespace

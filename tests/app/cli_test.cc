@@ -55,6 +55,18 @@ class CliTest : public ::testing::Test {
             std::string("GHSCALE_TEST_GITHUB_TOKEN=") + kToken, "GHSCALE_TEST_WEBHOOK_SECRET=cli-test-secret"};
   }
 
+  // A configuration with one pool against the fake GitHub at `api_url`; its path.
+  std::string write_config(const std::string& api_url, const std::string& pool) const {
+    const std::string config = (dir_ / "ghscale.yaml").string();
+    std::ofstream(config) << "github:\n  api_url: " << api_url
+                          << "\n  auth: {pat: {token: env:GHSCALE_TEST_GITHUB_TOKEN}}\n"
+                             "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n"
+                             "store: {sqlite: {path: state/ghscale.db}}\n"
+                             "pools:\n"
+                          << pool << "logging: {format: json, level: warn}\n";
+    return config;
+  }
+
   fs::path dir_;
   std::unique_ptr<fakes::FakeAws> aws_;
 };
@@ -87,16 +99,11 @@ TEST_F(CliTest, ReconcileOnceSaysWhichCallFailedAndWhy) {
   gh->add_pat(kToken);
   auto github = fake_github::FakeGitHubServer::start(gh);
   ASSERT_TRUE(github.ok()) << github.error().describe();
-  const std::string config = (dir_ / "ghscale.yaml").string();
-  std::ofstream(config) << "github:\n  api_url: " << (*github)->api_url()
-                        << "\n  auth: {pat: {token: env:GHSCALE_TEST_GITHUB_TOKEN}}\n"
-                           "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n"
-                           "store: {sqlite: {path: state/ghscale.db}}\n"
-                           "pools:\n  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
-                           "    provider: {type: aws_fleet, launch_template: runner-template, "
-                           "instance_types: [m7i.large]}\n"
-                           "    max_runners: 3\n"
-                           "logging: {format: json, level: warn}\n";
+  const std::string config = write_config((*github)->api_url(),
+                                          "  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
+                                          "    provider: {type: aws_fleet, launch_template: runner-template, "
+                                          "instance_types: [m7i.large]}\n"
+                                          "    max_runners: 3\n");
   {
     auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
     ASSERT_TRUE(store.ok()) << store.error().describe();
@@ -140,14 +147,8 @@ TEST_F(CliTest, ReconcileOnceLeavesALeaseHeldElsewhereAlone) {
   gh->add_pat(kToken);
   auto github = fake_github::FakeGitHubServer::start(gh);
   ASSERT_TRUE(github.ok()) << github.error().describe();
-  const std::string config = (dir_ / "ghscale.yaml").string();
-  std::ofstream(config) << "github:\n  api_url: " << (*github)->api_url()
-                        << "\n  auth: {pat: {token: env:GHSCALE_TEST_GITHUB_TOKEN}}\n"
-                           "webhook: {secrets: [env:GHSCALE_TEST_WEBHOOK_SECRET]}\n"
-                           "store: {sqlite: {path: state/ghscale.db}}\n"
-                           "pools:\n  - name: linux\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
-                           "    provider: {type: sim}\n"
-                           "logging: {format: json, level: warn}\n";
+  const std::string config = write_config(
+      (*github)->api_url(), "  - name: linux\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n    provider: {type: sim}\n");
   {
     auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
     ASSERT_TRUE(store.ok()) << store.error().describe();
