@@ -7,6 +7,7 @@
 #include "app/routes.h"
 #include "app/scaler_wiring.h"
 #include "app/secrets.h"
+#include "app/series.h"
 #include "app/store_sink.h"
 #include "github/rest_client.h"
 #include "core/log.h"
@@ -48,8 +49,40 @@ struct Daemon::Parts {
   Scaler scaler;
   std::unique_ptr<Routes> routes;
   std::unique_ptr<http::Server> server;
+  std::unique_ptr<SeriesSampler> sampler;  // the dashboard's series, when there are pools
   std::once_flag stopped;
 };
+
+namespace {
+
+// The pool's first instance type prices its instances on the dashboard; a pool that
+// names none (an ASG's launch template decides) is priced as "default".
+std::string priced_type(const config::Config& c, const std::string& pool) {
+  for (const auto& p : c.pools) {
+    if (p.name == pool && !p.provider.instance_types.empty()) return p.provider.instance_types.front();
+  }
+  return "";
+}
+
+}  // namespace
+
+void Daemon::start_series(const config::Config& c, const std::shared_ptr<Clock>& clock, Parts& parts) {
+  auto series = std::make_shared<Series>();
+  parts.routes->set_series(series);
+  auto reconciler = parts.scaler.reconciler;
+  auto rest = std::dynamic_pointer_cast<github::RestClient>(reconciler->options().github);
+  parts.sampler = std::make_unique<SeriesSampler>(series, clock, [&c, clock, reconciler, rest] {
+    SeriesInput in;
+    in.at = clock->now();
+    for (const auto& ps : reconciler->status().pools) in.pools.push_back({ps.name, priced_type(c, ps.name), ps.counts});
+    const scaler::ScalerMetrics& m = reconciler->metrics();
+    in.launches_total = m.launches_total();
+    in.terminations_total = m.terminations_total();
+    in.queue_wait = m.queue_wait_snapshot();
+    if (rest) in.rate_limits = rest->rate_limits().buckets();
+    return in;
+  });
+}
 
 Daemon::Daemon(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
@@ -99,6 +132,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
       parts->routes->add_metrics_source([rest](std::string& out) { rest->append_metrics(out); });
     }
   }
+  if (parts->scaler.reconciler) start_series(c, clock, *parts);
   auto server = http::Server::start(server_options(c.server), parts->routes->handler());
   if (!server) return server.error();
   parts->server = std::move(*server);
@@ -121,6 +155,7 @@ void Daemon::stop() {
   std::call_once(parts_->stopped, [this] {
     Parts& p = *parts_;
     p.routes->set_ready(false);
+    if (p.sampler) p.sampler->stop();
     p.server->shutdown(p.cfg.server.shutdown_grace);
     p.routes->drain();
     if (p.scaler.loop) p.scaler.loop->stop();  // gives the scaler lease up for another daemon

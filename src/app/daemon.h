@@ -47,6 +47,8 @@ class Daemon {
  private:
   struct Parts;
   explicit Daemon(std::unique_ptr<Parts> parts);
+  // The dashboard's series (GET /api/v1/series), sampled from the reconciler.
+  static void start_series(const config::Config& c, const std::shared_ptr<Clock>& clock, Parts& parts);
   std::unique_ptr<Parts> parts_;
 };
 

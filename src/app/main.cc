@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
   simulate_cmd->add_flag("--json", sim.json, "As JSON");
   simulate_cmd->add_option("--csv", sim.csv_path, "Write the per-minute time series as CSV");
   simulate_cmd->add_option("--export-workload", sim.export_workload, "Write the workload used as CSV");
+  simulate_cmd->add_option("--html", sim.html_path, "Write a self-contained HTML report comparing the policies");
 
   SandboxOptions sandbox;
   auto* sandbox_cmd = cli.add_subcommand(
@@ -146,6 +147,10 @@ int main(int argc, char** argv) {
   sandbox_cmd->add_option("--boot-time", sandbox.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
   sandbox_cmd->add_option("--max-runners", sandbox.max_runners, "Capacity cap")->check(CLI::Range(1, 100000));
   sandbox_cmd->add_flag("--quiet", sandbox.quiet, "Only the final report");
+  sandbox_cmd->add_option("--linger", sandbox.linger_seconds,
+                          "Seconds the daemon (and its dashboard) stays up after the report; Enter or Ctrl-C ends it "
+                          "sooner (default: 600 on a terminal, 0 otherwise)")
+      ->check(CLI::Range(0.0, 86400.0));
   sandbox_cmd->add_option("--drop", sandbox.drop, "Webhook drop probability")->check(CLI::Range(0.0, 1.0));
   sandbox_cmd->add_option("--duplicate", sandbox.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
   sandbox_cmd->add_option("--reorder", sandbox.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "app/api_json.h"
+#include "app/ui_routes.h"
 #include "core/version.h"
 #include "scaler/status.h"
 
@@ -108,7 +109,7 @@ void Routes::drain() {
 }
 
 bool Routes::is_status_path(std::string_view path) const {
-  return path.substr(0, 8) == "/api/v1/" || (cfg_.metrics.enabled && path == cfg_.metrics.path);
+  return path.substr(0, 8) == "/api/v1/" || (cfg_.metrics.enabled && path == cfg_.metrics.path) || is_ui_path(path);
 }
 
 std::optional<http::Response> Routes::refuse_status_read(const http::Request& req) const {
@@ -174,6 +175,7 @@ http::Response Routes::route(const http::Request& req) const {
   if (path == "/readyz") return only_get([&] { return readyz(ready_, store_.get(), workers_->readiness); });
   if (cfg_.metrics.enabled && path == cfg_.metrics.path) return only_get([&] { return metrics(); });
   if (path.substr(0, 8) == "/api/v1/") return only_get([&] { return api(req); });
+  if (is_ui_path(path)) return only_get([&] { return *ui_response(path); });
   return http::Response::error(404, "not found");
 }
 
@@ -206,6 +208,7 @@ http::Response Routes::api(const http::Request& req) const {
     if (!reconciler_) return http::Response::json(200, R"js({"pools":[],"scaler":"disabled: no pools configured"})js");
     return http::Response::json(200, scaler::to_json(reconciler_->status()));
   }
+  if (path == "/api/v1/series" && series_) return http::Response::json(200, series_->to_json());
   if (path == "/api/v1/jobs") {
     auto query = parse_query(req.target);
     store::JobFilter filter;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "app/series.h"
 #include "config/config.h"
 #include "http/server.h"
 #include "scaler/reconciler.h"
@@ -31,6 +32,8 @@ class Routes {
   void set_status_token(std::string token) { status_token_ = std::move(token); }
   // More series for /metrics (the GitHub client's calls and rate limits).
   void add_metrics_source(std::function<void(std::string&)> source) { metrics_sources_.push_back(std::move(source)); }
+  // The dashboard's series for /api/v1/series; unset = that path answers 404.
+  void set_series(std::shared_ptr<const Series> series) { series_ = std::move(series); }
   // Waits for deliveries already handed to the workers.
   void drain();
 
@@ -51,6 +54,7 @@ class Routes {
   std::atomic<bool> ready_{true};
   std::vector<std::function<void(std::string&)>> metrics_sources_;  // set before serving
   std::optional<std::string> status_token_;                          // set before serving
+  std::shared_ptr<const Series> series_;                             // set before serving
 };
 
 }  // namespace ghscale::app

@@ -1,9 +1,13 @@
 // `ghscale sandbox`: the real daemon (SQLite store, webhook server, reconciler, status API,
 // metrics) against the GitHub simulator (mirrored into a fake GitHub REST server on
 // loopback, which the daemon calls over HTTP) and the simulated cloud, on a clock running
-// `speed` times faster than the wall clock. Ends by itself with a report.
+// `speed` times faster than the wall clock. Ends by itself with a report, then keeps the
+// daemon and its dashboard up for a while (--linger) so the page can be looked at.
+#include <poll.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -62,6 +66,39 @@ Waits waits_of(const std::vector<sandbox::SimJob>& jobs) {
   out.p95 = percentile(w, 0.95);
   out.max = w.empty() ? 0.0 : *std::max_element(w.begin(), w.end());
   return out;
+}
+
+// Ctrl-C or SIGTERM while lingering: end the linger (and so the sandbox) cleanly, with
+// the temporary folder removed, instead of dying where the signal lands.
+std::atomic<bool> g_stop_linger{false};
+extern "C" void on_linger_signal(int) { g_stop_linger = true; }
+
+// Keeps stepping the simulated world (so the dashboard stays live: idle runners are
+// scaled in, the charts move on) until `seconds` have passed, Enter is pressed on a
+// terminal, or a stop signal arrives.
+void linger(sandbox::World& world, double seconds, bool terminal) {
+  struct sigaction action {};
+  action.sa_handler = on_linger_signal;
+  sigemptyset(&action.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &action, &old_int);
+  sigaction(SIGTERM, &action, &old_term);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (!g_stop_linger && std::chrono::steady_clock::now() < until) {
+    world.step();
+    if (terminal) {
+      pollfd in{STDIN_FILENO, POLLIN, 0};
+      if (::poll(&in, 1, 20) > 0) {
+        char buf[256];
+        const auto n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n <= 0 || std::find(buf, buf + n, '\n') != buf + n) break;  // Enter, or the terminal closed
+      }
+    } else {
+      std::this_thread::sleep_for(20ms);
+    }
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
 }
 
 }  // namespace
@@ -167,10 +204,13 @@ int run_sandbox(const SandboxOptions& o) {
     return kExitFailure;
   }
   const std::string base = "http://127.0.0.1:" + std::to_string((*daemon)->port());
-  std::cout << "ghscale sandbox: " << workload.jobs.size() << " jobs over "
+  // The dashboard first: it is what a new user opens while the replay runs.
+  std::cout << "ghscale sandbox: dashboard " << base << "/ui\n"
+            << "  " << workload.jobs.size() << " jobs over "
             << std::chrono::duration_cast<std::chrono::minutes>(workload.span()).count() << " virtual minutes at " << o.speed
             << "x\n  status  " << base << "/api/v1/status\n  metrics " << base << "/metrics\n  data    " << dir.string()
-            << (temporary ? " (removed at the end)" : "") << "\n";
+            << (temporary ? " (removed at the end)" : "") << "\n"
+            << std::flush;
 
   // --- replay ---
   world->set_targets({base + "/webhook"});
@@ -207,9 +247,9 @@ int run_sandbox(const SandboxOptions& o) {
     std::this_thread::sleep_for(20ms);
   }
   if (!o.quiet) std::printf("\n");
-  // Give the daemon a moment to see the last completions, then stop it.
+  // Give the daemon a moment to see the last completions. It keeps running through the
+  // report and the linger, so the dashboard shows the whole run.
   std::this_thread::sleep_for(scaled(30s, o.speed));
-  (*daemon)->stop();
 
   const sandbox::WorldCounts wc = world->counts();
   const sandbox::GitHubSimCounts& c = wc.github;
@@ -231,6 +271,15 @@ int run_sandbox(const SandboxOptions& o) {
               static_cast<long long>(wc.github_requests));
   const bool ok = done && c.busy_terminations == 0 && wc.not_accepted == 0;
   std::printf("  result          %s\n", ok ? "OK: every job done, no busy runner terminated" : "FAILED");
+  const bool terminal = ::isatty(STDIN_FILENO) == 1;
+  const double stay = o.linger_seconds >= 0 ? o.linger_seconds : (terminal ? 600.0 : 0.0);
+  if (stay > 0) {
+    std::printf("\ndashboard still up at %s/ui for %.0f s; %s\n", base.c_str(), stay,
+                terminal ? "press Enter or Ctrl-C to stop now" : "Ctrl-C to stop now");
+    std::fflush(stdout);
+    linger(*world, stay, terminal);
+  }
+  (*daemon)->stop();
   return ok ? kExitOk : kExitFailure;
 }
 

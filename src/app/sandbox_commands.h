@@ -24,6 +24,7 @@ struct SimulateOptions {
   bool json = false;             // --json
   std::string csv_path;          // --csv FILE: the per-minute time series
   std::string export_workload;   // --export-workload FILE: write the workload used as CSV
+  std::string html_path;         // --html FILE: a self-contained report comparing the policies
 };
 int run_simulate(const SimulateOptions& options);
 
@@ -39,6 +40,9 @@ struct SandboxOptions {
   double boot_seconds = 30;    // --boot-time
   int max_runners = 50;        // --max-runners
   bool quiet = false;          // --quiet: no live line, only the report
+  // --linger: seconds the daemon stays up after the report so the dashboard can be looked
+  // at; negative = the default (600 when stdin is a terminal, else 0: nothing waits for Enter).
+  double linger_seconds = -1;
   // Webhook delivery faults, as GitHub sometimes shows them: --drop --duplicate --reorder
   // (probabilities). Dropped deliveries are recovered by the daemon's sweep.
   double drop = 0.0, duplicate = 0.0, reorder = 0.0;

@@ -1,11 +1,13 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "app/exit_codes.h"
 #include "app/sandbox_commands.h"
 #include "core/log.h"
+#include "sandbox/html_report.h"
 #include "sandbox/simulator.h"
 #include "sandbox/workload.h"
 
@@ -70,7 +72,7 @@ int run_simulate(const SimulateOptions& o) {
 
   // The daemon's reconciler logs every action; a simulation of a day would print
   // thousands of lines. Only errors reach stderr.
-  log::set_level(log::Level::kError);
+  log::set_level(std::getenv("GHSCALE_SIM_DEBUG") ? log::Level::kInfo : log::Level::kError);
   // Policies are independent simulations, each deterministic for the seed: run them side
   // by side (one thread each, at most the machine's cores at a time).
   std::vector<sandbox::PolicyResult> results(policies.size());
@@ -90,6 +92,36 @@ int run_simulate(const SimulateOptions& o) {
     out << sandbox::format_series_csv(results);
     if (!out) {
       std::cerr << "ghscale: cannot write " << o.csv_path << "\n";
+      return kExitFailure;
+    }
+  }
+  if (!o.html_path.empty()) {
+    std::ostringstream workload_line, command;
+    workload_line << workload.jobs.size() << " jobs over "
+                  << std::chrono::duration_cast<std::chrono::minutes>(workload.span()).count() << " min ("
+                  << (o.workload_csv.empty() ? o.synthetic + " synthetic workload, seed " + std::to_string(o.seed)
+                                             : "workload " + o.workload_csv)
+                  << "); boot " << o.boot_seconds << " s (+ up to " << o.boot_jitter_seconds << " s); " << o.instance_type
+                  << "; at most " << o.max_runners << " runners";
+    // Enough to make the same report again (the workload is deterministic for the seed).
+    command << "ghscale simulate";
+    if (o.workload_csv.empty()) {
+      command << " --hours " << o.hours << " --jobs-per-day " << o.jobs_per_day << " --synthetic " << o.synthetic
+              << " --seed " << o.seed;
+    } else {
+      command << " --workload " << o.workload_csv;
+    }
+    for (const auto& p : o.policies) command << " --policy " << p;
+    command << " --max-runners " << o.max_runners << " --boot-time " << o.boot_seconds << " --boot-jitter "
+            << o.boot_jitter_seconds << " --spot-interruptions " << o.spot_interruption_rate;
+    if (o.drop > 0) command << " --drop " << o.drop;
+    if (o.duplicate > 0) command << " --duplicate " << o.duplicate;
+    if (o.reorder > 0) command << " --reorder " << o.reorder;
+    command << " --html " << o.html_path;
+    std::ofstream out(o.html_path, std::ios::trunc);
+    out << sandbox::format_html_report(results, {workload_line.str(), command.str()});
+    if (!out) {
+      std::cerr << "ghscale: cannot write " << o.html_path << "\n";
       return kExitFailure;
     }
   }

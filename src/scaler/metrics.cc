@@ -50,6 +50,14 @@ void Histogram::observe(double v) {
   sum_ += v;
 }
 
+HistogramSnapshot Histogram::snapshot() const {
+  HistogramSnapshot s{bounds_, counts_, 0, count_, sum_};
+  std::uint64_t within = 0;
+  for (auto c : counts_) within += c;
+  s.overflow = count_ - within;
+  return s;
+}
+
 void Histogram::append(std::string& out, const std::string& name) const {
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < bounds_.size(); ++i) {
@@ -118,6 +126,27 @@ std::uint64_t ScalerMetrics::launches(Market market, bool ok) const {
   std::lock_guard lock(mu_);
   auto it = launches_.find({std::string(to_string(market)), ok ? "ok" : "error"});
   return it == launches_.end() ? 0 : it->second;
+}
+
+HistogramSnapshot ScalerMetrics::queue_wait_snapshot() const {
+  std::lock_guard lock(mu_);
+  return queue_wait_.snapshot();
+}
+
+std::uint64_t ScalerMetrics::launches_total() const {
+  std::lock_guard lock(mu_);
+  std::uint64_t n = 0;
+  for (const auto& [key, count] : launches_) {
+    if (key.second == "ok") n += count;
+  }
+  return n;
+}
+
+std::uint64_t ScalerMetrics::terminations_total() const {
+  std::lock_guard lock(mu_);
+  std::uint64_t n = 0;
+  for (const auto& [reason, count] : terminations_) n += count;
+  return n;
 }
 
 std::uint64_t ScalerMetrics::terminations(std::string_view reason) const {

@@ -13,10 +13,21 @@
 
 namespace ghscale::scaler {
 
+// A histogram's contents at one moment: counts per bound (not cumulative), and those
+// above the last bound.
+struct HistogramSnapshot {
+  std::vector<double> bounds;
+  std::vector<std::uint64_t> counts;
+  std::uint64_t overflow = 0;
+  std::uint64_t count = 0;
+  double sum = 0;
+};
+
 class Histogram {
  public:
   explicit Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)), counts_(bounds_.size(), 0) {}
   void observe(double v);
+  HistogramSnapshot snapshot() const;
   // Appends the _bucket/_sum/_count lines of `name` (HELP and TYPE written by the caller).
   void append(std::string& out, const std::string& name) const;
 
@@ -49,6 +60,11 @@ class ScalerMetrics {
     append_prometheus(s);
     return s;
   }
+
+  // Read-only views for the dashboard's series (app/series.h).
+  HistogramSnapshot queue_wait_snapshot() const;
+  std::uint64_t launches_total() const;      // instances launched, both markets, successful
+  std::uint64_t terminations_total() const;  // every reason
 
   // For tests.
   std::uint64_t launches(Market market, bool ok) const;
