@@ -3,7 +3,7 @@
 // them; a visible skip (exit 77) when either is missing; console errors collected.
 import fs from 'node:fs';
 import path from 'node:path';
-import { requirePackage, skip } from '../deploy/templates/lib/harness.mjs';
+import { requirePackage, skip, sourceDir } from '../deploy/templates/lib/harness.mjs';
 
 export function findChromium() {
   const candidates = [process.env.GHSCALE_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean);
@@ -31,9 +31,10 @@ export async function openBrowser() {
   return { browser, page, problems };
 }
 
-// Where screenshots go: GHSCALE_BROWSER_OUT (the build tree's browser/ folder, set by CMake).
+// Where screenshots go: GHSCALE_BROWSER_OUT (the build tree's browser/ folder, set by
+// CMake), else build/browser of the source tree (outside git either way).
 export function outDir() {
-  const dir = process.env.GHSCALE_BROWSER_OUT || path.resolve('browser');
+  const dir = process.env.GHSCALE_BROWSER_OUT || path.join(sourceDir, 'build', 'browser');
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
