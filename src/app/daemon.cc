@@ -74,8 +74,14 @@ void Daemon::start_series(const config::Config& c, const std::shared_ptr<Clock>&
   parts.sampler = std::make_unique<SeriesSampler>(series, clock, [&c, clock, reconciler, rest] {
     SeriesInput in;
     in.at = clock->now();
-    for (const auto& ps : reconciler->status().pools) in.pools.push_back({ps.name, priced_type(c, ps.name), ps.counts});
     const scaler::ScalerMetrics& m = reconciler->metrics();
+    // The counts each pass leaves in the metrics: no store read (status() reads the action
+    // log), and every configured pool is shown from the start, at zero before its first pass.
+    const auto counts = m.pool_counts();
+    for (const auto& pool : c.pools) {
+      const auto it = counts.find(pool.name);
+      in.pools.push_back({pool.name, priced_type(c, pool.name), it == counts.end() ? scaler::PoolCounts{} : it->second});
+    }
     in.launches_total = m.launches_total();
     in.terminations_total = m.terminations_total();
     in.queue_wait = m.queue_wait_snapshot();

@@ -128,6 +128,11 @@ std::uint64_t ScalerMetrics::launches(Market market, bool ok) const {
   return it == launches_.end() ? 0 : it->second;
 }
 
+std::map<std::string, PoolCounts> ScalerMetrics::pool_counts() const {
+  std::lock_guard lock(mu_);
+  return pools_;
+}
+
 HistogramSnapshot ScalerMetrics::queue_wait_snapshot() const {
   std::lock_guard lock(mu_);
   return queue_wait_.snapshot();

@@ -63,6 +63,7 @@ class ScalerMetrics {
 
   // Read-only views for the dashboard's series (app/series.h).
   HistogramSnapshot queue_wait_snapshot() const;
+  std::map<std::string, PoolCounts> pool_counts() const;  // as the last pass of each pool set them
   std::uint64_t launches_total() const;      // instances launched, both markets, successful
   std::uint64_t terminations_total() const;  // every reason
 
