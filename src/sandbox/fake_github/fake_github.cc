@@ -51,6 +51,7 @@ std::int64_t FakeGitHub::add_runner(FakeRunner runner) {
   runner.id = ++state_->next_id;
   const std::int64_t id = runner.id;
   state_->runners[id] = std::move(runner);
+  state_->note_runner(id);
   return id;
 }
 
@@ -59,6 +60,7 @@ void FakeGitHub::set_runner(std::int64_t id, bool online, bool busy) {
   if (auto it = state_->runners.find(id); it != state_->runners.end()) {
     it->second.online = online;
     it->second.busy = busy;
+    state_->note_runner(id);
   }
 }
 
@@ -75,12 +77,13 @@ bool FakeGitHub::claim_runner(std::int64_t id) {
   auto it = state_->runners.find(id);
   if (it == state_->runners.end() || !it->second.online || it->second.busy) return false;
   it->second.busy = true;
+  state_->note_runner(id);
   return true;
 }
 
 void FakeGitHub::remove_runner(std::int64_t id) {
   std::lock_guard lock(state_->mu);
-  state_->runners.erase(id);
+  if (state_->runners.erase(id) != 0) state_->note_runner(id);
 }
 
 void FakeGitHub::update_job(std::int64_t id, const std::string& status, std::int64_t runner_id,
@@ -97,6 +100,7 @@ void FakeGitHub::update_job(std::int64_t id, const std::string& status, std::int
   it->second.runner_id = runner_id;
   it->second.runner_name = runner_name;
   it->second.conclusion = conclusion;
+  state_->note_job(id);
 }
 
 void FakeGitHub::set_run_status(std::int64_t run_id, const std::string& status) {
@@ -123,6 +127,7 @@ std::int64_t FakeGitHub::add_job(FakeJob job) {
   job.id = ++state_->next_id;
   const std::int64_t id = job.id;
   state_->jobs[id] = std::move(job);
+  state_->note_job(id);
   return id;
 }
 
@@ -138,6 +143,21 @@ std::int64_t FakeGitHub::add_delivery(FakeDelivery delivery) {
 void FakeGitHub::inject(Fault fault) {
   std::lock_guard lock(state_->mu);
   state_->faults.push_back(std::move(fault));
+}
+
+void FakeGitHub::set_read_lag(ReadLag lag) {
+  std::lock_guard lock(state_->mu);
+  State& s = *state_;
+  s.lag = lag;
+  s.runner_history.clear();
+  s.job_history.clear();
+  // What exists already has always been readable: its one state dates from the epoch.
+  if (lag.runners > Duration::zero()) {
+    for (const auto& [id, r] : s.runners) s.runner_history[id].emplace_back(TimePoint{}, r);
+  }
+  if (lag.jobs > Duration::zero()) {
+    for (const auto& [id, j] : s.jobs) s.job_history[id].emplace_back(TimePoint{}, j);
+  }
 }
 
 void FakeGitHub::set_remaining(const std::string& token, const std::string& resource, std::int64_t remaining) {

@@ -5,6 +5,7 @@
 // rate-limit accounting with X-RateLimit-* headers, ETags and 304s, Link pagination, and
 // injectable faults (secondary limits, 5xx). Answers follow GitHub's OpenAPI description.
 // handle() is an ordinary function of a request; FakeGitHubServer puts it on loopback.
+// Optionally rude as GitHub is: its reads may trail its writes (set_read_lag).
 // Thread-safe. Deliberately shares no code with src/github (it is the other side).
 #pragma once
 
@@ -93,6 +94,16 @@ struct FakeGitHubOptions {
   std::int64_t filtered_list_cap = 1000;
 };
 
+// How far GitHub's REST reads trail what happened (its webhooks do not wait for them): a
+// runner is listed a while after it was created or registered, shows busy a while after
+// it took a job and stays listed a while after it was removed; a job reads `queued` a
+// while after its in_progress delivery. Only answers over HTTP lag: the simulation and
+// observation calls below, and writes (DELETE of a runner not listed yet), see the truth.
+struct ReadLag {
+  Duration runners{0};  // GET .../actions/runners and .../actions/runners/{id}
+  Duration jobs{0};     // GET .../actions/jobs/{id} and .../actions/runs/{id}/jobs
+};
+
 class FakeGitHub {
  public:
   explicit FakeGitHub(FakeGitHubOptions options = {});
@@ -114,6 +125,8 @@ class FakeGitHub {
   std::int64_t add_job(FakeJob job);
   std::int64_t add_delivery(FakeDelivery delivery);
   void inject(Fault fault);
+  // From now on, HTTP reads show runners and jobs as they were `lag` ago (zero: at once).
+  void set_read_lag(ReadLag lag);
 
   // --- simulation (the GitHub simulator drives runners and jobs through these) ---
   // The runner of `scope` called `name`, if any.

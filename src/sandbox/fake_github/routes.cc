@@ -285,9 +285,7 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
   if (rest[0] == "runners") {
     if (rest.size() == 1 && method == "GET") {
       json::array items;
-      for (const auto& [id, r] : s.runners) {
-        if (r.scope == scope) items.push_back(render::runner(r, ""));
-      }
+      for (const FakeRunner& r : s.listed_runners(scope)) items.push_back(render::runner(r, ""));
       return paginate(req, std::move(items), "runners");
     }
     if (rest.size() == 2 && method == "POST" && (rest[1] == "registration-token" || rest[1] == "remove-token")) {
@@ -324,17 +322,24 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
       }
       runner.jit_config = s.random_token("jit_");
       s.runners[runner.id] = runner;
+      s.note_runner(runner.id);
       return json_response(201, json::object{{"runner", render::runner(runner, "")}, {"encoded_jit_config", runner.jit_config}});
+    }
+    if (rest.size() == 2 && method == "GET") {
+      auto listed = s.listed_runner(to_int(rest[1], 0));
+      if (!listed || listed->scope != scope) return error_response(404, "Not Found");
+      return json_response(200, render::runner(*listed, ""));
     }
     if (rest.size() == 2) {
       auto it = s.runners.find(to_int(rest[1], 0));
       if (it == s.runners.end() || it->second.scope != scope) return error_response(404, "Not Found");
-      if (method == "GET") return json_response(200, render::runner(it->second, ""));
       if (method == "DELETE") {
         if (it->second.busy) {
           return error_response(422, "Bad request - Runner \"" + it->second.name + "\" is still running a job\"");
         }
+        const std::int64_t id = it->first;
         s.runners.erase(it);
+        s.note_runner(id);
         http::Response r;
         r.status = 204;
         return r;
@@ -355,7 +360,7 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
   if (!repo.empty() && rest[0] == "jobs" && rest.size() == 2 && method == "GET") {
     auto it = s.jobs.find(to_int(rest[1], 0));
     if (it == s.jobs.end() || it->second.repo != repo) return error_response(404, "Not Found");
-    return json_response(200, render::job(it->second, base, s.created));
+    return json_response(200, render::job(s.listed_job(it->second), base, s.created));
   }
   if (!repo.empty() && rest[0] == "runs" && rest.size() == 1 && method == "GET") {
     const std::string status = query_param(req.target, "status");
@@ -391,7 +396,7 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
     if (s.runs.count(run_id) == 0) return error_response(404, "Not Found");
     json::array items;
     for (const auto& [id, j] : s.jobs) {
-      if (j.run_id == run_id) items.push_back(render::job(j, base, s.created));
+      if (j.run_id == run_id) items.push_back(render::job(s.listed_job(j), base, s.created));
     }
     return paginate(req, std::move(items), "jobs");
   }

@@ -3,8 +3,10 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
@@ -122,8 +124,75 @@ struct FakeGitHub::State {
   std::map<std::string, std::int64_t> path_counts;
   std::mt19937_64 rng{12345};
   TimePoint created{};
+  ReadLag lag;
+  // With a lag, each runner's and job's states since the oldest one a read may still show,
+  // oldest first, as (since, state); a runner's nullopt: removed. Empty without a lag.
+  std::map<std::int64_t, std::deque<std::pair<TimePoint, std::optional<FakeRunner>>>> runner_history;
+  std::map<std::int64_t, std::deque<std::pair<TimePoint, FakeJob>>> job_history;
 
   TimePoint now() const { return options.clock->now(); }
+
+  // After every change to runners[id] or jobs[id] (a removal included).
+  void note_runner(std::int64_t id) {
+    if (lag.runners <= Duration::zero()) return;
+    auto it = runners.find(id);
+    auto& h = runner_history[id];
+    h.emplace_back(now(), it == runners.end() ? std::nullopt : std::optional<FakeRunner>(it->second));
+    forget_unreadable(h, lag.runners);
+    if (h.size() == 1 && !h.front().second && h.front().first <= now() - lag.runners) runner_history.erase(id);
+  }
+  void note_job(std::int64_t id) {
+    if (lag.jobs <= Duration::zero()) return;
+    auto& h = job_history[id];
+    h.emplace_back(now(), jobs.at(id));
+    forget_unreadable(h, lag.jobs);
+  }
+
+  // What a read shows of a runner: as it was lag ago; nothing before it existed then.
+  std::optional<FakeRunner> listed_runner(std::int64_t id) const {
+    auto h = runner_history.find(id);
+    if (h == runner_history.end()) {
+      auto it = runners.find(id);
+      return it == runners.end() ? std::nullopt : std::optional<FakeRunner>(it->second);
+    }
+    const TimePoint as_of = now() - lag.runners;
+    std::optional<FakeRunner> shown;
+    for (const auto& [since, state] : h->second) {
+      if (since > as_of) break;
+      shown = state;
+    }
+    return shown;
+  }
+  std::vector<FakeRunner> listed_runners(const std::string& scope) const {
+    std::vector<std::int64_t> ids;
+    for (const auto& [id, r] : runners) ids.push_back(id);
+    for (const auto& [id, h] : runner_history) ids.push_back(id);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<FakeRunner> out;
+    for (std::int64_t id : ids) {
+      if (auto r = listed_runner(id); r && r->scope == scope) out.push_back(std::move(*r));
+    }
+    return out;
+  }
+  // What a read shows of a job: as it was lag ago, or as it was created when younger.
+  const FakeJob& listed_job(const FakeJob& current) const {
+    auto h = job_history.find(current.id);
+    if (h == job_history.end()) return current;
+    const TimePoint as_of = now() - lag.jobs;
+    const FakeJob* shown = &h->second.front().second;
+    for (const auto& [since, state] : h->second) {
+      if (since > as_of) break;
+      shown = &state;
+    }
+    return *shown;
+  }
+
+  // States older than the newest one a read at now - lag would show are never read again.
+  template <typename History>
+  void forget_unreadable(History& h, Duration lag_of_reads) const {
+    while (h.size() > 1 && h[1].first <= now() - lag_of_reads) h.pop_front();
+  }
 
   std::int64_t repo_id(const std::string& repo) {
     auto [it, inserted] = repo_ids.try_emplace(repo, 0);

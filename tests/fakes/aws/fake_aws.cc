@@ -553,9 +553,10 @@ std::vector<std::string> FakeAws::completed_lifecycle_actions() const {
   return impl_->lifecycle_actions;
 }
 
-void FakeAws::set_describe_lag(Duration lag) {
+void FakeAws::set_describe_lag(Duration lag, bool varies) {
   std::lock_guard lock(impl_->mu);
   impl_->describe_lag = lag;
+  impl_->describe_lag_varies = varies;
 }
 
 void FakeAws::set_tag_delay(Duration delay) {
@@ -563,9 +564,10 @@ void FakeAws::set_tag_delay(Duration delay) {
   impl_->tag_delay = delay;
 }
 
-void FakeAws::set_market_swap(bool spot_to_on_demand) {
+void FakeAws::set_market_swap(bool spot_to_on_demand, bool on_demand_to_spot) {
   std::lock_guard lock(impl_->mu);
   impl_->market_swap = spot_to_on_demand;
+  impl_->market_swap_to_spot = on_demand_to_spot;
 }
 
 void FakeAws::advance(Duration d) {
@@ -578,6 +580,12 @@ int FakeAws::live_instances() const {
   int n = 0;
   for (const auto& [id, i] : impl_->instances) n += i.state != "terminated" && i.state != "shutting-down" ? 1 : 0;
   return n;
+}
+
+int FakeAws::peak_live(const std::string& tag_key, const std::string& tag_value) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->peak_live_by_tag.find({tag_key, tag_value});
+  return it == impl_->peak_live_by_tag.end() ? 0 : it->second;
 }
 
 void FakeAws::inject(Fault fault) {

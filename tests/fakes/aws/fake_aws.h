@@ -159,18 +159,26 @@ class FakeAws {
   // Rudeness of real AWS, off by default.
   // DescribeInstances lists an instance launched through the APIs only `lag` after its
   // launch, and DescribeAutoScalingGroups answers each group as it was `lag` ago (desired
-  // capacity and members); other calls see the current state.
-  void set_describe_lag(Duration lag);
+  // capacity and members); other calls see the current state. With `varies`, each
+  // instance's lag is drawn anew between zero and `lag` (seeded), so instances show up in
+  // another order than they were launched.
+  void set_describe_lag(Duration lag, bool varies = false);
   // Tags given at launch (and group tags propagated to instances) apply `delay` later.
   void set_tag_delay(Duration delay);
   // Spot asked, on-demand given: every spot launch (RunInstances, CreateFleet, groups)
-  // places an on-demand instance, and CreateFleet says so in its answer.
-  void set_market_swap(bool spot_to_on_demand);
+  // places an on-demand instance, and CreateFleet says so in its answer. The other way
+  // round with on_demand_to_spot: every on-demand launch places a spot instance.
+  void set_market_swap(bool spot_to_on_demand, bool on_demand_to_spot = false);
   // Moves the fake's clock forward (the lag and delays above run on it); keep the total
   // under 5 minutes, beyond which SigV4 signatures look expired.
   void advance(Duration d);
   // Instances not terminated or shutting down, by the fake's own record (never lagging).
   int live_instances() const;
+  // The most instances carrying the tag key=value that were live at once, by the fake's own
+  // record (tags count from the launch that gave them, whatever set_tag_delay says; a
+  // group's instances carry aws:autoscaling:groupName=<group>). Peaks are reached only at
+  // launches, where it is updated under the fake's lock: no instant is missed.
+  int peak_live(const std::string& tag_key, const std::string& tag_value) const;
 
   // Faults
   void inject(Fault fault);

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <random>
 
 #include "aws/protocol/shape_model.h"
 #include "fakes/aws/fake_aws.h"
@@ -66,8 +67,13 @@ struct FakeAws::Impl {
   };
   std::deque<Activity> activities;  // newest first
   Duration describe_lag{0};
+  bool describe_lag_varies = false;
+  std::mt19937_64 lag_rng{20260};
   Duration tag_delay{0};
-  bool market_swap = false;
+  bool market_swap = false;          // spot asked, on-demand placed
+  bool market_swap_to_spot = false;  // on-demand asked, spot placed
+  // (tag key, value) -> the most live instances carrying it at once.
+  std::map<std::pair<std::string, std::string>, int> peak_live_by_tag;
   // Each group as it was after every change, oldest first, for lagging describes.
   std::map<std::string, std::deque<std::pair<TimePoint, FakeGroup>>> group_history;
   std::vector<Fault> faults;

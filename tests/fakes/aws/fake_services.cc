@@ -135,17 +135,31 @@ FakeInstance& FakeAws::Impl::launch(const std::string& type, bool spot, const st
   FakeInstance i;
   i.id = new_id("i-");
   i.instance_type = type.empty() ? "t3.micro" : type;
-  i.lifecycle = spot && !market_swap ? "spot" : "";
+  i.lifecycle = (spot ? !market_swap : market_swap_to_spot) ? "spot" : "";
   i.launch_template = launch_template;
   i.group = group;
   i.launch_time = now();
-  i.visible_at = i.launch_time + describe_lag;
+  Duration lag = describe_lag;
+  if (describe_lag_varies && lag > Duration::zero()) {
+    lag = Duration(std::uniform_int_distribution<Duration::rep>(0, lag.count())(lag_rng));
+  }
+  i.visible_at = i.launch_time + lag;
   i.tags_at = i.launch_time + tag_delay;
   i.private_ip = "10.0." + std::to_string((next_id / 250) % 250) + "." + std::to_string(next_id % 250 + 1);
   i.tags = tags;
   if (!group.empty()) set_tag(i, "aws:autoscaling:groupName", group);
   instance_order.push_back(i.id);
-  return instances[i.id] = std::move(i);
+  FakeInstance& placed = instances[i.id] = std::move(i);
+  for (const auto& tag : placed.tags) {
+    int with_tag = 0;
+    for (const auto& [id, other] : instances) {
+      if (!live(other)) continue;
+      for (const auto& t : other.tags) with_tag += t == tag ? 1 : 0;
+    }
+    int& peak = peak_live_by_tag[tag];
+    peak = std::max(peak, with_tag);
+  }
+  return placed;
 }
 
 void FakeAws::Impl::reconcile_group(FakeGroup& group, const std::string& cause) {
