@@ -12,6 +12,8 @@ std::string_view to_string(RecordOutcome outcome) {
   return "recorded";
 }
 
+void Store::record_async(const JobEvent& event, RecordDone done) { done(record(event)); }
+
 Result<std::vector<QueuedGroup>> Store::queued_groups(std::size_t per_group) {
   // Every queued job: bounded by the backlog, which backends without a queue index accept.
   auto queued = queued_jobs(std::nullopt, std::size_t{1} << 40);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,6 +83,14 @@ class Store {
   // (waiting < queued < in_progress < completed); a late event cannot move it back but may
   // fill fields still unknown (e.g. runner_name). See store/job_merge.h.
   virtual Result<RecordOutcome> record(const JobEvent& event) = 0;
+  // The same write without holding the calling thread: `done` is called exactly once,
+  // once the event is durable (or the write failed), from a thread of the backend's choice
+  // (SQLite: its writer thread), so it must not block. `event` must stay valid until then.
+  // Backends that queue writes answer records_asynchronously() true; the default is the
+  // synchronous fallback: record(), then done, on the caller's thread.
+  using RecordDone = std::function<void(Result<RecordOutcome>)>;
+  virtual void record_async(const JobEvent& event, RecordDone done);
+  virtual bool records_asynchronously() const { return false; }
 
   // Jobs with status == queued, oldest job id first, at most `limit`. With pool_labels,
   // only jobs whose labels are a subset of them (case-insensitive, as LabelSet is).

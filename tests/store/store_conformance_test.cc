@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -415,6 +417,61 @@ TEST_P(StoreConformance, ConcurrentRecordsAndRacingDuplicates) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(recorded.load(), kThreads / 2 * kPerThread);
   EXPECT_EQ(store_->job_counts()->queued, kThreads / 2 * kPerThread);
+}
+
+// record_async(): queued (SQLite) or the synchronous fallback (memory, DynamoDB), the
+// same outcomes as record(), each completion called exactly once and only once durable.
+TEST_P(StoreConformance, RecordAsyncCompletesEachDeliveryOnceWithRecordsOutcome) {
+  constexpr int kDeliveries = 300;
+  std::vector<JobEvent> events;  // stays put until every completion has run
+  for (int i = 0; i < kDeliveries; ++i) events.push_back(make_event("a" + std::to_string(i % 200), i % 200 + 1, JobStatus::kQueued));
+  std::mutex mu;
+  std::condition_variable all_done;
+  int done = 0, recorded = 0, duplicates = 0, failures = 0;
+  std::vector<int> calls(kDeliveries, 0);
+  for (int i = 0; i < kDeliveries; ++i) {
+    store_->record_async(events[static_cast<std::size_t>(i)], [&, i](Result<RecordOutcome> r) {
+      std::lock_guard lock(mu);
+      ++calls[static_cast<std::size_t>(i)];
+      if (!r.ok()) {
+        ++failures;
+      } else if (*r == RecordOutcome::kRecorded) {
+        ++recorded;
+      } else {
+        ++duplicates;
+      }
+      if (++done == kDeliveries) all_done.notify_all();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(30), [&] { return done == kDeliveries; }));
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(recorded, 200);
+  EXPECT_EQ(duplicates, 100);
+  EXPECT_EQ(std::count(calls.begin(), calls.end(), 1), kDeliveries);
+  EXPECT_EQ(store_->job_counts()->queued, 200);
+
+  // Bad events fail at once, as record() fails them.
+  JobEvent no_id = make_event("", 5, JobStatus::kQueued);
+  std::optional<Result<RecordOutcome>> refused;
+  store_->record_async(no_id, [&](Result<RecordOutcome> r) { refused = std::move(r); });
+  ASSERT_TRUE(refused.has_value());
+  ASSERT_FALSE(refused->ok());
+  EXPECT_EQ(refused->error().kind, ErrorKind::kInvalid);
+
+  // Closed: refused with kPermanent, still exactly once.
+  ASSERT_TRUE(store_->close().ok());
+  int closed_calls = 0;
+  JobEvent late = make_event("late", 999, JobStatus::kQueued);
+  std::optional<ErrorKind> closed_kind;
+  store_->record_async(late, [&](Result<RecordOutcome> r) {
+    ++closed_calls;
+    if (!r.ok()) closed_kind = r.error().kind;
+  });
+  EXPECT_EQ(closed_calls, 1);
+  EXPECT_EQ(closed_kind, ErrorKind::kPermanent);
 }
 
 TEST_P(StoreConformance, ThreadsRacingForOneLeaseNeverOverlap) {

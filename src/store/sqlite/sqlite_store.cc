@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <type_traits>
@@ -93,45 +94,83 @@ Status put_lease(Connection& c, const Lease& lease) {
   return (*stmt)->bind(1, lease.name).bind(2, lease.holder).bind(3, lease.expires_at).bind(4, lease.token).run();
 }
 
+std::optional<Error> check_event(const JobEvent& event) {
+  if (event.delivery_id.empty()) return make_error(ErrorKind::kInvalid, "job event has no delivery id");
+  if (event.job_id == 0) return make_error(ErrorKind::kInvalid, "job event " + event.delivery_id + " has no job id");
+  return std::nullopt;
+}
+
+// One delivery: dedupe by delivery id, then merge into the job (store/job_merge.h).
+Status apply_record(Connection& c, const JobEvent& event, RecordOutcome& outcome) {
+  auto dedupe = c.prepare("INSERT INTO deliveries (delivery_id, job_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
+  if (!dedupe) return dedupe.error();
+  if (auto r = (*dedupe)->bind(1, event.delivery_id).bind(2, event.job_id).run(); !r) return r;
+  if (c.changes() == 0) {
+    outcome = RecordOutcome::kDuplicate;
+    return ok_status();
+  }
+  outcome = RecordOutcome::kRecorded;
+  std::optional<Job> current;
+  {
+    auto select = c.prepare(sql().select_job);
+    if (!select) return select.error();
+    auto row = (*select)->bind(1, event.job_id).step();
+    if (!row) return row.error();
+    if (*row) current = sqlite::read_job(**select);
+  }
+  const Job merged = merge_job(current ? &*current : nullptr, event);
+  auto put = c.prepare(current ? sql().update_job : sql().insert_job);
+  if (!put) return put.error();
+  sqlite::bind_job(**put, merged);
+  return (*put)->run();
+}
+
+// record_async()'s write: the event stays the caller's until done has been called.
+class RecordWrite final : public sqlite::Write {
+ public:
+  RecordWrite(const JobEvent& event, Store::RecordDone done) : event_(event), done_(std::move(done)) {}
+  Status apply(Connection& c) override { return apply_record(c, event_, outcome_); }
+  void finish(Status result) override {
+    if (result) {
+      done_(outcome_);
+    } else {
+      done_(std::move(result).error());
+    }
+  }
+
+ private:
+  const JobEvent& event_;
+  Store::RecordDone done_;
+  RecordOutcome outcome_ = RecordOutcome::kRecorded;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, const SqliteOptions& options, std::unique_ptr<Connection> writer)
       : path_(std::move(path)),
         clock_(options.clock ? options.clock : system_clock()),
         readers_(path_, options.busy_timeout),
-        writes_(std::make_unique<sqlite::WriteQueue>(std::move(writer), options.max_batch)) {}
+        writes_(std::make_unique<sqlite::WriteQueue>(
+            std::move(writer), sqlite::WriteQueueOptions{options.max_batch, options.max_linger})) {}
 
   ~SqliteStore() override { (void)close(); }
 
   Result<RecordOutcome> record(const JobEvent& event) override {
-    if (event.delivery_id.empty()) return make_error(ErrorKind::kInvalid, "job event has no delivery id");
-    if (event.job_id == 0) return make_error(ErrorKind::kInvalid, "job event " + event.delivery_id + " has no job id");
+    if (auto invalid = check_event(event)) return *invalid;
     RecordOutcome outcome = RecordOutcome::kRecorded;
-    Status s = write([&](Connection& c) -> Status {
-      auto dedupe = c.prepare("INSERT INTO deliveries (delivery_id, job_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING");
-      if (!dedupe) return dedupe.error();
-      if (auto r = (*dedupe)->bind(1, event.delivery_id).bind(2, event.job_id).run(); !r) return r;
-      if (c.changes() == 0) {
-        outcome = RecordOutcome::kDuplicate;
-        return ok_status();
-      }
-      std::optional<Job> current;
-      {
-        auto select = c.prepare(sql().select_job);
-        if (!select) return select.error();
-        auto row = (*select)->bind(1, event.job_id).step();
-        if (!row) return row.error();
-        if (*row) current = sqlite::read_job(**select);
-      }
-      const Job merged = merge_job(current ? &*current : nullptr, event);
-      auto put = c.prepare(current ? sql().update_job : sql().insert_job);
-      if (!put) return put.error();
-      sqlite::bind_job(**put, merged);
-      return (*put)->run();
-    });
+    Status s = write([&](Connection& c) { return apply_record(c, event, outcome); }, sqlite::WriteQueue::Lane::kIngest);
     if (!s) return s.error();
     return outcome;
   }
+
+  void record_async(const JobEvent& event, RecordDone done) override {
+    if (auto invalid = check_event(event)) return done(*invalid);
+    // No lifecycle_ lock: the queue refuses writes itself once closed, and holding no lock
+    // a status read or the scaler takes keeps ingestion off their path.
+    writes_->submit(sqlite::WriteQueue::Lane::kIngest, std::make_unique<RecordWrite>(event, std::move(done)));
+  }
+
+  bool records_asynchronously() const override { return true; }
 
   Result<std::vector<Job>> queued_jobs(const std::optional<LabelSet>& pool_labels, std::size_t limit) override {
     return read([&](Connection& c) -> Result<std::vector<Job>> {
@@ -399,7 +438,6 @@ class SqliteStore final : public Store {
     // Readers first, so the writer's connection is the last and checkpoints the WAL away.
     readers_.clear();
     writes_->stop();
-    writes_.reset();
     return ok_status();
   }
 
@@ -417,10 +455,10 @@ class SqliteStore final : public Store {
     return f(**conn);
   }
 
-  Status write(sqlite::WriteQueue::Op op) {
+  Status write(sqlite::WriteQueue::Op op, sqlite::WriteQueue::Lane lane = sqlite::WriteQueue::Lane::kGeneral) {
     std::shared_lock lock(lifecycle_);
     if (closed_) return closed_error();
-    return writes_->run(std::move(op));
+    return writes_->run(std::move(op), lane);
   }
 
   template <typename F>
@@ -447,8 +485,9 @@ class SqliteStore final : public Store {
   // Readers and writers hold it shared; close() holds it exclusively, so no call is in
   // flight while connections close.
   std::shared_mutex lifecycle_;
-  bool closed_ = false;                              // guarded by lifecycle_
-  std::unique_ptr<sqlite::WriteQueue> writes_;       // guarded by lifecycle_
+  bool closed_ = false;  // guarded by lifecycle_
+  // Thread-safe itself; stopped (not destroyed) by close(), so record_async() needs no lock.
+  const std::unique_ptr<sqlite::WriteQueue> writes_;
 };
 
 Status check_path(const std::string& path) {

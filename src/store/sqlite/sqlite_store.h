@@ -1,10 +1,12 @@
 // The embedded default Store: one SQLite file in WAL mode. Writes go through a single
 // writer thread that commits whatever is queued as one durable transaction (group commit);
+// record_async() queues a delivery and returns, its completion runs on that thread;
 // reads use a pool of separate connections and never wait for the writer. Several
 // processes may open the same file: writes take the file's write lock (BEGIN IMMEDIATE),
 // so leases stay exclusive across processes.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -24,6 +26,9 @@ struct SqliteOptions {
   Duration busy_timeout{std::chrono::seconds(5)};
   // Most writes committed together in one transaction.
   std::size_t max_batch = 2048;
+  // Longest a batch waits for more writes when recent batches held several; zero commits
+  // whatever is queued at once. A write that comes alone never waits.
+  std::chrono::microseconds max_linger{200};
 };
 
 // Opens or creates the store at `path`, migrating an older schema. Refuses, with an error
