@@ -18,8 +18,10 @@
 namespace ghscale::app {
 namespace {
 
-// Deliveries wait for a durable commit; many in flight let one commit cover many.
-constexpr int kWebhookWorkers = 128;
+// Threads for deliveries to a store whose record() holds the thread until the write is
+// durable (DynamoDB: a network round trip): many in flight let one commit cover many. A
+// store that queues its writes (SQLite) needs none: the pool then only runs /readyz.
+constexpr int kBlockingWebhookWorkers = 128;
 
 http::ServerOptions server_options(const config::ServerConfig& s) {
   http::ServerOptions so;
@@ -124,7 +126,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
                                           parts->scaler.loop);
   if (!handler) return handler.error();
   parts->routes =
-      std::make_unique<Routes>(c, parts->store, std::move(*handler), parts->scaler.reconciler, kWebhookWorkers);
+      std::make_unique<Routes>(c, parts->store, std::move(*handler), parts->scaler.reconciler,
+                               parts->store->records_asynchronously() ? 1 : kBlockingWebhookWorkers);
   if (c.server.status_token) {
     auto token = resolve_secret(*c.server.status_token);
     if (!token) return token.error();

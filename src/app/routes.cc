@@ -132,6 +132,12 @@ std::optional<http::Response> Routes::refuse_status_read(const http::Request& re
 http::AsyncHandler Routes::handler() {
   return [this](http::Request&& req, http::Responder respond) {
     if (webhook_ && req.path() == webhook_->path()) {
+      // A store that queues its writes answers from its writer thread: the delivery is
+      // checked and parsed here, on the connection's I/O thread, and no thread waits.
+      if (webhook_->answers_without_blocking()) {
+        webhook_->handle_async(std::move(req), std::move(respond));
+        return;
+      }
       boost::asio::post(workers_->pool, [this, req = std::move(req), respond = std::move(respond)] {
         respond(webhook_->handle(req));
       });

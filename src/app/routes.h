@@ -1,6 +1,8 @@
 // The daemon's HTTP surface: which path goes to which handler. Wiring only. Webhook
-// deliveries wait on a durable store write, so they run on a worker pool and never
-// block the server's I/O threads.
+// deliveries are answered once durably stored: with a store that queues its writes
+// (SQLite) they are handled on the server's I/O threads and answered from the store's
+// writer; with one whose writes hold the thread they run on the worker pool, so the
+// I/O threads never block.
 #pragma once
 
 #include <atomic>
@@ -21,7 +23,8 @@ namespace ghscale::app {
 
 class Routes {
  public:
-  // reconciler may be null (a daemon without pools).
+  // reconciler may be null (a daemon without pools). `workers` threads run blocking
+  // deliveries and the readiness probe.
   Routes(const config::Config& cfg, std::shared_ptr<store::Store> store, std::unique_ptr<webhook::Handler> webhook,
          std::shared_ptr<scaler::Reconciler> reconciler, int workers);
   ~Routes();

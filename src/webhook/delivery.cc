@@ -1,23 +1,19 @@
 #include "webhook/delivery.h"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
 #include <charconv>
 #include <limits>
 
 #include "webhook/form.h"
+#include "webhook/payload_scan.h"
 #include "webhook/timestamp.h"
 
 namespace ghscale::webhook {
-namespace json = boost::json;
 namespace {
+
+using Kind = ScannedValue::Kind;
 
 constexpr std::size_t kMaxDeliveryIdBytes = 128;
 constexpr std::size_t kMaxEventBytes = 64;
-// Covers the DOM of a typical workflow_job payload (about 8 KiB of JSON) so that parsing
-// usually allocates nothing from the heap; larger payloads grow the resource as needed.
-constexpr std::size_t kParseBufferBytes = 32 * 1024;
 
 Error invalid(std::string message) { return make_error(ErrorKind::kInvalid, std::move(message)); }
 
@@ -43,47 +39,49 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
   return v;
 }
 
-// Reads typed fields from a JSON object, keeping the first error. A missing or null
-// field yields the fallback; a field of the wrong type is an error that names its path.
+// Reads typed fields from the scanned payload, keeping the first error. A missing or
+// null field yields the fallback; a field of the wrong type is an error that names its path.
 class FieldReader {
  public:
   std::optional<Error> error;
 
-  std::int64_t integer(const json::object& o, std::string_view path, std::string_view key, std::int64_t fallback = 0) {
-    const json::value* v = o.if_contains(key);
-    if (v == nullptr || v->is_null()) return fallback;
-    if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return static_cast<std::int64_t>(v->get_uint64());
+  std::int64_t integer(const ScannedValue& v, std::string_view path, std::string_view key, std::int64_t fallback = 0) {
+    switch (v.kind) {
+      case Kind::kAbsent:
+      case Kind::kNull: return fallback;
+      case Kind::kInt64: return v.int64;
+      case Kind::kUint64:
+        if (v.uint64 <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+          return static_cast<std::int64_t>(v.uint64);
+        }
+        break;
+      default: break;
     }
     fail(path, key, "expected an integer");
     return fallback;
   }
 
-  std::string string(const json::object& o, std::string_view path, std::string_view key) {
-    const json::value* v = o.if_contains(key);
-    if (v == nullptr || v->is_null()) return {};
-    if (const json::string* s = v->if_string()) return std::string(s->data(), s->size());
+  // Moves the text out: each field is read once.
+  std::string string(ScannedValue& v, std::string_view path, std::string_view key) {
+    if (v.kind == Kind::kAbsent || v.kind == Kind::kNull) return {};
+    if (v.kind == Kind::kString) return std::move(v.text);
     fail(path, key, "expected a string");
     return {};
   }
 
-  std::optional<TimePoint> time(const json::object& o, std::string_view path, std::string_view key) {
-    const json::value* v = o.if_contains(key);
-    if (v == nullptr || v->is_null()) return std::nullopt;
-    const json::string* s = v->if_string();
-    std::optional<TimePoint> t = s != nullptr ? parse_timestamp(std::string_view(s->data(), s->size())) : std::nullopt;
+  std::optional<TimePoint> time(const ScannedValue& v, std::string_view path, std::string_view key) {
+    if (v.kind == Kind::kAbsent || v.kind == Kind::kNull) return std::nullopt;
+    std::optional<TimePoint> t = v.kind == Kind::kString ? parse_timestamp(v.text) : std::nullopt;
     if (!t) fail(path, key, "expected an ISO-8601 date-time");
     return t;
   }
 
-  // nullptr when absent or null.
-  const json::object* object(const json::object& o, std::string_view path, std::string_view key) {
-    const json::value* v = o.if_contains(key);
-    if (v == nullptr || v->is_null()) return nullptr;
-    if (const json::object* obj = v->if_object()) return obj;
+  // False when absent or null.
+  bool object(const ScannedValue& v, std::string_view path, std::string_view key) {
+    if (v.kind == Kind::kAbsent || v.kind == Kind::kNull) return false;
+    if (v.kind == Kind::kObject) return true;
     fail(path, key, "expected an object");
-    return nullptr;
+    return false;
   }
 
   void fail(std::string_view path, std::string_view key, std::string_view what) {
@@ -106,58 +104,57 @@ JobStatus combine_status(std::optional<JobStatus> from_payload, JobStatus from_a
   return *from_payload;
 }
 
-Result<JobEvent> parse_workflow_job(const json::object& root, const std::string& action) {
+Result<JobEvent> parse_workflow_job(ScannedPayload& p, const std::string& action) {
   FieldReader r;
   JobEvent e;
   e.event = "workflow_job";
   e.action = action;
 
-  const json::object* job = r.object(root, "", "workflow_job");
+  ScannedPayload::Job& job = p.job;
+  const bool has_job = r.object(job.self, "", "workflow_job");
   if (r.error) return std::move(*r.error);
-  if (job == nullptr) return invalid("workflow_job: missing");
-  const json::value* id = job->if_contains("id");
-  if (id == nullptr || id->is_null()) return invalid("workflow_job.id: missing");
-  e.job_id = r.integer(*job, "workflow_job", "id");
-  e.run_id = r.integer(*job, "workflow_job", "run_id");
-  e.run_attempt = r.integer(*job, "workflow_job", "run_attempt", 1);
+  if (!has_job) return invalid("workflow_job: missing");
+  if (job.id.kind == Kind::kAbsent || job.id.kind == Kind::kNull) return invalid("workflow_job.id: missing");
+  e.job_id = r.integer(job.id, "workflow_job", "id");
+  e.run_id = r.integer(job.run_id, "workflow_job", "run_id");
+  e.run_attempt = r.integer(job.run_attempt, "workflow_job", "run_attempt", 1);
 
-  const json::object* repo = r.object(root, "", "repository");
+  ScannedPayload::Repository& repo = p.repository;
+  const bool has_repo = r.object(repo.self, "", "repository");
   if (r.error) return std::move(*r.error);
-  if (repo == nullptr) return invalid("repository: missing");
-  e.repository = r.string(*repo, "repository", "full_name");
+  if (!has_repo) return invalid("repository: missing");
+  e.repository = r.string(repo.full_name, "repository", "full_name");
   if (!r.error && e.repository.empty()) return invalid("repository.full_name: missing");
-  if (const json::object* owner = r.object(*repo, "repository", "owner"))
-    e.owner = r.string(*owner, "repository.owner", "login");
+  if (r.object(repo.owner, "repository", "owner")) e.owner = r.string(repo.owner_login, "repository.owner", "login");
   if (e.owner.empty()) {
-    if (const json::object* org = r.object(root, "", "organization")) e.owner = r.string(*org, "organization", "login");
+    if (r.object(p.organization.self, "", "organization")) {
+      e.owner = r.string(p.organization.field, "organization", "login");
+    }
   }
   if (e.owner.empty()) e.owner = e.repository.substr(0, e.repository.find('/'));
-  if (const json::object* inst = r.object(root, "", "installation"))
-    e.installation_id = r.integer(*inst, "installation", "id");
+  if (r.object(p.installation.self, "", "installation")) {
+    e.installation_id = r.integer(p.installation.field, "installation", "id");
+  }
 
-  if (const json::value* labels = job->if_contains("labels"); labels != nullptr && !labels->is_null()) {
-    const json::array* arr = labels->if_array();
-    if (arr == nullptr) return invalid("workflow_job.labels: expected an array");
-    for (const json::value& l : *arr) {
-      const json::string* s = l.if_string();
-      if (s == nullptr) return invalid("workflow_job.labels: expected strings");
-      e.labels.add(std::string_view(s->data(), s->size()));
-    }
+  if (job.labels.kind != Kind::kAbsent && job.labels.kind != Kind::kNull) {
+    if (job.labels.kind != Kind::kObject) return invalid("workflow_job.labels: expected an array");
+    if (job.label_not_string) return invalid("workflow_job.labels: expected strings");
+    for (const std::string& l : job.label_items) e.labels.add(l);
   }
 
   // A status GitHub adds later is not an error: the action still says what happened.
-  const std::optional<JobStatus> payload_status = parse_job_status(r.string(*job, "workflow_job", "status"));
+  const std::optional<JobStatus> payload_status = parse_job_status(r.string(job.status, "workflow_job", "status"));
   e.status = combine_status(payload_status, *parse_job_status(action));
-  e.conclusion = r.string(*job, "workflow_job", "conclusion");
-  e.runner_id = r.integer(*job, "workflow_job", "runner_id");
-  e.runner_name = r.string(*job, "workflow_job", "runner_name");
-  e.runner_group_id = r.integer(*job, "workflow_job", "runner_group_id");
-  e.runner_group_name = r.string(*job, "workflow_job", "runner_group_name");
-  e.workflow_name = r.string(*job, "workflow_job", "workflow_name");
-  e.job_name = r.string(*job, "workflow_job", "name");
-  e.created_at = r.time(*job, "workflow_job", "created_at");
-  e.started_at = r.time(*job, "workflow_job", "started_at");
-  e.completed_at = r.time(*job, "workflow_job", "completed_at");
+  e.conclusion = r.string(job.conclusion, "workflow_job", "conclusion");
+  e.runner_id = r.integer(job.runner_id, "workflow_job", "runner_id");
+  e.runner_name = r.string(job.runner_name, "workflow_job", "runner_name");
+  e.runner_group_id = r.integer(job.runner_group_id, "workflow_job", "runner_group_id");
+  e.runner_group_name = r.string(job.runner_group_name, "workflow_job", "runner_group_name");
+  e.workflow_name = r.string(job.workflow_name, "workflow_job", "workflow_name");
+  e.job_name = r.string(job.name, "workflow_job", "name");
+  e.created_at = r.time(job.created_at, "workflow_job", "created_at");
+  e.started_at = r.time(job.started_at, "workflow_job", "started_at");
+  e.completed_at = r.time(job.completed_at, "workflow_job", "completed_at");
   if (r.error) return std::move(*r.error);
   if (e.job_id <= 0) return invalid("workflow_job.id: must be positive");
   return e;
@@ -200,23 +197,20 @@ Result<Delivery> parse_delivery(const http::Headers& headers, BodyFormat format,
     text = form_json;
   }
 
-  unsigned char buffer[kParseBufferBytes];
-  json::monotonic_resource resource(buffer, sizeof buffer);
-  boost::system::error_code ec;
-  json::value root = json::parse(json::string_view(text.data(), text.size()), ec, &resource);
-  if (ec) return invalid("malformed JSON body: " + ec.message());
-  const json::object* obj = root.if_object();
-  if (obj == nullptr) return invalid("JSON body is not an object");
+  Result<ScannedPayload> scanned = scan_payload(text);
+  if (!scanned) return std::move(scanned).error();
+  ScannedPayload& payload = *scanned;
+  if (!payload.root_is_object) return invalid("JSON body is not an object");
 
   FieldReader r;
-  d.action = r.string(*obj, "", "action");
-  if (d.hook_id == 0) d.hook_id = r.integer(*obj, "", "hook_id");
+  d.action = r.string(payload.action, "", "action");
+  if (d.hook_id == 0) d.hook_id = r.integer(payload.hook_id, "", "hook_id");
   if (r.error) return std::move(*r.error);
 
   if (d.event == "workflow_job") {
     if (d.action.empty()) return invalid("action: missing");
     if (is_job_action(d.action)) {
-      auto job = parse_workflow_job(*obj, d.action);
+      auto job = parse_workflow_job(payload, d.action);
       if (!job) return std::move(job).error();
       d.job = std::move(*job);
       d.job->delivery_id = d.delivery_id;

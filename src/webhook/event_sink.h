@@ -3,6 +3,8 @@
 // thread-safe: the server calls the handler from several threads.
 #pragma once
 
+#include <functional>
+
 #include "core/error.h"
 #include "core/job.h"
 
@@ -19,6 +21,14 @@ class EventSink {
   // Stores the event durably, deduplicated by JobEvent::delivery_id, before returning.
   // The handler acknowledges a delivery only after this succeeds.
   virtual Result<RecordOutcome> record(const JobEvent& event) = 0;
+  // The same without holding the caller's thread: `done` is called exactly once, when the
+  // event is durable or the write failed, from any thread, and must not block. `event`
+  // stays valid until then. The default is record() and then done on the caller's thread.
+  using RecordDone = std::function<void(Result<RecordOutcome>)>;
+  virtual void record_async(const JobEvent& event, RecordDone done) { done(record(event)); }
+  // True when record_async() returns without waiting for the write, so a server may call
+  // it from its I/O threads.
+  virtual bool records_asynchronously() const { return false; }
   // False while the sink cannot take writes (store not open, lease lost); the handler
   // then answers 503 without trying. Also what a readiness probe reports.
   virtual bool ready() = 0;

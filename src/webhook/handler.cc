@@ -9,6 +9,9 @@
 namespace ghscale::webhook {
 namespace {
 
+// Longer than any event name the metrics know: the cut keeps an unknown one unknown.
+constexpr std::size_t kMaxCountedEventBytes = 64;
+
 http::Response status_body(int status, std::string_view text) {
   std::string body = "{\"status\":\"";
   body += text;  // always one of our own constant words
@@ -18,11 +21,21 @@ http::Response status_body(int status, std::string_view text) {
 
 }  // namespace
 
-// What one request came to, for the metrics.
+// What one request came to, for the metrics. The event is kept (not viewed) because an
+// asynchronous delivery is counted after its request is gone; anything longer than a
+// known event name counts as "other" whole, so the cut changes no series.
 struct Handler::Outcome {
-  std::string_view event;
+  std::string event;
   std::string action;
   DeliveryResult result = DeliveryResult::kBadRequest;
+};
+
+// A delivery whose write is in the sink's hands: what the answer needs once it completes.
+struct Handler::AsyncDelivery {
+  JobEvent job;
+  Outcome outcome;
+  std::chrono::steady_clock::time_point start;
+  Respond respond;
 };
 
 Result<std::unique_ptr<Handler>> Handler::create(HandlerConfig config, std::shared_ptr<const Clock> clock,
@@ -48,18 +61,50 @@ Handler::Handler(HandlerConfig config, std::shared_ptr<const Clock> clock, std::
 
 bool Handler::ready() { return sink_->ready(); }
 
+void Handler::count(const Outcome& outcome, std::chrono::steady_clock::time_point start) {
+  metrics_.count_delivery(outcome.event, outcome.action, outcome.result);
+  metrics_.observe_latency(std::chrono::steady_clock::now() - start);
+}
+
 http::Response Handler::handle(const http::Request& request) {
   // Latency is a measurement, not logic, so it reads the steady clock rather than clock_.
   const auto start = std::chrono::steady_clock::now();
   Outcome outcome;
-  outcome.event = request.headers.get(kEventHeader);
-  http::Response response = handle_delivery(request, outcome);
-  metrics_.count_delivery(outcome.event, outcome.action, outcome.result);
-  metrics_.observe_latency(std::chrono::steady_clock::now() - start);
-  return response;
+  std::optional<JobEvent> job;
+  std::optional<http::Response> answer = check_delivery(request, outcome, job);
+  if (!answer) answer = after_record(*job, sink_->record(*job), outcome);
+  count(outcome, start);
+  return std::move(*answer);
 }
 
-http::Response Handler::handle_delivery(const http::Request& request, Outcome& outcome) {
+void Handler::handle_async(http::Request&& request, Respond respond) {
+  const auto start = std::chrono::steady_clock::now();
+  auto delivery = std::make_shared<AsyncDelivery>();
+  std::optional<JobEvent> job;
+  {
+    // Released here, before the write: the job event holds all the store needs.
+    const http::Request req = std::move(request);
+    if (std::optional<http::Response> answer = check_delivery(req, delivery->outcome, job)) {
+      count(delivery->outcome, start);
+      respond(std::move(*answer));
+      return;
+    }
+  }
+  delivery->job = std::move(*job);
+  delivery->start = start;
+  delivery->respond = std::move(respond);
+  AsyncDelivery& d = *delivery;
+  // The completion holds the delivery (and so the event the sink reads) until it runs.
+  sink_->record_async(d.job, [this, delivery = std::move(delivery)](Result<RecordOutcome> recorded) {
+    http::Response answer = after_record(delivery->job, recorded, delivery->outcome);
+    count(delivery->outcome, delivery->start);
+    delivery->respond(std::move(answer));
+  });
+}
+
+std::optional<http::Response> Handler::check_delivery(const http::Request& request, Outcome& outcome,
+                                                      std::optional<JobEvent>& job) {
+  outcome.event = std::string(request.headers.get(kEventHeader).substr(0, kMaxCountedEventBytes + 1));
   if (request.path() != config_.path) {
     outcome.result = DeliveryResult::kNotFound;
     return http::Response::error(404, "not found");
@@ -112,13 +157,15 @@ http::Response Handler::handle_delivery(const http::Request& request, Outcome& o
     outcome.result = DeliveryResult::kIgnored;
     return status_body(202, "ignored");
   }
-
-  const JobEvent& job = *delivery.job;
   if (!sink_->ready()) {
     outcome.result = DeliveryResult::kUnavailable;
     return http::Response::error(503, "event store not ready; redeliver later");
   }
-  Result<RecordOutcome> recorded = sink_->record(job);
+  job = std::move(delivery.job);
+  return std::nullopt;
+}
+
+http::Response Handler::after_record(const JobEvent& job, const Result<RecordOutcome>& recorded, Outcome& outcome) {
   if (!recorded) {
     outcome.result = DeliveryResult::kUnavailable;
     log::warn("webhook: could not record delivery",

@@ -35,16 +35,22 @@ void MemorySink::clear() {
 
 FailingSink::FailingSink(std::shared_ptr<EventSink> target) : target_(std::move(target)) {}
 
+std::optional<Error> FailingSink::injected_failure() {
+  std::lock_guard lock(mu_);
+  if (fail_remaining_ <= 0) return std::nullopt;
+  --fail_remaining_;
+  ++failures_injected_;
+  return make_error(fail_kind_, "injected failure");
+}
+
 Result<RecordOutcome> FailingSink::record(const JobEvent& event) {
-  {
-    std::lock_guard lock(mu_);
-    if (fail_remaining_ > 0) {
-      --fail_remaining_;
-      ++failures_injected_;
-      return make_error(fail_kind_, "injected failure");
-    }
-  }
+  if (auto failure = injected_failure()) return *failure;
   return target_->record(event);
+}
+
+void FailingSink::record_async(const JobEvent& event, RecordDone done) {
+  if (auto failure = injected_failure()) return done(*failure);
+  target_->record_async(event, std::move(done));
 }
 
 bool FailingSink::ready() {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -37,6 +38,9 @@ class FailingSink final : public EventSink {
   explicit FailingSink(std::shared_ptr<EventSink> target);
 
   Result<RecordOutcome> record(const JobEvent& event) override;
+  // An injected failure answers at once; otherwise the target's record_async().
+  void record_async(const JobEvent& event, RecordDone done) override;
+  bool records_asynchronously() const override { return target_->records_asynchronously(); }
   bool ready() override;
 
   void fail_next(int count, ErrorKind kind = ErrorKind::kRetryable);
@@ -44,6 +48,8 @@ class FailingSink final : public EventSink {
   int failures_injected() const;
 
  private:
+  std::optional<Error> injected_failure();
+
   const std::shared_ptr<EventSink> target_;
   mutable std::mutex mu_;
   int fail_remaining_ = 0;                       // guarded by mu_
