@@ -85,7 +85,9 @@ json::array column(const std::deque<T>& samples, F field) {
 }
 
 // Cents are what a dashboard shows; more digits are noise in the JSON.
-double money(double v) { return std::round(v * 1e6) / 1e6; }
+double money(double v) {
+  return std::round(v * 1e6) / 1e6;
+}
 
 }  // namespace
 
@@ -158,7 +160,9 @@ SeriesSampler::SeriesSampler(std::shared_ptr<Series> series, std::shared_ptr<Clo
   thread_ = std::thread([this] { run(); });
 }
 
-SeriesSampler::~SeriesSampler() { stop(); }
+SeriesSampler::~SeriesSampler() {
+  stop();
+}
 
 void SeriesSampler::stop() {
   {

@@ -87,8 +87,8 @@ class Series {
 
   const SeriesOptions options_;
   mutable std::mutex mu_;
-  std::map<std::string, PoolRing> pools_;  // guarded by mu_
-  std::deque<ScalerSample> scaler_;        // guarded by mu_
+  std::map<std::string, PoolRing> pools_;                    // guarded by mu_
+  std::deque<ScalerSample> scaler_;                          // guarded by mu_
   std::uint64_t last_launches_ = 0, last_terminations_ = 0;  // guarded by mu_
   bool first_ = true;                                        // guarded by mu_
   scaler::HistogramSnapshot queue_wait_;                     // guarded by mu_

@@ -7,8 +7,8 @@
 namespace ghscale::app {
 
 bool is_ui_path(std::string_view path) {
-  return path == kUiPath || (path.size() > kUiPath.size() && path.substr(0, kUiPath.size()) == kUiPath &&
-                             path[kUiPath.size()] == '/');
+  return path == kUiPath ||
+         (path.size() > kUiPath.size() && path.substr(0, kUiPath.size()) == kUiPath && path[kUiPath.size()] == '/');
 }
 
 std::optional<http::Response> ui_response(std::string_view path) {

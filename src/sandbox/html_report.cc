@@ -11,12 +11,23 @@ std::string esc(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -70,7 +81,9 @@ std::vector<double> ticks(double& max, int n, bool log) {
   return out;
 }
 
-int digits_for(const std::vector<double>& t) { return t.size() > 1 && t[1] - t[0] < 1 ? 1 : 0; }
+int digits_for(const std::vector<double>& t) {
+  return t.size() > 1 && t[1] - t[0] < 1 ? 1 : 0;
+}
 
 // The chart's box: title, y grid with labels, x ticks; returns the frame to draw in.
 Frame axes(std::string& out, const std::string& id, const std::string& title, double x_max, double y_max,
@@ -87,18 +100,18 @@ Frame axes(std::string& out, const std::string& id, const std::string& title, do
   out += "<text x=\"" + num(kL, 0) + "\" y=\"16\" class=\"title\">" + esc(title) + "</text>\n";
   for (double v : yt) {
     out += "<line class=\"grid\" x1=\"" + num(kL, 0) + "\" x2=\"" + num(kW - kR, 0) + "\" y1=\"" + num(f.y(v), 1) +
-           "\" y2=\"" + num(f.y(v), 1) + "\"/><text class=\"axis\" text-anchor=\"end\" x=\"" + num(kL - 4, 0) + "\" y=\"" +
-           num(f.y(v) + 3, 1) + "\">" + num(v, log_y ? 0 : y_digits) + "</text>\n";
+           "\" y2=\"" + num(f.y(v), 1) + "\"/><text class=\"axis\" text-anchor=\"end\" x=\"" + num(kL - 4, 0) +
+           "\" y=\"" + num(f.y(v) + 3, 1) + "\">" + num(v, log_y ? 0 : y_digits) + "</text>\n";
   }
   if (!x_label.empty()) {
     for (double v : xt) {
       // The last label ends at the edge instead of running past it.
       const char* anchor = v == xt.back() ? "end" : "middle";
-      out += "<text class=\"axis\" text-anchor=\"" + std::string(anchor) + "\" x=\"" + num(f.x(v), 1) + "\" y=\"" + num(kH - kB + 14, 0) + "\">" +
-             num(v, log_x ? 0 : digits_for(xt)) + "</text>\n";
+      out += "<text class=\"axis\" text-anchor=\"" + std::string(anchor) + "\" x=\"" + num(f.x(v), 1) + "\" y=\"" +
+             num(kH - kB + 14, 0) + "\">" + num(v, log_x ? 0 : digits_for(xt)) + "</text>\n";
     }
-    out += "<text class=\"axis\" text-anchor=\"end\" x=\"" + num(kW - kR, 0) + "\" y=\"" + num(kH - kB + 28, 0) + "\">" +
-           esc(x_label) + "</text>\n";
+    out += "<text class=\"axis\" text-anchor=\"end\" x=\"" + num(kW - kR, 0) + "\" y=\"" + num(kH - kB + 28, 0) +
+           "\">" + esc(x_label) + "</text>\n";
   }
   return f;
 }
@@ -112,9 +125,9 @@ struct Legend {
 void legend(std::string& out, const std::vector<Legend>& items) {
   double x = kL;
   for (const auto& l : items) {
-    out += "<rect x=\"" + num(x, 1) + "\" y=\"" + num(kH - 12, 0) + "\" width=\"12\" height=\"" + (l.dashed ? "2" : "4") +
-           "\" fill=\"" + l.color + "\"/><text class=\"legend\" x=\"" + num(x + 16, 1) + "\" y=\"" + num(kH - 7, 0) + "\">" +
-           esc(l.name) + "</text>\n";
+    out += "<rect x=\"" + num(x, 1) + "\" y=\"" + num(kH - 12, 0) + "\" width=\"12\" height=\"" +
+           (l.dashed ? "2" : "4") + "\" fill=\"" + l.color + "\"/><text class=\"legend\" x=\"" + num(x + 16, 1) +
+           "\" y=\"" + num(kH - 7, 0) + "\">" + esc(l.name) + "</text>\n";
     x += 30 + 6.5 * static_cast<double>(l.name.size());
   }
 }
@@ -147,7 +160,8 @@ std::string line_chart(const std::string& id, const std::string& title, const st
     out += "\"/>\n";
     if (l.dots) {
       for (std::size_t i = 0; i < l.x.size() && i < l.y.size(); ++i) {
-        out += "<circle r=\"2.5\" fill=\"" + l.color + "\" cx=\"" + num(f.x(l.x[i]), 1) + "\" cy=\"" + num(f.y(l.y[i]), 1) + "\"/>";
+        out += "<circle r=\"2.5\" fill=\"" + l.color + "\" cx=\"" + num(f.x(l.x[i]), 1) + "\" cy=\"" +
+               num(f.y(l.y[i]), 1) + "\"/>";
       }
       out += "\n";
     }
@@ -190,11 +204,12 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
       const double top = f.y(base + v), bottom = f.y(base);
       out += "<rect x=\"" + num(x, 1) + "\" y=\"" + num(top, 1) + "\" width=\"" + num(bar - 1, 1) + "\" height=\"" +
              num(std::max(0.0, bottom - top), 1) + "\" fill=\"" + series[k].color + "\" data-value=\"" + num(v, 4) +
-             "\"><title>" + esc(categories[c]) + " " + esc(series[k].name) + ": " + num(v, y_digits + 1) + "</title></rect>\n";
+             "\"><title>" + esc(categories[c]) + " " + esc(series[k].name) + ": " + num(v, y_digits + 1) +
+             "</title></rect>\n";
       if (stacked) base += v;
     }
-    out += "<text class=\"axis\" text-anchor=\"middle\" x=\"" + num(left + group / 2, 1) + "\" y=\"" + num(kH - kB + 14, 0) +
-           "\">" + esc(categories[c]) + "</text>\n";
+    out += "<text class=\"axis\" text-anchor=\"middle\" x=\"" + num(left + group / 2, 1) + "\" y=\"" +
+           num(kH - kB + 14, 0) + "\">" + esc(categories[c]) + "</text>\n";
   }
   std::vector<Legend> items;
   for (const auto& s : series) items.push_back({s.name, s.color});
@@ -203,7 +218,9 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
   return out;
 }
 
-double minutes(Duration d) { return std::chrono::duration<double, std::ratio<60>>(d).count(); }
+double minutes(Duration d) {
+  return std::chrono::duration<double, std::ratio<60>>(d).count();
+}
 
 // The time axis in hours past two hours of simulation, in minutes before.
 struct TimeAxis {
@@ -259,10 +276,9 @@ std::string format_html_report(const std::vector<PolicyResult>& results, const H
   {
     std::vector<BarSeries> bars;
     const char* labels[] = {"p50", "p90", "p95", "p99"};
-    double (*fields[])(const PolicyResult&) = {[](const PolicyResult& r) { return r.wait_p50; },
-                                               [](const PolicyResult& r) { return r.wait_p90; },
-                                               [](const PolicyResult& r) { return r.wait_p95; },
-                                               [](const PolicyResult& r) { return r.wait_p99; }};
+    double (*fields[])(const PolicyResult&) = {
+        [](const PolicyResult& r) { return r.wait_p50; }, [](const PolicyResult& r) { return r.wait_p90; },
+        [](const PolicyResult& r) { return r.wait_p95; }, [](const PolicyResult& r) { return r.wait_p99; }};
     for (std::size_t i = 0; i < results.size(); ++i) {
       BarSeries s{results[i].policy, color(i), {}};
       for (auto* field : fields) s.values.push_back(field(results[i]));
@@ -278,11 +294,15 @@ std::string format_html_report(const std::vector<PolicyResult>& results, const H
     std::vector<Line> lines;
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto& r = results[i];
-      lines.push_back({r.policy, color(i), {r.wait_p50, r.wait_p90, r.wait_p95, r.wait_p99, r.wait_max},
-                       {50, 90, 95, 99, 100}, false, true});
+      lines.push_back({r.policy,
+                       color(i),
+                       {r.wait_p50, r.wait_p90, r.wait_p95, r.wait_p99, r.wait_max},
+                       {50, 90, 95, 99, 100},
+                       false,
+                       true});
     }
-    out += line_chart("wait-distribution", "Jobs that waited at most x seconds (%): p50, p90, p95, p99, max",
-                      lines, "seconds (log scale)", 0, true);
+    out += line_chart("wait-distribution", "Jobs that waited at most x seconds (%): p50, p90, p95, p99, max", lines,
+                      "seconds (log scale)", 0, true);
   }
   out += "</div>\n</div>\n";
 
@@ -309,8 +329,9 @@ std::string format_html_report(const std::vector<PolicyResult>& results, const H
 
   // --- instances against demand ---
   const TimeAxis axis = time_axis(results);
-  out += "<h2>Instances over time against demand</h2>\n<p class=\"muted\">Demand: jobs queued or running. Instances: "
-         "runners busy, idle or booting (every one of them is paid for).</p>\n<div class=\"grid2\">\n";
+  out +=
+      "<h2>Instances over time against demand</h2>\n<p class=\"muted\">Demand: jobs queued or running. Instances: "
+      "runners busy, idle or booting (every one of them is paid for).</p>\n<div class=\"grid2\">\n";
   {
     std::vector<Line> lines;
     for (std::size_t i = 0; i < results.size(); ++i) {
@@ -321,7 +342,8 @@ std::string format_html_report(const std::vector<PolicyResult>& results, const H
       }
       lines.push_back(std::move(l));
     }
-    out += "<div class=\"card\">" + line_chart("instances", "Instances, every policy", lines, axis.label, 0) + "</div>\n";
+    out +=
+        "<div class=\"card\">" + line_chart("instances", "Instances, every policy", lines, axis.label, 0) + "</div>\n";
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
     Line demand{"demand (queued + running jobs)", "#999999", {}, {}, true};
@@ -334,8 +356,8 @@ std::string format_html_report(const std::vector<PolicyResult>& results, const H
       instances.y.push_back(s.running + s.idle + s.booting);
     }
     out += "<div class=\"card\">" +
-           line_chart("demand-" + results[i].policy, results[i].policy + ": instances against demand", {demand, instances},
-                      axis.label, 0) +
+           line_chart("demand-" + results[i].policy, results[i].policy + ": instances against demand",
+                      {demand, instances}, axis.label, 0) +
            "</div>\n";
   }
   out += "</div>\n";
@@ -362,8 +384,9 @@ std::string format_html_report(const std::vector<PolicyResult>& results, const H
       {"GitHub quota calls / job", [](const PolicyResult& r) { return r.github_quota_calls_per_job; }, 2, -1},
       {"cloud API calls", [](const PolicyResult& r) { return static_cast<double>(r.cloud_calls); }, 0, -1},
   };
-  out += "<h2>All figures</h2>\n<p class=\"muted\">Bold: the best of the policies where lower or higher is "
-         "better.</p>\n<table id=\"figures\">\n<tr><th></th>";
+  out +=
+      "<h2>All figures</h2>\n<p class=\"muted\">Bold: the best of the policies where lower or higher is "
+      "better.</p>\n<table id=\"figures\">\n<tr><th></th>";
   for (const auto& n : names) out += "<th>" + esc(n) + "</th>";
   out += "</tr>\n";
   for (const auto& row : kRows) {

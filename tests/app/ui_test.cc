@@ -1,8 +1,8 @@
 // The dashboard's pieces without a browser: the series ring (bounded, costs integrated
 // from instance-hours, counters turned into per-sample increases, percentiles from the
 // histogram), and /ui under the status API's access rule. tests/browser drives the page.
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <future>
 
@@ -18,7 +18,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-scaler::HistogramSnapshot histogram(std::vector<double> bounds, std::vector<std::uint64_t> counts, std::uint64_t overflow) {
+scaler::HistogramSnapshot histogram(std::vector<double> bounds, std::vector<std::uint64_t> counts,
+                                    std::uint64_t overflow) {
   scaler::HistogramSnapshot h;
   h.bounds = std::move(bounds);
   h.counts = std::move(counts);
