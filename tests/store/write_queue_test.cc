@@ -3,6 +3,8 @@
 // what was queued and refusing the rest.
 #include "store/sqlite/write_queue.h"
 
+#include "store/sqlite/checkpointer.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -143,6 +145,30 @@ TEST(WriteQueue, StopFinishesWhatWasQueuedAndRefusesLaterWrites) {
   EXPECT_EQ(queue->run([](Connection&) { return ok_status(); }).error().kind, ErrorKind::kPermanent);
   queue.reset();
   EXPECT_EQ(count_rows(path), 500);
+}
+
+TEST(Checkpointer, CheckpointsBesideTheWriterOnceTheWalIsLarge) {
+  testing::TempDir dir;
+  const std::string path = dir.file("q.db");
+  auto conn = open_table(path);
+  auto checkpointer = Checkpointer::start(path, std::chrono::seconds(5), conn->raw());
+  ASSERT_TRUE(checkpointer.ok());
+  WriteQueue queue(std::move(conn), WriteQueueOptions{});  // stopped before the checkpointer goes
+  InsertWrite::Log log;
+  // Keys of 4 KiB: 1,500 rows take more pages than the checkpoint threshold.
+  constexpr int kRows = 1500;
+  for (int i = 0; i < kRows; ++i) {
+    queue.submit(WriteQueue::Lane::kIngest, std::make_unique<InsertWrite>(std::string(4096, 'x') + std::to_string(i), log));
+  }
+  log.wait_for(kRows);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((*checkpointer)->checkpoints() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_GE((*checkpointer)->checkpoints(), 1u);
+  (*checkpointer)->stop();
+  queue.stop();
+  EXPECT_EQ(count_rows(path), kRows);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "store/job_merge.h"
 #include "store/lease_rules.h"
+#include "store/sqlite/checkpointer.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/reader_pool.h"
 #include "store/sqlite/rows.h"
@@ -146,10 +147,12 @@ class RecordWrite final : public sqlite::Write {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, const SqliteOptions& options, std::unique_ptr<Connection> writer)
+  SqliteStore(std::string path, const SqliteOptions& options, std::unique_ptr<Connection> writer,
+              std::unique_ptr<sqlite::Checkpointer> checkpointer)
       : path_(std::move(path)),
         clock_(options.clock ? options.clock : system_clock()),
         readers_(path_, options.busy_timeout),
+        checkpointer_(std::move(checkpointer)),
         writes_(std::make_unique<sqlite::WriteQueue>(
             std::move(writer), sqlite::WriteQueueOptions{options.max_batch, options.max_linger})) {}
 
@@ -437,6 +440,7 @@ class SqliteStore final : public Store {
     closed_ = true;
     // Readers first, so the writer's connection is the last and checkpoints the WAL away.
     readers_.clear();
+    checkpointer_->stop();
     writes_->stop();
     return ok_status();
   }
@@ -486,6 +490,8 @@ class SqliteStore final : public Store {
   // flight while connections close.
   std::shared_mutex lifecycle_;
   bool closed_ = false;  // guarded by lifecycle_
+  // Stopped (not destroyed) by close(): the writer's WAL hook points at it until the end.
+  const std::unique_ptr<sqlite::Checkpointer> checkpointer_;
   // Thread-safe itself; stopped (not destroyed) by close(), so record_async() needs no lock.
   const std::unique_ptr<sqlite::WriteQueue> writes_;
 };
@@ -520,7 +526,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, const 
   auto writer = Connection::open(path, Connection::Mode::kReadWrite, options.busy_timeout);
   if (!writer) return writer.error();
   if (auto s = sqlite::open_schema(**writer, options.durable); !s) return s.error();
-  auto store = std::make_unique<SqliteStore>(path, options, std::move(*writer));
+  auto checkpointer = sqlite::Checkpointer::start(path, options.busy_timeout, (*writer)->raw());
+  if (!checkpointer) return checkpointer.error();
+  auto store = std::make_unique<SqliteStore>(path, options, std::move(*writer), std::move(*checkpointer));
   // Fail now rather than on the first read if a reader cannot open the file.
   if (auto s = store->ping(); !s) return s.error();
   return std::unique_ptr<Store>(std::move(store));

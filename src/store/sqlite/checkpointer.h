@@ -1,0 +1,56 @@
+// Moves the WAL's pages into the database file on a thread of its own. SQLite's automatic
+// checkpoint runs inside the commit that crosses its threshold: that commit copies pages
+// and fsyncs the database file, and every delivery of its batch waits milliseconds more.
+// Here the writer's commit only notes the WAL's size; a passive checkpoint (which never
+// blocks the writer or readers) runs beside it once the WAL holds kCheckpointPages.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "store/sqlite/db.h"
+
+namespace ghscale::store::sqlite {
+
+class Checkpointer {
+ public:
+  // SQLite's own default threshold (wal_autocheckpoint).
+  static constexpr int kCheckpointPages = 1000;
+
+  // Opens its own connection to `path` and takes over `writer`'s WAL hook (which turns
+  // the writer's automatic checkpoints off). `writer` must not commit concurrently with
+  // this call. The object must outlive every commit on `writer`.
+  static Result<std::unique_ptr<Checkpointer>> start(const std::string& path, Duration busy_timeout, sqlite3* writer);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Ends the thread and closes its connection (so the writer's can be the file's last, and
+  // remove the WAL); later commits are only noted. Idempotent.
+  void stop();
+  std::uint64_t checkpoints() const { return checkpoints_.load(std::memory_order_relaxed); }
+
+ private:
+  explicit Checkpointer(std::unique_ptr<Connection> conn);
+  static int on_commit(void* self, sqlite3* db, const char* name, int wal_pages);
+  void loop();
+
+  std::unique_ptr<Connection> conn_;  // the thread's; closed by stop()
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool due_ = false;       // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::thread thread_;
+};
+
+}  // namespace ghscale::store::sqlite
