@@ -1,6 +1,14 @@
 -- wrk script: POSTs one signed workflow_job delivery, each with a unique X-GitHub-Delivery.
--- BENCH_BODY_FILE and BENCH_SIGNATURE come from the environment (bench/ingest/run).
+-- BENCH_BODY_FILE and BENCH_SIGNATURE come from the environment (bench/ingest/run);
+-- BENCH_DELAY_MS, when set, paces each connection: that long between an answer and the
+-- next request (the paced run below the peak).
 local counter = 0
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if delay_ms then
+  function delay()
+    return delay_ms
+  end
+end
 local prefix = ""
 local threads = {}
 
