@@ -7,7 +7,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { check, finish, assert, assertEqual } from '../deploy/templates/lib/harness.mjs';
-import { openBrowser, outDir, ghscaleBinary, childEnv, findChromium } from './lib.mjs';
+import { openBrowser, outDir, ghscaleBinary, childEnv, findChromium, waitFor as waitUntil, readDashboard,
+  compareActions } from './lib.mjs';
 
 findChromium();  // skips before starting anything when there is no browser
 const sandbox = spawn(ghscaleBinary(), ['sandbox', '--port', '0', '--minutes', '12', '--speed', '60', '--quiet',
@@ -18,15 +19,8 @@ sandbox.stdout.on('data', (d) => { stdout += d; });
 sandbox.stderr.on('data', (d) => { stderr += d; });
 const exited = new Promise((resolve) => sandbox.on('exit', (code, signal) => resolve({ code, signal })));
 
-async function waitFor(what, predicate, ms) {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const v = predicate();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; sandbox stdout:\n${stdout}\nstderr:\n${stderr}`);
-}
+const waitFor = (what, predicate, ms) =>
+  waitUntil(what, predicate, ms, () => `sandbox stdout:\n${stdout}\nstderr:\n${stderr}`);
 
 let browser;
 let ok = false;
@@ -54,23 +48,7 @@ try {
   const polls = Number(await page.evaluate(() => document.body.dataset.polls || 0));
   await page.waitForFunction((n) => Number(document.body.dataset.polls || 0) > n, { timeout: 15000 }, polls);
 
-  const dom = await page.evaluate(() => {
-    const pool = document.querySelector('section.pool[data-pool]');
-    const capacity = pool && pool.querySelector('svg[data-chart="capacity"]');
-    const lines = {};
-    if (capacity) for (const l of capacity.querySelectorAll('polyline')) lines[l.dataset.series] = Number(l.dataset.last);
-    return {
-      pools: [...document.querySelectorAll('section.pool')].map((s) => s.dataset.pool),
-      points: capacity ? Number(capacity.dataset.points) : 0,
-      lines,
-      costPoints: Number(pool.querySelector('svg[data-chart="cost"]').dataset.points),
-      histogram: [...document.querySelectorAll('svg[data-chart="wait-histogram"] rect[data-value]')].map((r) => Number(r.dataset.value)),
-      waitJobs: document.querySelector('[data-figure="wait-jobs"]').textContent,
-      buckets: [...document.querySelectorAll('#rate-limits tr[data-bucket]')].map((r) => r.dataset.bucket),
-      actions: [...document.querySelectorAll('#actions tr[data-action-id]')].map((r) => ({
-        id: Number(r.dataset.actionId), cells: [...r.children].map((c) => c.textContent) })),
-    };
-  });
+  const dom = await readDashboard(page);
   const series = await api('/api/v1/series');
   const actions = await api('/api/v1/actions?last=50');
 
@@ -99,17 +77,7 @@ try {
   });
   await check('the action log is the one /api/v1/actions holds', () => {
     assert(dom.actions.length > 0, 'no actions shown');
-    const byId = new Map(actions.map((a) => [a.id, a]));
-    const oldest = Math.min(...actions.map((a) => a.id));
-    let compared = 0;
-    for (const row of dom.actions) {
-      if (row.id < oldest) continue;  // pushed out of the API's last 50 by newer actions since the poll
-      const a = byId.get(row.id);
-      assert(a, `action ${row.id} on the page is not in /api/v1/actions`);
-      assertEqual(row.cells.slice(1), [a.pool, a.kind, String(a.count), a.reason, a.result], `action ${row.id}`);
-      compared++;
-    }
-    assert(compared > 0, 'no action on the page could be compared');
+    assert(compareActions(dom.actions, actions) > 0, 'no action on the page could be compared');
     assert(dom.actions.some((r) => /scale/.test(r.cells[2])), 'no scale action shown');
   });
   const shot = path.join(outDir(), 'dashboard.png');

@@ -29,9 +29,11 @@ function niceStep(max, n) {
   return 10 * mag;
 }
 
-function clock(ms) {
+// Seconds too when the chart spans only minutes (a daemon just started).
+function clock(ms, withSeconds) {
   const d = new Date(ms);
-  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  return d.toLocaleTimeString([], withSeconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' }
+    : { hour: '2-digit', minute: '2-digit' });
 }
 
 function number(v, digits) {
@@ -54,7 +56,8 @@ function lineChart(spec) {
   let max = 0;
   for (const line of spec.lines) for (const v of line.values) max = Math.max(max, v);
   if (max <= 0) max = 1;
-  const step = niceStep(max, 4);
+  // Counts step by whole numbers at least (no "0, 0, 1, 1" labels).
+  const step = Math.max(niceStep(max, 4), spec.minStep || 0);
   const top = Math.ceil(max / step) * step;
   const x0 = at[0], x1 = at[at.length - 1] > x0 ? at[at.length - 1] : x0 + 1;
   const x = (t) => L + ((t - x0) / (x1 - x0)) * (W - L - R);
@@ -65,10 +68,11 @@ function lineChart(spec) {
     svg.appendChild(el('text', { x: L - 4, y: y(v) + 3, 'text-anchor': 'end', class: 'axis' }, fmt(v)));
   }
   const ticks = 5;
+  const withSeconds = x1 - x0 < 10 * 60 * 1000;
   for (let i = 0; i <= ticks; i++) {
     const t = x0 + ((x1 - x0) * i) / ticks;
     // The last label ends at the edge instead of running past it.
-    svg.appendChild(el('text', { x: x(t), y: H - B + 14, 'text-anchor': i === ticks ? 'end' : 'middle', class: 'axis' }, clock(t)));
+    svg.appendChild(el('text', { x: x(t), y: H - B + 14, 'text-anchor': i === ticks ? 'end' : 'middle', class: 'axis' }, clock(t, withSeconds)));
   }
   let lx = L;
   for (const line of spec.lines) {
@@ -90,7 +94,7 @@ function barChart(spec) {
   svg.appendChild(el('text', { x: L, y: 14, class: 'title' }, spec.title));
   svg.setAttribute('data-points', String(spec.values.length));
   const max = Math.max(1, ...spec.values);
-  const step = niceStep(max, 4);
+  const step = Math.max(niceStep(max, 4), 1);  // bars count jobs
   const top = Math.ceil(max / step) * step;
   const y = (v) => T + (1 - v / top) * (H - T - B);
   for (let v = 0; v <= top + step / 2; v += step) {
@@ -108,7 +112,7 @@ function barChart(spec) {
 }
 
 function seconds(s) {
-  if (s < 60) return number(s, 0) + ' s';
+  if (s < 60) return number(s, s < 10 ? 1 : 0) + ' s';
   if (s < 3600) return number(s / 60, 1) + ' min';
   return number(s / 3600, 1) + ' h';
 }
@@ -145,7 +149,7 @@ function poolSection(p, status) {
   });
   if (notes) fig.append(notes);
   replace(sec.querySelector('.chart.capacity'), lineChart({
-    id: 'capacity', title: 'Queued jobs and runners', at: s.at, format: (v) => number(v, 0),
+    id: 'capacity', title: 'Queued jobs and runners', at: s.at, format: (v) => number(v, 0), minStep: 1,
     lines: ['queued', 'booting', 'idle', 'busy', 'desired'].map((k) => ({ name: k, color: COLORS[k], values: s[k] })),
   }));
   replace(sec.querySelector('.chart.cost'), lineChart({
@@ -183,7 +187,7 @@ function renderSeries(series, status) {
   }));
   replace(document.getElementById('launches'), lineChart({
     id: 'launches', title: `Instances launched and terminated per ${number(series.every_ms / 1000, 0)} s sample`, at: sc.at,
-    format: (v) => number(v, 0),
+    format: (v) => number(v, 0), minStep: 1,
     lines: [{ name: 'launched', color: COLORS.launches, values: sc.launches },
       { name: 'terminated', color: COLORS.terminations, values: sc.terminations }],
   }));
