@@ -733,6 +733,12 @@ class ServeAwsTest : public ::testing::Test {
     EXPECT_GT(spot, 0);
     EXPECT_GT(on_demand, 0);
     EXPECT_GT(metric("ghscale_launch_market_mismatch_total"), 0);
+    std::istringstream log(daemon_->err());
+    for (std::string line; std::getline(log, line);) {
+      if (line.find(R"("kind":"scale_out")") == std::string::npos) continue;
+      EXPECT_EQ(line.find("not launched"), std::string::npos) << "capacity placed in the other market reads as short: "
+                                                              << line;
+    }
     const std::vector<std::string> bad = bad_counters();
     EXPECT_TRUE(bad.empty()) << "a counter negative or wrapped: " << bad.front();
 

@@ -208,6 +208,21 @@ TEST_F(AsgProviderTest, ProtectedInstancesSurviveTheGroupsOwnScaleIn) {
   EXPECT_FALSE(fake_->instance(ids[2])->protected_from_scale_in);
 }
 
+TEST_F(AsgProviderTest, ARegistrationWhoseInstanceWentAwayUnreadIsDeleted) {
+  fake_->add_group(group(2));
+  AsgProvider p(asg_options());
+  const auto ids = fake_->group("runners")->instance_ids;
+  ASSERT_TRUE(p.hand_over(ids[0], jit("cmVjbGFpbWVkLWppdA")).ok());
+  ASSERT_TRUE(p.hand_over(ids[1], jit("cmVhZC1qaXQ")).ok());
+  fake_->end_instance(ids[0], "spot interruption while booting");  // the group replaces it
+  ASSERT_TRUE(p.describe("linux").ok());
+  EXPECT_FALSE(fake_->parameter("/ghscale/runners/" + ids[0])) << "left for an instance that is gone";
+  EXPECT_TRUE(fake_->parameter("/ghscale/runners/" + ids[1])) << "deleted under a live instance";
+  const int deletes = fake_->request_count("DeleteParameter");
+  ASSERT_TRUE(p.describe("linux").ok());
+  EXPECT_EQ(fake_->request_count("DeleteParameter"), deletes) << "deleted once, then forgotten";
+}
+
 TEST_F(AsgProviderTest, HandOverWritesASecureStringPerInstance) {
   fake_->add_group(group(1));
   AsgProvider p(asg_options());

@@ -105,7 +105,6 @@ struct FakeAwsEnv {
     o.ec2 = client(aws::Service::kEc2);
     o.hand_over = hand_over();
     o.clock = clock_;
-    o.sleeper = recorder();
     return o;
   }
 

@@ -192,6 +192,47 @@ TEST_F(FleetProviderTest, HandOverOnlyToLiveInstancesOfThePool) {
   }
 }
 
+TEST_F(FleetProviderTest, ARegistrationWhoseInstanceWentAwayUnreadIsDeleted) {
+  FleetProvider p(fleet_options());
+  auto out = p.launch(request(0, 2, "two"));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  const auto& ids = out->spot_ids;
+  ASSERT_EQ(ids.size(), 2u);
+  Registration reg;
+  reg.secret = "cmVjbGFpbWVkLWppdA";
+  ASSERT_TRUE(p.hand_over(ids[0], reg).ok());
+  ASSERT_TRUE(p.hand_over(ids[1], reg).ok());
+  fake_->end_instance(ids[0], "spot interruption while booting");
+  ASSERT_TRUE(p.describe("fleet").ok());
+  EXPECT_FALSE(fake_->parameter("/ghscale/runners/" + ids[0])) << "left for an instance that is gone";
+  EXPECT_TRUE(fake_->parameter("/ghscale/runners/" + ids[1])) << "deleted under a live instance";
+  const int deletes = fake_->request_count("DeleteParameter");
+  ASSERT_TRUE(p.describe("fleet").ok());
+  EXPECT_EQ(fake_->request_count("DeleteParameter"), deletes) << "deleted once, then forgotten";
+}
+
+TEST_F(FleetProviderTest, AMarketSwappedIsReportedWhereItWasPlacedAndIsNoShortfall) {
+  fake_->set_market_swap(/*spot_to_on_demand=*/true, /*on_demand_to_spot=*/true);
+  FleetProvider p(fleet_options());
+  auto out = p.launch(request(1, 2, "swapped"));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(out->on_demand_ids.size(), 2u) << "the spot asked, placed on-demand";
+  EXPECT_EQ(out->spot_ids.size(), 1u) << "the on-demand asked, placed spot";
+  EXPECT_FALSE(out->on_demand_error) << out->on_demand_error->describe();
+  EXPECT_FALSE(out->spot_error) << out->spot_error->describe();
+  EXPECT_EQ(fake_->request_count("CreateFleet"), 1) << "nothing was short: no fall-back";
+  // Placed in neither market is still short, in the market asked.
+  fake_->inject({.kind = fakes::Fault::Kind::kInsufficientCapacity, .operation = "CreateFleet", .times = 1,
+                 .market = "on-demand", .code = "InsufficientInstanceCapacity"});
+  auto short_one = p.launch(request(1, 1, "short"));
+  ASSERT_TRUE(short_one.ok()) << short_one.error().describe();
+  EXPECT_EQ(short_one->on_demand_ids.size() + short_one->spot_ids.size(), 1u);
+  ASSERT_TRUE(short_one->on_demand_error);
+  EXPECT_NE(short_one->on_demand_error->message.find("1 of 1"), std::string::npos)
+      << short_one->on_demand_error->message;
+  EXPECT_FALSE(short_one->spot_error);
+}
+
 TEST_F(FleetProviderTest, RudeEc2NeverTakesRepeatedRoundsAboveMaxRunners) {
   fake_->set_describe_lag(60s);
   fake_->set_tag_delay(90s);
@@ -229,14 +270,13 @@ TEST_F(FleetProviderTest, ALaunchNotYetListedCountsUntilEc2ShowsItOrTheWindowPas
     EXPECT_EQ(c.lifecycle, Lifecycle::kPending);
     EXPECT_EQ(c.tags.at("ghscale:job"), "77");
   }
-  // Not visible: hand_over looks again, then asks to be retried, never kNotFound.
+  // Not visible, yet ours by CreateFleet's answer: handed over at once, without waiting.
   Registration reg;
   reg.secret = "aGlkZGVuLWppdA";
   const std::size_t slept = sleeps_.size();
-  auto st = p.hand_over(out->spot_ids[0], reg);
-  ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.error().kind, ErrorKind::kRetryable) << st.error().describe();
-  EXPECT_EQ(sleeps_.size() - slept, 2u);
+  ASSERT_TRUE(p.hand_over(out->spot_ids[0], reg).ok());
+  EXPECT_EQ(fake_->parameter("/ghscale/runners/" + out->spot_ids[0])->value, reg.secret);
+  EXPECT_EQ(sleeps_.size(), slept);
   // Terminated by id while still unlisted: EC2 ends it and it leaves describe().
   ASSERT_TRUE(p.terminate({out->spot_ids[1]}).ok());
   EXPECT_EQ(fake_->instance(out->spot_ids[1])->state, "terminated");

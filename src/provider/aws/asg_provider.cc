@@ -10,6 +10,7 @@
 #include "aws/services/ec2.h"
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
+#include "provider/aws/handed_over.h"
 #include "provider/launch_memo.h"
 #include "provider/aws/recent_launches.h"
 
@@ -51,6 +52,13 @@ struct AsgProvider::State {
   };
   std::optional<Asked> asked;
   RecentLaunches own;  // instances launch() reported, for hand_over() while EC2 lags
+  HandedOver handed;   // registrations written, until their instance is seen gone
+
+  Status write(std::string_view instance_id, const Registration& registration) {
+    Status st = options.hand_over->write(instance_id, registration);
+    if (st.ok()) handed.add(instance_id);
+    return st;
+  }
 
   // The group's desired capacity, or what was set here if the group does not show it yet.
   int effective_desired(const aws::AutoScalingGroup& g, TimePoint now) {
@@ -104,6 +112,7 @@ AsgProvider::~AsgProvider() = default;
 Result<std::vector<CloudInstance>> AsgProvider::describe(std::string_view pool) {
   State& s = *state_;
   if (pool != s.options.pool) return std::vector<CloudInstance>{};
+  const std::set<std::string> handed_before = s.handed.snapshot();
   auto g = s.group();
   if (!g.ok()) return g.error();
   auto described = s.ec2.describe_instances(
@@ -158,6 +167,7 @@ Result<std::vector<CloudInstance>> AsgProvider::describe(std::string_view pool) 
     std::lock_guard lock(s.mu);
     std::erase_if(s.first_seen, [&](const auto& kv) { return listed.count(kv.first) == 0; });
   }
+  s.handed.remove_gone(handed_before, out, *s.options.hand_over);
   return out;
 }
 
@@ -301,7 +311,9 @@ Status AsgProvider::terminate(const std::vector<std::string>& ids) {
     if (Status st = s.options.hand_over->remove(id); !st.ok()) {
       log::warn("cannot delete the registration parameter of a terminated instance",
                 {{"instance", id}, {"error", st.error().describe()}});
+      continue;  // describe() tries again once it sees the instance gone
     }
+    s.handed.forget(id);
   }
   if (first_error) return *first_error;
   return ok_status();
@@ -338,7 +350,7 @@ Status AsgProvider::hand_over(std::string_view instance_id, const Registration& 
                                          {"tag:aws:autoscaling:groupName", {s.options.group}},
                                          {"instance-state-name", {"pending", "running"}}});
   if (!found.ok()) return found.error();
-  if (!found->empty()) return s.options.hand_over->write(instance_id, registration);
+  if (!found->empty()) return s.write(instance_id, registration);
 
   // Not shown with the group's tag: EC2 may not list it (or its tags) yet. Ours if the
   // group lists it or launch() reported it.
@@ -353,19 +365,19 @@ Status AsgProvider::hand_over(std::string_view instance_id, const Registration& 
   if (!ours) {
     return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + id + " in group " + s.options.group);
   }
-  for (int check = 1;; ++check) {
-    auto seen = s.ec2.describe_instances({{"instance-id", {id}}});
-    if (seen.ok() && !seen->empty()) {
-      const std::string& state = seen->front().state;
-      if (state == "pending" || state == "running") return s.options.hand_over->write(instance_id, registration);
+  // Only EC2 listing it gone stops the hand-over; one it does not list yet gets its
+  // registration now (its bootstrap polls for it). Waiting for EC2 to catch up would hold
+  // the scaler's pass, one instance after another, while deliveries wait.
+  auto seen = s.ec2.describe_instances({{"instance-id", {id}}});
+  if (!seen.ok()) return seen.error();
+  if (!seen->empty()) {
+    const std::string& state = seen->front().state;
+    if (state != "pending" && state != "running") {
       s.own.settle(id);
       return make_error(ErrorKind::kNotFound, "hand_over: instance " + id + " is " + state);
     }
-    if (check >= s.options.hand_over_checks) break;
-    s.options.sleeper(s.options.hand_over_poll);
   }
-  return make_error(ErrorKind::kRetryable, "hand_over: instance " + id + " of group " + s.options.group +
-                                               " is not listed by EC2 yet; try again");
+  return s.write(instance_id, registration);
 }
 
 }  // namespace ghscale::provider

@@ -28,8 +28,8 @@
 // what was set, so the capacity shows as placeholders, is not asked again, and a launch
 // never lowers desired capacity from a stale read (which would make the group terminate
 // instances of its choosing). An instance the group lists, or launch() reported, but
-// DescribeInstances does not show with the group's tag yet is looked at a few times by
-// hand_over(), which then answers kRetryable rather than kNotFound.
+// DescribeInstances does not show with the group's tag yet gets its registration from
+// hand_over() at once (the group's word proves it ours); only EC2 listing it gone refuses.
 // Thread-safe; calls that change the group are serialized.
 #pragma once
 
@@ -54,8 +54,6 @@ struct AsgProviderOptions {
   Duration placement_wait = std::chrono::seconds(10);
   Duration placement_poll = std::chrono::seconds(1);
   Duration unseen_launch_window = std::chrono::minutes(10);
-  int hand_over_checks = 3;
-  Duration hand_over_poll = std::chrono::seconds(1);
   std::shared_ptr<Clock> clock = system_clock();
   aws::Sleeper sleeper = aws::real_sleeper();
 };

@@ -57,7 +57,6 @@ Result<std::shared_ptr<Provider>> AwsProviderFactory::make(const config::PoolCon
   o.deployment = pc.deployment;
   o.ec2 = (*s)->client(aws::Service::kEc2);
   o.hand_over = hand_over;
-  o.sleeper = base_.sleeper;
   if (base_.context.clock) o.clock = base_.context.clock;
   return std::shared_ptr<Provider>(std::make_shared<FleetProvider>(std::move(o)));
 }

@@ -9,6 +9,7 @@
 #include "aws/crypto.h"
 #include "core/log.h"
 #include "provider/aws/ec2_view.h"
+#include "provider/aws/handed_over.h"
 #include "provider/launch_memo.h"
 #include "provider/aws/recent_launches.h"
 
@@ -53,6 +54,7 @@ struct FleetProvider::State {
   const FleetProviderOptions options;
   aws::Ec2Client ec2;
   RecentLaunches unseen;  // launched here, not yet shown by DescribeInstances with tags
+  HandedOver handed;      // registrations written, until their instance is seen gone
 
   std::mutex mu;  // guards what follows
   LaunchMemo launches;  // idempotency within the process
@@ -106,6 +108,12 @@ struct FleetProvider::State {
     }
   }
 
+  Status write(std::string_view instance_id, const Registration& registration) {
+    Status st = options.hand_over->write(instance_id, registration);
+    if (st.ok()) handed.add(instance_id);
+    return st;
+  }
+
   // Live instances of this pool among `ids`.
   Result<std::vector<aws::Ec2Instance>> live_of_pool(const std::vector<std::string>& ids) {
     std::vector<aws::Ec2Instance> out;
@@ -131,9 +139,14 @@ std::string FleetProvider::fleet_token(std::string_view pool, std::string_view c
 Result<std::vector<CloudInstance>> FleetProvider::describe(std::string_view pool) {
   State& s = *state_;
   if (pool != s.options.pool) return std::vector<CloudInstance>{};
+  const std::set<std::string> handed_before = s.handed.snapshot();
   auto found = s.ec2.describe_instances(
       {{"tag:" + std::string(kTagPool), {s.options.pool}}, {"instance-state-name", ec2_view::kLiveStates}});
   if (!found.ok()) return found.error();
+  auto answer = [&](std::vector<CloudInstance> out) {
+    s.handed.remove_gone(handed_before, out, *s.options.hand_over);
+    return out;
+  };
   std::vector<CloudInstance> out;
   out.reserve(found->size());
   std::set<std::string> listed;
@@ -148,7 +161,7 @@ Result<std::vector<CloudInstance>> FleetProvider::describe(std::string_view pool
   for (auto& c : s.unseen.awaited(s.options.clock->now())) {
     if (listed.count(c.id) == 0) missing.push_back(std::move(c));
   }
-  if (missing.empty()) return out;
+  if (missing.empty()) return answer(std::move(out));
   std::vector<std::string> ids;
   for (const auto& c : missing) ids.push_back(c.id);
   std::map<std::string, aws::Ec2Instance> shown;
@@ -170,7 +183,7 @@ Result<std::vector<CloudInstance>> FleetProvider::describe(std::string_view pool
     for (const auto& [k, v] : c.tags) now_seen.tags.emplace(k, v);  // its own are not applied yet
     out.push_back(std::move(now_seen));
   }
-  return out;
+  return answer(std::move(out));
 }
 
 Result<LaunchOutcome> FleetProvider::launch(const LaunchRequest& request) {
@@ -196,8 +209,26 @@ Result<LaunchOutcome> FleetProvider::launch(const LaunchRequest& request) {
   LaunchOutcome outcome;
   const std::set<std::string> spot(created->spot_instance_ids.begin(), created->spot_instance_ids.end());
   for (const auto& id : created->instance_ids) (spot.count(id) ? outcome.spot_ids : outcome.on_demand_ids).push_back(id);
-  const int spot_short = request.split.spot - static_cast<int>(outcome.spot_ids.size());
-  const int on_demand_short = request.split.on_demand - static_cast<int>(outcome.on_demand_ids.size());
+  // Only what was placed in neither market is short: capacity placed in another market
+  // than asked is no failure (the scaler reports that disagreement). The shortfall goes to
+  // the market EC2's errors name first, then to the one that got less than it asked.
+  const int got_spot = static_cast<int>(outcome.spot_ids.size());
+  const int got_on_demand = static_cast<int>(outcome.on_demand_ids.size());
+  int left = std::max(0, request.split.total() - got_spot - got_on_demand);
+  int spot_short = 0, on_demand_short = 0;
+  auto put_short = [&](int& market_short, int up_to) {
+    const int n = std::min(left, std::max(0, up_to - market_short));
+    market_short += n;
+    left -= n;
+  };
+  auto named = [&](std::string_view lifecycle) {
+    return std::any_of(created->errors.begin(), created->errors.end(),
+                       [&](const aws::FleetError& e) { return e.lifecycle == lifecycle; });
+  };
+  if (named("spot")) put_short(spot_short, request.split.spot);
+  if (named("on-demand")) put_short(on_demand_short, request.split.on_demand);
+  put_short(spot_short, request.split.spot - got_spot);
+  put_short(on_demand_short, request.split.on_demand - got_on_demand);
   outcome.spot_error = market_error(created->errors, "spot", spot_short, request.split.spot);
   outcome.on_demand_error = market_error(created->errors, "on-demand", on_demand_short, request.split.on_demand);
 
@@ -271,7 +302,9 @@ Status FleetProvider::terminate(const std::vector<std::string>& ids) {
     if (Status st = s.options.hand_over->remove(id); !st.ok()) {
       log::warn("cannot delete the registration parameter of a terminated instance",
                 {{"instance", id}, {"error", st.error().describe()}});
+      continue;  // describe() tries again once it sees the instance gone
     }
+    s.handed.forget(id);
   }
   return ok_status();
 }
@@ -285,26 +318,25 @@ Status FleetProvider::hand_over(std::string_view instance_id, const Registration
   const bool found = std::any_of(live->begin(), live->end(), [](const aws::Ec2Instance& i) {
     return i.state == "pending" || i.state == "running";
   });
-  if (found) return s.options.hand_over->write(instance_id, registration);
+  if (found) return s.write(instance_id, registration);
   const std::string id(instance_id);
   if (!live->empty() || !s.unseen.find(id, s.options.clock->now())) {
     return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + id + " in pool " + s.options.pool);
   }
-  // Launched here, so ours whatever its tags say yet; only EC2 not knowing it (yet) or it
-  // being gone stops the hand-over.
-  for (int check = 1;; ++check) {
-    auto seen = s.by_id({id});
-    if (seen.ok() && !seen->empty()) {
-      const std::string& state = seen->front().state;
-      if (state == "pending" || state == "running") return s.options.hand_over->write(instance_id, registration);
+  // Launched here, so ours whatever EC2 lists yet: CreateFleet's answer is the proof. Only
+  // EC2 listing it gone stops the hand-over; one it does not list yet gets its registration
+  // now (its bootstrap polls for it). Waiting for EC2 to catch up would hold the scaler's
+  // pass, one instance after another, while deliveries wait.
+  auto seen = s.by_id({id});
+  if (!seen.ok()) return seen.error();
+  if (!seen->empty()) {
+    const std::string& state = seen->front().state;
+    if (state != "pending" && state != "running") {
       s.unseen.settle(id);
       return make_error(ErrorKind::kNotFound, "hand_over: instance " + id + " is " + state);
     }
-    if (check >= s.options.hand_over_checks) break;
-    s.options.sleeper(s.options.hand_over_poll);
   }
-  return make_error(ErrorKind::kRetryable,
-                    "hand_over: instance " + id + ", launched here, is not listed by EC2 yet; try again");
+  return s.write(instance_id, registration);
 }
 
 }  // namespace ghscale::provider

@@ -19,7 +19,12 @@
 // or list it without tags, for a while. Until it shows with its tags (or is seen gone, or
 // unseen_launch_window passes) describe() lists it as the launch answer described it, so
 // the scaler counts it as supply and max_runners holds; terminate() ends it by id; and
-// hand_over() to it looks again a few times and then answers kRetryable, not kNotFound.
+// hand_over() to it writes the registration at once (the launch answer proves it ours),
+// refusing only when EC2 lists it gone.
+//
+// A market swapped (spot asked, on-demand placed or the other way round) is no shortfall:
+// launch() reports each instance in the market EC2 placed it in, and a market's error
+// only for capacity placed in neither.
 #pragma once
 
 #include <memory>
@@ -49,12 +54,7 @@ struct FleetProviderOptions {
   std::shared_ptr<SsmHandOver> hand_over;  // required
   // How long an instance launched here counts as live while EC2 does not show it.
   Duration unseen_launch_window = std::chrono::minutes(10);
-  // hand_over() to such an instance looks this many times, this far apart, before it
-  // answers kRetryable (the scaler tries again next pass).
-  int hand_over_checks = 3;
-  Duration hand_over_poll = std::chrono::seconds(1);
   std::shared_ptr<Clock> clock = system_clock();
-  aws::Sleeper sleeper = aws::real_sleeper();
 };
 
 class FleetProvider final : public Provider {
