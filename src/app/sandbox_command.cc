@@ -68,23 +68,39 @@ Waits waits_of(const std::vector<sandbox::SimJob>& jobs) {
   return out;
 }
 
-// Ctrl-C or SIGTERM while lingering: end the linger (and so the sandbox) cleanly, with
-// the temporary folder removed, instead of dying where the signal lands.
-std::atomic<bool> g_stop_linger{false};
-extern "C" void on_linger_signal(int) { g_stop_linger = true; }
+// Ctrl-C or SIGTERM during the replay or the linger: stop there and end cleanly (the
+// report, the daemon stopped, the temporary folder removed) instead of dying wherever
+// the signal lands.
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop = true; }
+
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction action {};
+    action.sa_handler = on_stop_signal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
 
 // Keeps stepping the simulated world (so the dashboard stays live: idle runners are
 // scaled in, the charts move on) until `seconds` have passed, Enter is pressed on a
 // terminal, or a stop signal arrives.
 void linger(sandbox::World& world, double seconds, bool terminal) {
-  struct sigaction action {};
-  action.sa_handler = on_linger_signal;
-  sigemptyset(&action.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  sigaction(SIGINT, &action, &old_int);
-  sigaction(SIGTERM, &action, &old_term);
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (!g_stop_linger && std::chrono::steady_clock::now() < until) {
+  while (!g_stop && std::chrono::steady_clock::now() < until) {
     world.step();
     if (terminal) {
       pollfd in{STDIN_FILENO, POLLIN, 0};
@@ -97,8 +113,6 @@ void linger(sandbox::World& world, double seconds, bool terminal) {
       std::this_thread::sleep_for(20ms);
     }
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
 }
 
 }  // namespace
@@ -213,6 +227,7 @@ int run_sandbox(const SandboxOptions& o) {
             << std::flush;
 
   // --- replay ---
+  const StopSignals stop_signals;
   world->set_targets({base + "/webhook"});
   const TimePoint start = clock->now();
   Duration longest{0};
@@ -221,7 +236,7 @@ int run_sandbox(const SandboxOptions& o) {
   std::size_t next = 0;
   auto last_line = std::chrono::steady_clock::now();
   bool done = false;
-  while (clock->now() < stop_by) {
+  while (clock->now() < stop_by && !g_stop) {
     const TimePoint now = clock->now();
     while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) world->enqueue(workload.jobs[next++]);
     world->step();
@@ -249,7 +264,8 @@ int run_sandbox(const SandboxOptions& o) {
   if (!o.quiet) std::printf("\n");
   // Give the daemon a moment to see the last completions. It keeps running through the
   // report and the linger, so the dashboard shows the whole run.
-  std::this_thread::sleep_for(scaled(30s, o.speed));
+  const bool interrupted = g_stop;
+  if (!interrupted) std::this_thread::sleep_for(scaled(30s, o.speed));
 
   const sandbox::WorldCounts wc = world->counts();
   const sandbox::GitHubSimCounts& c = wc.github;
@@ -270,9 +286,11 @@ int run_sandbox(const SandboxOptions& o) {
               static_cast<long long>(c.dropped), static_cast<long long>(c.duplicated),
               static_cast<long long>(wc.github_requests));
   const bool ok = done && c.busy_terminations == 0 && wc.not_accepted == 0;
-  std::printf("  result          %s\n", ok ? "OK: every job done, no busy runner terminated" : "FAILED");
+  std::printf("  result          %s\n", ok            ? "OK: every job done, no busy runner terminated"
+                                        : interrupted ? "INTERRUPTED before every job was done"
+                                                      : "FAILED");
   const bool terminal = ::isatty(STDIN_FILENO) == 1;
-  const double stay = o.linger_seconds >= 0 ? o.linger_seconds : (terminal ? 600.0 : 0.0);
+  const double stay = interrupted ? 0.0 : o.linger_seconds >= 0 ? o.linger_seconds : (terminal ? 600.0 : 0.0);
   if (stay > 0) {
     std::printf("\ndashboard still up at %s/ui for %.0f s; %s\n", base.c_str(), stay,
                 terminal ? "press Enter or Ctrl-C to stop now" : "Ctrl-C to stop now");
