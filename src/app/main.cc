@@ -116,6 +116,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> policies;
   simulate_cmd->add_option("--policy", policies, "ghscale, ghscale-warm[:COVERAGE], original or per-job (repeatable; default: ghscale, original, per-job)");
   simulate_cmd->add_option("--max-runners", sim.max_runners, "Capacity cap")->check(CLI::Range(1, 1000000));
+  simulate_cmd->add_option("--on-demand-base", sim.on_demand_base,
+                           "On-demand instances kept first, the same for every policy (default: ghscale and original 1, per-job 0)")
+      ->check(CLI::Range(0, 1000000));
   simulate_cmd->add_option("--boot-time", sim.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
   simulate_cmd->add_option("--boot-jitter", sim.boot_jitter_seconds, "Extra random boot seconds")
       ->check(CLI::Range(0.0, 3600.0));

@@ -16,6 +16,7 @@ struct SimulateOptions {
   std::uint64_t seed = 42;       // --seed
   std::vector<std::string> policies = {"ghscale", "original", "per-job"};  // --policy (repeatable)
   int max_runners = 400;         // --max-runners
+  int on_demand_base = -1;       // --on-demand-base: the same for every policy; -1 = each policy's own
   double boot_seconds = 30;      // --boot-time
   double boot_jitter_seconds = 15;  // --boot-jitter
   double spot_interruption_rate = 0.02;  // --spot-interruptions (per spot instance-hour)

@@ -48,6 +48,7 @@ int run_simulate(const SimulateOptions& o) {
       std::cerr << "ghscale: " << p.error().message << "\n";
       return kExitUsage;
     }
+    if (o.on_demand_base >= 0) p->pool.on_demand_base = o.on_demand_base;
     policies.push_back(std::move(*p));
   }
   for (double v : {o.drop, o.duplicate, o.reorder}) {
@@ -112,6 +113,7 @@ int run_simulate(const SimulateOptions& o) {
       command << " --workload " << o.workload_csv;
     }
     for (const auto& p : o.policies) command << " --policy " << p;
+    if (o.on_demand_base >= 0) command << " --on-demand-base " << o.on_demand_base;
     command << " --max-runners " << o.max_runners << " --boot-time " << o.boot_seconds << " --boot-jitter "
             << o.boot_jitter_seconds << " --spot-interruptions " << o.spot_interruption_rate;
     if (o.drop > 0) command << " --drop " << o.drop;

@@ -116,6 +116,18 @@ struct WarmPoolConfig {
   int max = 50;
 };
 
+// Instance reuse (ephemeral pools): while jobs wait because max_runners is reached, a
+// busy instance is handed its next one-job registration before its job ends, and its
+// bootstrap starts that runner as soon as the current one exits: the next job skips a
+// shutdown and a boot. Each job still gets its own one-job registration; the machine
+// (disk, caches) is shared by the jobs it serves in turn, which is why it is bounded by
+// `max_jobs` and can be turned off. An instance with no next registration waiting when
+// its runner exits shuts down at once, as without reuse.
+struct ReuseConfig {
+  bool enabled = true;
+  int max_jobs = 30;  // jobs one instance serves in its life (1 = never reused)
+};
+
 struct PoolConfig {
   std::string name;
   LabelSet labels;  // as written plus the implied self-hosted, os and arch labels
@@ -133,6 +145,7 @@ struct PoolConfig {
   Duration min_lifetime = 5min;
   Duration boot_timeout = 5min;
   WarmPoolConfig warm_pool;
+  ReuseConfig reuse;
 };
 
 struct ReconcileConfig {

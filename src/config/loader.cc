@@ -349,7 +349,7 @@ class Loader {
       if (!r_.check_map(pn, p,
                         {"name", "labels", "os", "arch", "scope", "runner_group", "provider", "min_idle",
                          "max_runners", "on_demand_base", "ephemeral", "cooldown", "idle_timeout", "min_lifetime",
-                         "boot_timeout", "warm_pool"})) {
+                         "boot_timeout", "warm_pool", "reuse"})) {
         continue;
       }
       PoolConfig pool;
@@ -414,6 +414,13 @@ class Loader {
           }
           r_.read(w, "coverage", wp, pool.warm_pool.coverage, 0.0, 10.0);
           r_.read(w, "max", wp, pool.warm_pool.max, 0, 100000);
+        }
+      }
+      if (YAML::Node u = pn["reuse"]) {
+        const std::string rp = p + ".reuse";
+        if (r_.check_map(u, rp, {"enabled", "max_jobs"})) {
+          r_.read(u, "enabled", rp, pool.reuse.enabled);
+          r_.read(u, "max_jobs", rp, pool.reuse.max_jobs, 1, 100000);
         }
       }
       if ((have_min || have_max) && pool.min_idle > pool.max_runners) {

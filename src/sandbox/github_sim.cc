@@ -54,6 +54,8 @@ struct GitHubSim::State {
   std::unordered_map<std::string, std::int64_t> runner_by_instance;
   std::unordered_map<std::int64_t, std::string> jit_secret;  // standalone: runner id -> config
   std::set<std::int64_t> idle;  // online, not busy
+  // Busy instances' next registrations (reuse), started when the current job ends.
+  std::unordered_map<std::string, provider::SimEvent> next_ready;
   bool dirty = false;           // something may now match
   GitHubSimCounts counts;
 
@@ -272,6 +274,70 @@ struct GitHubSim::State {
     }
   }
 
+  // A registration's runner starts on its instance (the cloud's kReady). An instance whose
+  // runner is busy was handed its next registration early (reuse): that runner starts
+  // when the job ends, as the bootstrap starts it when the current runner exits.
+  void start_runner(const provider::SimEvent& event) {
+    State& s = *this;
+    if (auto busy = s.runner_by_instance.find(event.instance.id); busy != s.runner_by_instance.end()) {
+      if (auto r = s.runners.find(busy->second); r != s.runners.end() && r->second.busy) {
+        s.next_ready[event.instance.id] = event;
+        return;
+      }
+    }
+    if (!event.registration) return;
+    const provider::Registration& reg = *event.registration;
+    std::int64_t id = 0;
+    if (reg.kind == provider::Registration::Kind::kJitConfig) {
+      if (s.options.mirror) {
+        auto fr = s.options.mirror->find_runner(s.scope, reg.runner_name);
+        if (!fr || fr->jit_config != reg.secret) {
+          log::warn("simulated runner cannot register: JIT config unknown", {{"runner", reg.runner_name}});
+          return;
+        }
+        id = fr->id;
+        if (s.runners.count(id) == 0) {
+          SimRunner r;
+          r.id = id;
+          r.name = fr->name;
+          r.labels = LabelSet(fr->labels);
+          r.ephemeral = true;
+          s.runners[id] = r;
+          s.runner_by_name[r.name] = id;
+        }
+      } else {
+        auto it = s.runner_by_name.find(reg.runner_name);
+        if (it == s.runner_by_name.end() || s.jit_secret[it->second] != reg.secret) return;
+        id = it->second;
+      }
+    } else {  // a registration token: config.sh creates the runner now
+      if (auto it = s.runner_by_name.find(reg.runner_name); it != s.runner_by_name.end()) s.remove_runner(it->second);
+      SimRunner r;
+      r.name = reg.runner_name;
+      r.labels = LabelSet(reg.labels);
+      r.ephemeral = reg.ephemeral;
+      if (s.options.mirror) {
+        fake_github::FakeRunner fr;
+        fr.scope = s.scope;
+        fr.name = r.name;
+        fr.labels = reg.labels;
+        fr.online = true;
+        r.id = s.options.mirror->add_runner(fr);
+      } else {
+        r.id = s.new_id();
+      }
+      id = r.id;
+      s.runner_by_name[r.name] = id;
+      s.runners[id] = std::move(r);
+    }
+    SimRunner& r = s.runners.at(id);
+    r.online = true;
+    r.instance_id = event.instance.id;
+    s.runner_by_instance[event.instance.id] = id;
+    if (s.options.mirror) s.options.mirror->set_runner(id, true, false);
+    s.set_idle(r, true);
+  }
+
   // Ends a job; returns the instance to terminate when its ephemeral runner leaves.
   std::optional<std::string> finish(SimJob& j, SimRunner* r, const std::string& conclusion) {
     j.completed_at = now();
@@ -369,59 +435,10 @@ void GitHubSim::on_cloud_event(const provider::SimEvent& event) {
     std::lock_guard lock(state_->mu);
     State& s = *state_;
     if (event.kind == provider::SimEvent::Kind::kReady) {
-      if (!event.registration) return;
-      const provider::Registration& reg = *event.registration;
-      std::int64_t id = 0;
-      if (reg.kind == provider::Registration::Kind::kJitConfig) {
-        if (s.options.mirror) {
-          auto fr = s.options.mirror->find_runner(s.scope, reg.runner_name);
-          if (!fr || fr->jit_config != reg.secret) {
-            log::warn("simulated runner cannot register: JIT config unknown", {{"runner", reg.runner_name}});
-            return;
-          }
-          id = fr->id;
-          if (s.runners.count(id) == 0) {
-            SimRunner r;
-            r.id = id;
-            r.name = fr->name;
-            r.labels = LabelSet(fr->labels);
-            r.ephemeral = true;
-            s.runners[id] = r;
-            s.runner_by_name[r.name] = id;
-          }
-        } else {
-          auto it = s.runner_by_name.find(reg.runner_name);
-          if (it == s.runner_by_name.end() || s.jit_secret[it->second] != reg.secret) return;
-          id = it->second;
-        }
-      } else {  // a registration token: config.sh creates the runner now
-        if (auto it = s.runner_by_name.find(reg.runner_name); it != s.runner_by_name.end()) s.remove_runner(it->second);
-        SimRunner r;
-        r.name = reg.runner_name;
-        r.labels = LabelSet(reg.labels);
-        r.ephemeral = reg.ephemeral;
-        if (s.options.mirror) {
-          fake_github::FakeRunner fr;
-          fr.scope = s.scope;
-          fr.name = r.name;
-          fr.labels = reg.labels;
-          fr.online = true;
-          r.id = s.options.mirror->add_runner(fr);
-        } else {
-          r.id = s.new_id();
-        }
-        id = r.id;
-        s.runner_by_name[r.name] = id;
-        s.runners[id] = std::move(r);
-      }
-      SimRunner& r = s.runners.at(id);
-      r.online = true;
-      r.instance_id = event.instance.id;
-      s.runner_by_instance[event.instance.id] = id;
-      if (s.options.mirror) s.options.mirror->set_runner(id, true, false);
-      s.set_idle(r, true);
+      s.start_runner(event);
       return;
     }
+    s.next_ready.erase(event.instance.id);
     // The instance is gone: its runner goes offline and a running job fails.
     auto it = s.runner_by_instance.find(event.instance.id);
     if (it == s.runner_by_instance.end()) return;
@@ -478,7 +495,17 @@ void GitHubSim::step() {
       auto rit = s.runner_by_name.find(j.runner_name);
       SimRunner* r = rit == s.runner_by_name.end() ? nullptr : &s.runners.at(rit->second);
       if (r != nullptr && r->job_id != j.id) r = nullptr;
-      if (auto inst = s.finish(j, r, "success")) to_terminate.push_back(*inst);
+      if (auto inst = s.finish(j, r, "success")) {
+        // Its ephemeral runner left: the instance starts the next registration it holds,
+        // or shuts itself down.
+        if (auto next = s.next_ready.find(*inst); next != s.next_ready.end()) {
+          const provider::SimEvent e = std::move(next->second);
+          s.next_ready.erase(next);
+          s.start_runner(e);
+        } else {
+          to_terminate.push_back(*inst);
+        }
+      }
     }
     s.match();
     cloud = s.options.cloud;

@@ -3,7 +3,8 @@
 // event), GitHub's assignment rule (any idle online runner whose labels include all of
 // the job's labels may take it, so a runner launched for job A may serve job B), jobs that
 // run for their duration, ephemeral runners that leave after one job and terminate their
-// instance, and workflow_job deliveries (queued, in_progress with the runner, completed)
+// instance (or start the next registration it was handed while busy: reuse, as the
+// bootstrap does), and workflow_job deliveries (queued, in_progress with the runner, completed)
 // with configurable latency, drops, duplicates and reordering.
 //
 // Jobs of one workload run share a run id; a job with needs is held (no job id, no queued

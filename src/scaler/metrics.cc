@@ -107,6 +107,11 @@ void ScalerMetrics::unmatched_job() {
   ++unmatched_;
 }
 
+void ScalerMetrics::reused() {
+  std::lock_guard lock(mu_);
+  ++reused_;
+}
+
 void ScalerMetrics::queue_wait(double seconds) {
   std::lock_guard lock(mu_);
   queue_wait_.observe(seconds);
@@ -182,6 +187,8 @@ void ScalerMetrics::append_prometheus(std::string& out) const {
   for (const auto& [pool, c] : pools_) out += "ghscale_jobs_queued{pool=\"" + label_value(pool) + "\"} " + std::to_string(c.queued) + "\n";
   header(out, "ghscale_jobs_unmatched_total", "counter", "Queued jobs no pool's labels match (never launched for).");
   out += "ghscale_jobs_unmatched_total " + std::to_string(unmatched_) + "\n";
+  header(out, "ghscale_instance_reuses_total", "counter", "Busy instances handed their next one-job registration at max_runners (reuse), instead of a launch.");
+  out += "ghscale_instance_reuses_total " + std::to_string(reused_) + "\n";
   header(out, "ghscale_launch_market_mismatch_total", "counter",
          "Instances the cloud placed in another market than asked (e.g. an Auto Scaling group's own on-demand base).");
   out += "ghscale_launch_market_mismatch_total " + std::to_string(market_mismatch_) + "\n";

@@ -46,6 +46,7 @@ class ScalerMetrics {
   void launch_market_mismatch(int n);
   void terminated(std::string_view reason, int n = 1);
   void unmatched_job();
+  void reused();  // a busy instance handed its next registration (reuse)
   // A spot instance vanished while its runner had a job (the job is re-run by its user
   // and the scaler replaces the capacity).
   void spot_interruption();
@@ -78,6 +79,7 @@ class ScalerMetrics {
   std::map<std::pair<std::string, std::string>, std::uint64_t> launches_;  // {market, result}
   std::map<std::string, std::uint64_t, std::less<>> terminations_;         // reason
   std::uint64_t unmatched_ = 0;
+  std::uint64_t reused_ = 0;
   std::uint64_t market_mismatch_ = 0;
   std::uint64_t spot_interruptions_ = 0;
   Histogram queue_wait_;

@@ -30,11 +30,13 @@ Observation observe(const ObserveInput& in) {
     snap.runners.push_back({r.id, r.name, r.status == github::RunnerStatus::kOnline, listed_busy(r)});
     runner_by_name.emplace(r.name, &r);
   }
-  std::unordered_map<std::string_view, std::vector<std::int64_t>> jobs_on;
+  std::unordered_map<std::string_view, std::vector<std::int64_t>> jobs_on;          // by runner name
+  std::unordered_map<std::string_view, std::vector<const Job*>> jobs_on_instance;  // any of its registrations
   for (const Job& j : in.running) {
     if (j.runner_name.rfind(prefix, 0) != 0) continue;
     snap.running_jobs.push_back({j.job_id, j.runner_name});
     jobs_on[j.runner_name].push_back(j.job_id);
+    jobs_on_instance[instance_of_runner(in.pool.name, j.runner_name)].push_back(&j);
   }
   std::unordered_map<std::string_view, const Instance*> record_of;
   record_of.reserve(in.records.size());
@@ -50,11 +52,11 @@ Observation observe(const ObserveInput& in) {
     v.market = c.market;
     v.lifecycle = c.lifecycle;
     v.launched_at = c.launched_at;
-    v.runner_name = runner_name_for(in.pool.name, c.id);
     v.scale_in_protected = c.scale_in_protected;
     v.placeholder = c.placeholder;
     if (c.placeholder) {
       // Booting supply with no id of its own yet: nothing to record or register.
+      v.runner_name = runner_name_for(in.pool.name, c.id);
       snap.instances.push_back(std::move(v));
       continue;
     }
@@ -73,19 +75,34 @@ Observation observe(const ObserveInput& in) {
       rec = *known->second;
     }
     const Instance before = rec;
+    // The runner of its latest registration (a reused instance has had several).
+    v.registration = rec.runner_name.empty() ? 0 : registration_of(in.pool.name, c.id, rec.runner_name);
+    v.runner_name = v.registration > 0 ? rec.runner_name : runner_name_for(in.pool.name, c.id);
+    v.registration = std::max(v.registration, 1);
     auto r = runner_by_name.find(v.runner_name);
     const github::Runner* runner = r == runner_by_name.end() ? nullptr : r->second;
     const bool online = runner != nullptr && runner->status == github::RunnerStatus::kOnline;
     const bool job_known = jobs_on.count(v.runner_name) != 0;
-    const bool busy = job_known || (runner != nullptr && listed_busy(*runner));
+    // A job on an earlier registration's runner: handed its next one while busy (reuse).
+    if (auto e = jobs_on_instance.find(c.id); e != jobs_on_instance.end()) {
+      v.busy_before_next = std::any_of(e->second.begin(), e->second.end(), [&](const Job* j) { return j->runner_name != v.runner_name; });
+    }
+    const bool busy = job_known || v.busy_before_next || (runner != nullptr && listed_busy(*runner));
     // A runner that took a job was online: the in_progress delivery registers it as surely
     // as the list does.
     if ((online || job_known) && !rec.registered_at) rec.registered_at = in.now;
     if (runner != nullptr) rec.runner_id = runner->id;
-    rec.state = busy ? InstanceState::kBusy : online ? InstanceState::kIdle : rec.registered_at ? InstanceState::kDraining : InstanceState::kBooting;
     // last_busy_at moves when busyness changes (the first pass that sees a job start or
     // end), not on every pass while busy: a busy pool costs no record write per pass.
     if ((before.state == InstanceState::kBusy) != busy) rec.last_busy_at = in.now;
+    // An ephemeral runner busy since it registered and not now has run its one job; a
+    // stale list may still call it online, but it takes nothing more.
+    v.spent = in.pool.ephemeral && !busy && rec.registered_at && rec.last_busy_at && *rec.last_busy_at >= *rec.registered_at;
+    rec.state = busy ? InstanceState::kBusy
+                : v.spent ? InstanceState::kDraining
+                : online ? InstanceState::kIdle
+                : rec.registered_at ? InstanceState::kDraining
+                                    : InstanceState::kBooting;
     v.handed_over = !rec.runner_name.empty() || in.handed_over.count(c.id) > 0;
     v.registered_at = rec.registered_at;
     v.last_busy_at = rec.last_busy_at;
@@ -101,8 +118,8 @@ Observation observe(const ObserveInput& in) {
     // Not terminated by us, and its runner still had a job by the webhooks: maybe reclaimed
     // under the job; the reconciler decides when the job ends.
     if (rec.market != Market::kSpot) continue;
-    if (auto j = jobs_on.find(runner_name_for(in.pool.name, rec.instance_id)); j != jobs_on.end()) {
-      out.jobs_on_vanished_spot.insert(out.jobs_on_vanished_spot.end(), j->second.begin(), j->second.end());
+    if (auto j = jobs_on_instance.find(rec.instance_id); j != jobs_on_instance.end()) {
+      for (const Job* job : j->second) out.jobs_on_vanished_spot.push_back(job->job_id);
     }
   }
   return out;

@@ -13,7 +13,11 @@ using provider::Lifecycle;
 std::string ms_text(Duration d) { return std::to_string(d.count()) + "ms"; }
 
 // What one live instance is, seen from GitHub and the webhooks.
-enum class Role { kBusy, kIdle, kBooting, kBootTimedOut, kRunnerGone, kStopping };
+enum class Role { kBusy, kIdle, kBooting, kBootTimedOut, kRunnerGone, kSpent, kStopping };
+
+// An instance whose one-job runner finished shuts itself down (the bootstrap); one still
+// up this long after is terminated.
+constexpr Duration kSpentShutdown = std::chrono::minutes(2);
 
 struct Classified {
   const InstanceView* instance;
@@ -33,8 +37,36 @@ TimePoint idle_since_of(const InstanceView& i) {
 
 std::string runner_name_prefix(std::string_view pool) { return "ghscale-" + std::string(pool) + "-"; }
 
-std::string runner_name_for(std::string_view pool, std::string_view instance_id) {
-  return runner_name_prefix(pool) + std::string(instance_id);
+std::string runner_name_for(std::string_view pool, std::string_view instance_id, int registration) {
+  std::string name = runner_name_prefix(pool) + std::string(instance_id);
+  if (registration > 1) name += "-r" + std::to_string(registration);
+  return name;
+}
+
+int registration_of(std::string_view pool, std::string_view instance_id, std::string_view runner_name) {
+  const std::string base = runner_name_for(pool, instance_id);
+  if (runner_name.substr(0, base.size()) != base) return 0;
+  std::string_view rest = runner_name.substr(base.size());
+  if (rest.empty()) return 1;
+  if (rest.size() < 3 || rest.size() > 8 || rest.substr(0, 2) != "-r") return 0;
+  int n = 0;
+  for (char ch : rest.substr(2)) {
+    if (ch < '0' || ch > '9') return 0;
+    n = n * 10 + (ch - '0');
+  }
+  return n > 1 ? n : 0;
+}
+
+std::string_view instance_of_runner(std::string_view pool, std::string_view runner_name) {
+  const std::string prefix = runner_name_prefix(pool);
+  if (runner_name.substr(0, prefix.size()) != prefix) return {};
+  std::string_view id = runner_name.substr(prefix.size());
+  // A trailing "-r<n>" is a registration number (AWS ids are "i-" and hex: no 'r').
+  if (auto dash = id.rfind("-r"); dash != std::string_view::npos && dash + 2 < id.size() &&
+                                  id.find_first_not_of("0123456789", dash + 2) == std::string_view::npos) {
+    id = id.substr(0, dash);
+  }
+  return id;
 }
 
 std::string_view to_string(StepKind kind) {
@@ -46,6 +78,7 @@ std::string_view to_string(StepKind kind) {
     case StepKind::kDeleteRunner: return "delete_runner";
     case StepKind::kProtect: return "protect";
     case StepKind::kUnprotect: return "unprotect";
+    case StepKind::kReuse: return "reuse";
   }
   return "unknown";
 }
@@ -108,12 +141,15 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   // Classify every live instance.
   std::vector<Classified> classified;
   classified.reserve(snap.instances.size());
-  std::unordered_set<std::string_view> live_names;
+  std::unordered_set<std::string_view> live_names, live_ids;
   live_names.reserve(snap.instances.size());
+  live_ids.reserve(snap.instances.size());
   for (const InstanceView& i : snap.instances) {
     if (i.lifecycle == Lifecycle::kTerminated) continue;
     live_names.insert(i.runner_name);
+    live_ids.insert(i.id);
     ++c.running;
+    c.next += i.busy_before_next ? 1 : 0;
     ++(i.market == Market::kOnDemand ? c.on_demand : c.spot);
     auto it = runner_by_name.find(i.runner_name);
     const RunnerView* r = it == runner_by_name.end() ? nullptr : it->second;
@@ -122,16 +158,20 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     // Busy by GitHub's list with no in_progress delivery yet: the runner took a job the
     // store still has as queued. That job is not demand any more.
     if (listed_busy && !job_known) ++c.taken;
-    const bool busy = listed_busy || job_known;
+    const bool busy = listed_busy || job_known || i.busy_before_next;
     Role role;
     if (busy) {
       role = Role::kBusy;
     } else if (i.lifecycle == Lifecycle::kStopping) {
       role = Role::kStopping;
+    } else if (i.spent) {
+      role = Role::kSpent;  // its one job is done; the instance is shutting itself down
     } else if (r != nullptr && r->online) {
       role = Role::kIdle;
     } else if (!i.registered_at) {
-      role = now - i.launched_at < pool.boot_timeout ? Role::kBooting : Role::kBootTimedOut;
+      // A reused instance boots its next runner from the hand-over (last_busy_at).
+      const TimePoint from = std::max(i.launched_at, i.last_busy_at.value_or(i.launched_at));
+      role = now - from < pool.boot_timeout ? Role::kBooting : Role::kBootTimedOut;
     } else {
       role = Role::kRunnerGone;  // was online once; now offline or deleted, and no job
     }
@@ -146,7 +186,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   // A job whose instance vanished is not demand: GitHub fails it with its runner, and a
   // re-run arrives as a new queued job. Counting it too would launch twice (and an
   // ephemeral runner's instance is gone before its completed delivery arrives anyway).
-  for (const RunningJob& j : snap.running_jobs) c.lost += live_names.count(j.runner_name) == 0 ? 1 : 0;
+  for (const RunningJob& j : snap.running_jobs) c.lost += live_ids.count(instance_of_runner(pool.name, j.runner_name)) == 0 ? 1 : 0;
   c.min_idle = std::max(0, settings.min_idle.value_or(pool.min_idle));
   for (const Classified& k : classified) {
     c.busy += k.role == Role::kBusy ? 1 : 0;
@@ -155,11 +195,13 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   }
   c.demand = c.queued + c.min_idle;
   c.supply = c.idle + c.booting;
+
   c.desired = std::min(pool.max_runners, c.busy + c.demand);
 
   // Cleanup is never held by cooldown: it removes what cannot serve, not capacity.
   for (const Classified& k : classified) {
-    if (k.role != Role::kBootTimedOut && k.role != Role::kRunnerGone) continue;
+    if (k.role != Role::kBootTimedOut && k.role != Role::kRunnerGone && k.role != Role::kSpent) continue;
+    if (k.role == Role::kSpent && now - k.instance->last_busy_at.value_or(now) < kSpentShutdown) continue;
     Step s;
     s.kind = StepKind::kTerminate;
     s.instance_id = k.instance->id;
@@ -170,7 +212,9 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
                  " after launch (boot_timeout " + ms_text(pool.boot_timeout) + ")";
     } else {
       s.termination = TerminationReason::kRunnerGone;
-      s.reason = k.runner == nullptr ? "runner gone from GitHub and no job running" : "runner offline and no job running";
+      s.reason = k.role == Role::kSpent ? "still up " + ms_text(kSpentShutdown) + " after its ephemeral runner finished its job"
+                 : k.runner == nullptr     ? "runner gone from GitHub and no job running"
+                                           : "runner offline and no job running";
     }
     out.steps.push_back(std::move(s));
   }
@@ -210,6 +254,45 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     s.instance_id = k.instance->id;
     s.reason = busy ? "runner busy" : "runner no longer busy";
     out.steps.push_back(std::move(s));
+  }
+
+  // Reuse: jobs wait that max_runners leaves no room to launch for. A busy instance is
+  // handed its next registration now, and its bootstrap starts that runner the moment the
+  // current job ends: the next job skips a shutdown and a boot, as with a long-lived
+  // runner. A busy instance holds at most one next registration, and those held count.
+  // Longest busy first (likely the first to finish). Not a scale action: neither cooldown
+  // nor the launch budget holds it.
+  if (pool.ephemeral && pool.reuse.enabled) {
+    const int headroom = std::max(0, pool.max_runners - c.running);
+    const int beyond = c.demand - c.supply - headroom - c.next;
+    std::vector<const Classified*> candidates;
+    for (const Classified& k : classified) {
+      const InstanceView& i = *k.instance;
+      if (beyond <= 0) break;
+      if (k.role != Role::kBusy || i.busy_before_next || i.placeholder || !i.handed_over || i.lifecycle != Lifecycle::kRunning ||
+          i.registration >= pool.reuse.max_jobs) {
+        continue;
+      }
+      candidates.push_back(&k);
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const Classified* a, const Classified* b) {
+      const TimePoint ta = a->instance->last_busy_at.value_or(a->instance->launched_at);
+      const TimePoint tb = b->instance->last_busy_at.value_or(b->instance->launched_at);
+      return ta != tb ? ta < tb : a->instance->id < b->instance->id;
+    });
+    candidates.resize(std::min(candidates.size(), static_cast<std::size_t>(std::max(0, beyond))));
+    for (const Classified* k : candidates) {
+      Step s;
+      s.kind = StepKind::kReuse;
+      s.instance_id = k->instance->id;
+      s.runner_name = runner_name_for(pool.name, k->instance->id, k->instance->registration + 1);
+      s.reason = "max_runners " + std::to_string(pool.max_runners) + " reached with " + std::to_string(c.queued) +
+                 " queued: next registration for a busy instance (job " + std::to_string(k->instance->registration + 1) +
+                 " of at most " + std::to_string(pool.reuse.max_jobs) + ")";
+      out.steps.push_back(std::move(s));
+    }
+    c.reused = static_cast<int>(candidates.size());
+    c.next += c.reused;
   }
 
   // Cooldown: no scale action within `cooldown` of the pool's last one.

@@ -19,7 +19,14 @@ namespace ghscale::scaler {
 
 // The runner name ghscale gives the instance `instance_id` of `pool`. Deterministic, so
 // the runner <-> instance link survives a crash without any stored state.
-std::string runner_name_for(std::string_view pool, std::string_view instance_id);
+// An instance reused for its n-th job (n > 1) registers "<that name>-r<n>": every
+// registration has its own name, as GitHub may still list the last one for a moment.
+std::string runner_name_for(std::string_view pool, std::string_view instance_id, int registration = 1);
+// The registration number a runner name of the instance carries (1 for the plain name);
+// 0 when the name is not one of the instance's.
+int registration_of(std::string_view pool, std::string_view instance_id, std::string_view runner_name);
+// The instance id a runner name of the pool carries ("" when it is not one of the pool's).
+std::string_view instance_of_runner(std::string_view pool, std::string_view runner_name);
 // The prefix every runner name of `pool` starts with ("ghscale-POOL-").
 std::string runner_name_prefix(std::string_view pool);
 
@@ -49,10 +56,17 @@ struct InstanceView {
   Market market = Market::kSpot;
   provider::Lifecycle lifecycle = provider::Lifecycle::kPending;
   TimePoint launched_at{};
-  std::string runner_name;                 // runner_name_for(pool, id)
+  std::string runner_name;                 // its current registration's: runner_name_for(pool, id, n)
+  int registration = 1;                    // n: how many registrations it has been handed
   bool handed_over = false;                // a registration reached the instance
+  // An ephemeral runner that has run its one job: it takes no other (a stale list may
+  // still show it online), and its instance shuts itself down.
+  bool spent = false;
+  // A job runs on an earlier registration's runner: the instance is busy and has been
+  // handed its next registration (reuse), which starts when that job ends.
+  bool busy_before_next = false;
   std::optional<TimePoint> registered_at;  // first seen online at GitHub
-  std::optional<TimePoint> last_busy_at;   // last seen with a job
+  std::optional<TimePoint> last_busy_at;   // last seen with a job, or handed a registration for reuse
   bool scale_in_protected = false;
   bool placeholder = false;                // capacity not placed yet: booting, nothing to register
 };
@@ -95,6 +109,7 @@ enum class StepKind {
   kDeleteRunner,  // runner_id: offline runner with no live instance
   kProtect,       // instance_id: busy, so shielded from the cloud's own scale-in
   kUnprotect,     // instance_id: no longer busy
+  kReuse,         // instance_id, runner_name: a busy instance gets its next JIT config
 };
 std::string_view to_string(StepKind kind);
 
@@ -122,6 +137,8 @@ struct PoolCounts {
   int idle = 0;
   int busy = 0;
   int booting = 0;
+  int reused = 0;   // busy instances handed their next registration in this plan (max_runners reached)
+  int next = 0;     // busy instances holding a next registration (from this or earlier plans)
   int running = 0;  // live instances, whatever their state
   int desired = 0;  // min(max_runners, busy + demand)
   int on_demand = 0;

@@ -415,7 +415,9 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   bool uncertain = false;
   if (stored.ok()) {
     uncertain = std::any_of(stored->begin(), stored->end(), [&](const Instance& i) {
-      return i.state == InstanceState::kBooting && now - i.launched_at >= options_.runner_list_max_age;
+      // A reused instance boots its next runner from its last job's end.
+      const TimePoint since = std::max(i.launched_at, i.last_busy_at.value_or(i.launched_at));
+      return i.state == InstanceState::kBooting && now - since >= options_.runner_list_max_age;
     });
   }
   bool runners_fresh = false;
@@ -580,12 +582,15 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
           rec.state = InstanceState::kBooting;
           rec.launched_at = now;
           if (auto st = options_.store->upsert_instance(rec); !st.ok()) ++report.errors;
-          if (!register_instance(ps, id, "JIT config for a new instance", report)) ++pool_report.pending_registrations;
+          if (!register_instance(ps, id, runner_name_for(pool.name, id), "JIT config for a new instance", report)) {
+            ++pool_report.pending_registrations;
+          }
         }
         break;
       }
       case StepKind::kRegister:
-        if (!register_instance(ps, s.instance_id, s.reason, report)) ++pool_report.pending_registrations;
+      case StepKind::kReuse:
+        if (!register_instance(ps, s.instance_id, s.runner_name, s.reason, report)) ++pool_report.pending_registrations;
         break;
       case StepKind::kDeregister: {
         // Deregister first: GitHub refuses (kConflict) if a job started meanwhile, and
@@ -655,9 +660,10 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   }
 }
 
-bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id, const std::string& why, PassReport& report) {
+bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id, const std::string& name, const std::string& why,
+                                   PassReport& report) {
   const config::PoolConfig& pool = ps.config;
-  const std::string name = runner_name_for(pool.name, instance_id);
+  const bool reuse = registration_of(pool.name, instance_id, name) > 1;
   provider::Registration reg;
   reg.runner_name = name;
   reg.labels = pool.labels.items();
@@ -734,6 +740,13 @@ bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id
   }
   updated.runner_name = name;
   updated.runner_id = runner_id;
+  if (reuse) {
+    // The next runner starts when the current job ends (observe() sees that job on the
+    // earlier name and keeps the instance busy): it is registered once GitHub lists it
+    // or a job runs on it, and boot_timeout counts from the job's end (last_busy_at).
+    updated.registered_at.reset();
+    metrics_->reused();
+  }
   if (auto st = options_.store->upsert_instance(updated); !st.ok()) ++report.errors;
   log_action(pool.name, ActionKind::kRegister, 1, why + " [" + instance_id + "]", "ok: " + name, report);
   return true;

@@ -120,7 +120,10 @@ class Reconciler {
   std::set<std::string> listed_busy_runners();  // from the cached lists; needs pass_mu_
   void reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,
                       const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report);
-  bool register_instance(PoolState& ps, const std::string& instance_id, const std::string& why, PassReport& report);
+  // Hands instance_id a registration named `runner_name` (runner_name_for(pool, id, n)); for
+  // n > 1 the instance is being reused and boots that runner from now.
+  bool register_instance(PoolState& ps, const std::string& instance_id, const std::string& runner_name, const std::string& why,
+                         PassReport& report);
   void log_action(const std::string& pool, ActionKind kind, std::int64_t count, const std::string& reason,
                   const std::string& result, PassReport& report);
   // The pool scope's runner list: the cached one unless `refresh` or the pass's rule says

@@ -85,6 +85,29 @@ TEST(Loader, WarmPoolReadAndChecked) {
   EXPECT_NE(e.find("pools[0].warm_pool.enabled"), std::string::npos) << e;
 }
 
+TEST(Loader, ReuseReadAndChecked) {
+  const std::string pool =
+      "pools:\n"
+      "  - name: linux\n"
+      "    labels: [linux]\n"
+      "    scope: {org: acme}\n"
+      "    provider: {type: sim}\n";
+  auto defaults = load(std::string(kMinimal) + pool);
+  ASSERT_TRUE(defaults.ok()) << errors(defaults);
+  EXPECT_TRUE(defaults.config->pools.at(0).reuse.enabled);
+  EXPECT_EQ(defaults.config->pools.at(0).reuse.max_jobs, 30);
+  auto r = load(std::string(kMinimal) + pool + "    reuse: {enabled: false, max_jobs: 3}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  EXPECT_FALSE(r.config->pools.at(0).reuse.enabled);
+  EXPECT_EQ(r.config->pools.at(0).reuse.max_jobs, 3);
+  auto bad = load(std::string(kMinimal) + pool + "    reuse: {enabled: sometimes, max_jobs: 0, within: 30s}\n");
+  ASSERT_FALSE(bad.ok());
+  const std::string e = errors(bad);
+  EXPECT_NE(e.find("pools[0].reuse.enabled"), std::string::npos) << e;
+  EXPECT_NE(e.find("pools[0].reuse.max_jobs"), std::string::npos) << e;
+  EXPECT_NE(e.find("pools[0].reuse.within"), std::string::npos) << e;
+}
+
 TEST(Loader, GitHubAppAndDynamoDb) {
   auto r = load(std::string(kMinimal) +
                 "github:\n"

@@ -49,16 +49,25 @@ TEST(Simulator, SpotInterruptionRunsTheJobAgain) {
 
 TEST(Simulator, CapacityCapMakesWaitsGrow) {
   // 20 ten-minute jobs at once. Uncapped: all wait the 30 s boot (one pass at once for the
-  // burst). With 5 runners at most, they go in four waves; each wave waits for the
-  // previous one to finish, the ephemeral instance to go, a pass and a 30 s boot.
+  // burst). With 5 runners at most, they go in four waves. With reuse (the default) each
+  // busy instance holds its next registration, so a wave starts the moment the previous
+  // one ends; without, it waits for the ephemeral instance to go, a pass and a 30 s boot.
   Workload w;
   for (int i = 0; i < 20; ++i) w.jobs.push_back({65s, kLinux, 10min, "acme/app"});
   const PolicyResult open = simulate(w, ghscale_policy(100), exact_env());
   EXPECT_DOUBLE_EQ(open.wait_max, 30.0);
   const PolicyResult capped = simulate(w, ghscale_policy(5), exact_env());
   EXPECT_EQ(capped.completed, 20);
-  EXPECT_NEAR(capped.wait_max, 30.0 + 3 * (600 + 30), 1.0);
+  EXPECT_NEAR(capped.wait_max, 30.0 + 3 * 600, 1.0);
+  EXPECT_EQ(capped.instances_launched, 5);
   EXPECT_GT(capped.wait_p50, open.wait_p50 + 600);
+  Policy no_reuse = ghscale_policy(5);
+  no_reuse.pool.reuse.enabled = false;
+  const PolicyResult rebooted = simulate(w, no_reuse, exact_env());
+  EXPECT_EQ(rebooted.completed, 20);
+  EXPECT_NEAR(rebooted.wait_max, 30.0 + 3 * (600 + 30), 1.0);
+  EXPECT_EQ(rebooted.instances_launched, 20);
+  EXPECT_LT(capped.on_demand_cost + capped.spot_cost, rebooted.on_demand_cost + rebooted.spot_cost);
   // The same with the cloud's capacity as the limit: launches fail and are retried.
   SimEnvironment env = exact_env();
   env.cloud.on_demand_capacity = 1;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "scaler/plan.h"
 #include "scaler/plan_builders.h"
 
 namespace ghscale::scaler {
@@ -77,6 +78,7 @@ TEST(Observe, AStaleListsBusyFlagHoldsUnlessTheWebhooksSawThatJobEndSince) {
 
 TEST(Observe, RecordsChangeOnlyWhenSomethingChanged) {
   World w;
+  w.pool.ephemeral = false;  // a runner that takes job after job
   w.add("i-a", true);
   w.records[0].last_busy_at = kT0 - 10min;
   // Busy before and now: no write, however often a pass looks.
@@ -87,6 +89,58 @@ TEST(Observe, RecordsChangeOnlyWhenSomethingChanged) {
   ASSERT_EQ(idle.upserts.size(), 1u);
   EXPECT_EQ(idle.upserts[0].state, InstanceState::kIdle);
   EXPECT_EQ(idle.upserts[0].last_busy_at, kT0);
+  EXPECT_FALSE(idle.snapshot.instances[0].spent);
+}
+
+TEST(Observe, AnEphemeralRunnerWhoseJobEndedIsSpentThoughAStaleListShowsItOnline) {
+  World w;
+  w.add("i-a", true);
+  w.records[0].last_busy_at = kT0 - 10min;
+  w.runners[0].busy = false;  // online and idle, by a list older than the job's end
+  const Observation o = w.see(false, kT0 - 1min);
+  ASSERT_EQ(o.snapshot.instances.size(), 1u);
+  EXPECT_TRUE(o.snapshot.instances[0].spent);
+  ASSERT_EQ(o.upserts.size(), 1u);
+  EXPECT_EQ(o.upserts[0].state, InstanceState::kDraining);
+  // Not idle supply: the plan counts it as neither idle nor booting.
+  const Plan p = plan(o.snapshot, w.pool, {}, kT0);
+  EXPECT_EQ(p.counts.idle, 0);
+  EXPECT_EQ(p.counts.supply, 0);
+}
+
+TEST(Observe, AReusedInstanceIsBusyWithItsEarlierRunnersJobThenBootsItsNextOne) {
+  World w;
+  w.add("i-a", true);
+  const std::string first = runner_name_for("linux", "i-a");
+  // Handed its second registration while busy: the record names the next runner, not
+  // yet registered; the job runs on the first.
+  w.records[0].runner_name = runner_name_for("linux", "i-a", 2);
+  w.records[0].registered_at.reset();
+  w.records[0].last_busy_at = kT0 - 5min;
+  Job j;
+  j.job_id = 7;
+  j.runner_name = first;
+  w.running.push_back(j);
+  Observation o = w.see(true, kT0);
+  ASSERT_EQ(o.snapshot.instances.size(), 1u);
+  const InstanceView& v = o.snapshot.instances[0];
+  EXPECT_EQ(v.runner_name, runner_name_for("linux", "i-a", 2));
+  EXPECT_EQ(v.registration, 2);
+  EXPECT_TRUE(v.busy_before_next);
+  EXPECT_FALSE(v.registered_at);  // the first runner's job does not register the second
+  EXPECT_TRUE(o.upserts.empty());
+  // The job ends; the first runner leaves. The instance boots its next runner (not spent).
+  w.running.clear();
+  w.runners[0].busy = false;
+  w.runners[0].status = github::RunnerStatus::kOffline;
+  o = w.see(true, kT0);  // a pass at kT0 (see() observes at kT0)
+  ASSERT_EQ(o.upserts.size(), 1u);
+  EXPECT_EQ(o.upserts[0].state, InstanceState::kBooting);
+  EXPECT_EQ(o.upserts[0].last_busy_at, kT0);  // boot_timeout counts from here
+  EXPECT_FALSE(o.snapshot.instances[0].spent);
+  const Plan p = plan(o.snapshot, w.pool, {}, kT0);
+  EXPECT_EQ(p.counts.booting, 1);
+  EXPECT_EQ(p.counts.lost, 0);
 }
 
 TEST(Observe, AJobsDeliveryRegistersItsRunnerAndARecordTheCloudLostIsReported) {
@@ -101,6 +155,7 @@ TEST(Observe, AJobsDeliveryRegistersItsRunnerAndARecordTheCloudLostIsReported) {
   w.running.push_back(j);
   Instance gone = w.records[0];
   gone.instance_id = "i-gone";
+  gone.runner_name = runner_name_for("linux", "i-gone");
   gone.market = Market::kSpot;
   w.records.push_back(gone);
   Job on_gone;

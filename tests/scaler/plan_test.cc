@@ -405,8 +405,98 @@ TEST(Scenario, BurstOfFiftyJobsThenBackToMinIdle) {
   EXPECT_EQ(in.counts.idle - 50, pool.min_idle);
 }
 
+// --- reuse ------------------------------------------------------------------------------
+
+TEST(Reuse, AtMaxRunnersBusyInstancesGetTheirNextRegistrationLongestBusyFirst) {
+  auto pool = make_pool();
+  pool.max_runners = 3;
+  Snapshot s = with_runners("linux", 0, 3);
+  s.instances[0].last_busy_at = kT0 - 3min;
+  s.instances[1].last_busy_at = kT0 - 9min;
+  s.instances[2].last_busy_at = kT0 - 6min;
+  for (int k = 0; k < 2; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  Plan p = plan(s, pool, {}, kT0);
+  EXPECT_EQ(launched(p), 0);
+  auto r = steps_of(p, StepKind::kReuse);
+  ASSERT_EQ(r.size(), 2u);  // one per waiting job
+  EXPECT_EQ(r[0]->instance_id, "i-101");
+  EXPECT_EQ(r[0]->runner_name, runner_name_for("linux", "i-101", 2));
+  EXPECT_EQ(r[1]->instance_id, "i-102");
+  EXPECT_EQ(p.counts.reused, 2);
+  EXPECT_EQ(p.counts.next, 2);
+}
+
+TEST(Reuse, NextRegistrationsHeldCountAndRoomToLaunchComesFirst) {
+  auto pool = make_pool();
+  pool.max_runners = 4;
+  Snapshot s = with_runners("linux", 0, 3);
+  for (int k = 0; k < 3; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  // i-100 holds its next registration already: its job runs on the earlier runner.
+  s.instances[0].runner_name = runner_name_for("linux", "i-100", 2);
+  s.instances[0].registration = 2;
+  s.instances[0].busy_before_next = true;
+  s.instances[0].registered_at.reset();
+  Plan p = plan(s, pool, {}, kT0);
+  EXPECT_EQ(launched(p), 1);  // the room left is launched into
+  EXPECT_EQ(steps_of(p, StepKind::kReuse).size(), 1u);  // 3 queued - 1 launch - 1 held
+  EXPECT_EQ(p.counts.next, 2);
+  EXPECT_EQ(p.counts.busy, 3);
+  EXPECT_EQ(p.counts.lost, 0);  // the job on the earlier runner is on a live instance
+}
+
+TEST(Reuse, NotBeyondMaxJobsNorWhenOffNorForRegistrationTokenRunners) {
+  auto pool = make_pool();
+  pool.max_runners = 2;
+  Snapshot s = with_runners("linux", 0, 2);
+  for (int k = 0; k < 5; ++k) s.queued_jobs.push_back(queued_job(k + 1));
+  s.instances[0].registration = pool.reuse.max_jobs;  // served its last
+  EXPECT_EQ(steps_of(plan(s, pool, {}, kT0), StepKind::kReuse).size(), 1u);
+  auto off = pool;
+  off.reuse.enabled = false;
+  EXPECT_TRUE(steps_of(plan(s, off, {}, kT0), StepKind::kReuse).empty());
+  auto long_lived = pool;
+  long_lived.ephemeral = false;
+  EXPECT_TRUE(steps_of(plan(s, long_lived, {}, kT0), StepKind::kReuse).empty());
+  // Not held by cooldown: capacity does not change.
+  auto cooling = pool;
+  cooling.cooldown = 10min;
+  s.last_scale_out = kT0 - 1min;
+  EXPECT_EQ(steps_of(plan(s, cooling, {}, kT0), StepKind::kReuse).size(), 1u);
+}
+
+TEST(Reuse, ASpentInstanceIsNeitherSupplyNorTerminatedBeforeItHadTimeToShutDown) {
+  Snapshot s;
+  auto i = instance("linux", "i-done", kT0 - 20min, kT0 - 19min);
+  i.spent = true;
+  i.last_busy_at = kT0 - 30s;
+  s.instances.push_back(i);
+  s.runners.push_back(runner_for(i, 11, true, false));  // a stale list: online
+  s.queued_jobs.push_back(queued_job(1));
+  Plan p = plan(s, make_pool(), {}, kT0);
+  EXPECT_EQ(p.counts.supply, 0);
+  EXPECT_EQ(launched(p), 1);
+  EXPECT_TRUE(steps_of(p, StepKind::kTerminate).empty());
+  auto t = steps_of(plan(s, make_pool(), {}, kT0 + 3min), StepKind::kTerminate);
+  ASSERT_EQ(t.size(), 1u);  // still up minutes later: its bootstrap did not shut it down
+  EXPECT_EQ(t[0]->termination, TerminationReason::kRunnerGone);
+}
+
+TEST(Reuse, RunnerNamesCarryTheRegistrationNumber) {
+  EXPECT_EQ(runner_name_for("linux", "i-0abc"), "ghscale-linux-i-0abc");
+  EXPECT_EQ(runner_name_for("linux", "i-0abc", 3), "ghscale-linux-i-0abc-r3");
+  EXPECT_EQ(registration_of("linux", "i-0abc", "ghscale-linux-i-0abc"), 1);
+  EXPECT_EQ(registration_of("linux", "i-0abc", "ghscale-linux-i-0abc-r12"), 12);
+  EXPECT_EQ(registration_of("linux", "i-0abc", "ghscale-linux-i-0abcd"), 0);
+  EXPECT_EQ(registration_of("linux", "i-0abc", "ghscale-linux-i-0abc-r"), 0);
+  EXPECT_EQ(registration_of("linux", "i-0abc", "ghscale-linux-i-0abc-r1"), 0);
+  EXPECT_EQ(instance_of_runner("linux", "ghscale-linux-i-0abc-r4"), "i-0abc");
+  EXPECT_EQ(instance_of_runner("linux", "ghscale-linux-i-0abc"), "i-0abc");
+  EXPECT_EQ(instance_of_runner("linux", "ghscale-other-i-0abc"), "");
+}
+
 TEST(Scenario, MaxReachedThenJobsServedAsCapacityFrees) {
   auto pool = make_pool();
+  pool.reuse.enabled = false;
   pool.max_runners = 3;
   Snapshot s = with_runners("linux", 0, 3);
   for (int k = 0; k < 4; ++k) s.queued_jobs.push_back(queued_job(k + 1));

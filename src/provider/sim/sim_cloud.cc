@@ -274,10 +274,13 @@ Status SimCloud::hand_over(std::string_view instance_id, const Registration& reg
     if (it == state_->live.end()) return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + std::string(instance_id));
     ++state_->usage.hand_overs;
     if (it->second.registration) ++state_->usage.repeated_hand_overs;
+    // A running instance starts its runner at once (after runner_restart if it ran one
+    // already: reuse); a booting one when it is up.
+    const TimePoint now = state_->options.clock->now();
+    const TimePoint start = it->second.ready_told ? now + state_->options.runner_restart : now;
     it->second.registration = registration;
     it->second.ready_told = false;
-    // A running instance starts its runner at once; a booting one when it is up.
-    state_->push(std::max(state_->options.clock->now(), it->second.ready_at), it->first, Due::Kind::kBoot);
+    state_->push(std::max(start, it->second.ready_at), it->first, Due::Kind::kBoot);
   }
   poll();
   return ok_status();

@@ -40,6 +40,9 @@ struct SimCloudOptions {
   std::map<std::string, InstancePrice, std::less<>> prices = default_price_table();
   Duration boot_time = std::chrono::seconds(30);  // the shortest boot: runner online this long after launch
   Duration boot_jitter{0};                        // plus uniform [0, jitter)
+  // A registration handed to an instance whose runner already started (reuse): its runner
+  // is online this long after the hand-over (the bootstrap's poll and the runner's start).
+  Duration runner_restart{0};
   double spot_interruption_rate = 0.0;  // expected interruptions per spot instance-hour
   double launch_failure_rate = 0.0;     // chance a market's part of a launch fails (capacity)
   int on_demand_capacity = -1;          // alive at once; -1 = unlimited
