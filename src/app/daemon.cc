@@ -141,7 +141,12 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
       parts->routes->add_metrics_source([rest](std::string& out) { rest->append_metrics(out); });
     }
   }
-  if (parts->scaler.reconciler) start_series(c, clock, *parts);
+  if (parts->scaler.reconciler) {
+    start_series(c, clock, *parts);
+  } else {
+    // Nothing to sample; the dashboard still answers, with no pools, instead of failing.
+    parts->routes->set_series(std::make_shared<Series>());
+  }
   auto server = http::Server::start(server_options(c.server), parts->routes->handler());
   if (!server) return server.error();
   parts->server = std::move(*server);
