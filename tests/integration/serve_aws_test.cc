@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -172,7 +173,7 @@ class ServeAwsTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (daemon_ && HasFailure()) {
+    if (daemon_ && (HasFailure() || std::getenv("GHSCALE_TEST_KEEP_LOGS") != nullptr)) {
       // The whole log, for what the diagnostics' tail does not show.
       const fs::path log = fs::temp_directory_path() / (dir_.filename().string() + ".daemon.log");
       std::ofstream(log) << daemon_->err();
@@ -699,9 +700,11 @@ class ServeAwsTest : public ::testing::Test {
                                                     .count()));
     ASSERT_TRUE(wait_until([&] { return live_count() == 0; }, 40s)) << diagnostics();
     // GitHub's list trails: what the daemon registered is gone once it has seen so.
-    EXPECT_TRUE(wait_until([&] { return world_->fake_github().runners(kScope).empty(); }, 20s))
-        << world_->fake_github().runners(kScope).size() << " runners left registered, the first "
-        << world_->fake_github().runners(kScope).front().name << "\n"
+    const bool unregistered = wait_until([&] { return world_->fake_github().runners(kScope).empty(); }, 20s);
+    const auto registered = world_->fake_github().runners(kScope);
+    EXPECT_TRUE(unregistered && registered.empty())
+        << registered.size() << " runners left registered"
+        << (registered.empty() ? std::string() : ", the first " + registered.front().name) << "\n"
         << diagnostics();
     stop_ = true;
     agent_.join();
