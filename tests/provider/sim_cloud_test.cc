@@ -133,7 +133,20 @@ TEST_F(SimCloudTest, ObserverHearsReadyOnlyWithARegistration) {
   ASSERT_TRUE(sim.hand_over(id, reg).ok());
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[1].registration->secret, "jit-secret-2");
+  EXPECT_EQ(sim.usage(clock->now()).repeated_hand_overs, 1);  // the same runner name again
+  // A new runner name for an instance whose runner started is reuse, not a repeat...
+  reg.runner_name = "ghscale-linux-" + id + "-r1";
+  ASSERT_TRUE(sim.hand_over(id, reg).ok());
+  EXPECT_EQ(sim.usage(clock->now()).reuse_hand_overs, 1);
   EXPECT_EQ(sim.usage(clock->now()).repeated_hand_overs, 1);
+  // ...but two for a booting instance are two deciders for one slot.
+  const std::string booting = sim.launch(request(0, 1, "t2"))->spot_ids.at(0);
+  reg.runner_name = "ghscale-linux-" + booting;
+  ASSERT_TRUE(sim.hand_over(booting, reg).ok());
+  reg.runner_name = "ghscale-linux-" + booting + "-r1";
+  ASSERT_TRUE(sim.hand_over(booting, reg).ok());
+  EXPECT_EQ(sim.usage(clock->now()).repeated_hand_overs, 2);
+  EXPECT_EQ(sim.usage(clock->now()).reuse_hand_overs, 1);
 }
 
 TEST_F(SimCloudTest, TerminateAndInterruptRemoveInstances) {

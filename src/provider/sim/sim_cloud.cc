@@ -273,7 +273,13 @@ Status SimCloud::hand_over(std::string_view instance_id, const Registration& reg
     auto it = state_->live.find(instance_id);
     if (it == state_->live.end()) return make_error(ErrorKind::kNotFound, "hand_over: no live instance " + std::string(instance_id));
     ++state_->usage.hand_overs;
-    if (it->second.registration) ++state_->usage.repeated_hand_overs;
+    if (const auto& had = it->second.registration) {
+      if (!it->second.ready_told || had->runner_name == registration.runner_name) {
+        ++state_->usage.repeated_hand_overs;
+      } else {
+        ++state_->usage.reuse_hand_overs;
+      }
+    }
     // A running instance starts its runner at once (after runner_restart if it ran one
     // already: reuse); a booting one when it is up.
     const TimePoint now = state_->options.clock->now();

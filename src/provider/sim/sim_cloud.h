@@ -68,7 +68,11 @@ struct CloudUsage {
   std::int64_t api_calls = 0;        // every Provider call
   std::int64_t peak_live = 0;        // most instances alive at once (all pools)
   std::int64_t hand_overs = 0;
-  std::int64_t repeated_hand_overs = 0;  // to an instance that already had a registration
+  // A hand-over while the instance's previous registration has not started its runner
+  // yet, or of the runner name it already has: two deciders for one slot (a bug). A new
+  // name handed to an instance whose runner started is reuse, counted apart.
+  std::int64_t repeated_hand_overs = 0;
+  std::int64_t reuse_hand_overs = 0;
   double cost() const { return on_demand_cost + spot_cost; }
 };
 
