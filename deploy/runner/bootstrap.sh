@@ -1,38 +1,29 @@
 #!/bin/bash
-# ghscale runner bootstrap: the launch template's user data (Amazon Linux 2023 and Ubuntu,
-# x64 and arm64). It learns the instance id and region from IMDSv2, waits (bounded) for the
-# runner registration ghscale wrote to SSM Parameter Store at <prefix>/runners/<instance-id>,
-# reads and deletes it, runs the GitHub Actions runner as an unprivileged user, and shuts the
-# instance down when the runner exits (the launch template makes shutdown terminate).
-# Watchdogs shut down an instance that got no registration in time or whose runner lives
-# past the maximum job time; a spot interruption notice stops an idle runner from taking a
-# job. See docs/runner-bootstrap.md.
-#
-# No secret is in this script or the user data: the registration arrives through SSM, read
-# with the instance role's credentials, and is never written to the log nor put on a command
-# line (/proc/<pid>/cmdline is readable by every user): the runner gets it through the
-# environment variables it reads its arguments from, ACTIONS_RUNNER_INPUT_JITCONFIG and
-# ACTIONS_RUNNER_INPUT_TOKEN, which it removes from its environment before running jobs.
+# ghscale runner bootstrap (user data; Amazon Linux 2023, Ubuntu): waits (bounded) for the
+# registration ghscale writes to SSM at <prefix>/runners/<instance-id>, deletes it, runs the
+# Actions runner as an unprivileged user, shuts down (= terminates) when it exits. Reuse: a
+# next registration there after a JIT runner's job starts the next runner once the runner
+# user's processes and work directory are gone; docker images, containers and volumes
+# persist between jobs. No secret reaches the log or a command line (see the docs).
 
-# ---- Settings. A launch template may set them in lines between the shebang and here
-# ---- (GHSCALE_SSM_PREFIX=/ci ...); the environment works too (tests).
-: "${GHSCALE_SSM_PREFIX:=/ghscale}"              # ghscale's ssm_prefix
-: "${GHSCALE_REGISTRATION_TIMEOUT:=600}"         # seconds to wait for the parameter
-: "${GHSCALE_MAX_JOB_TIME:=25200}"               # seconds the runner may live; 0 = no limit
-: "${GHSCALE_RUNNER_DIR:=/opt/actions-runner}"   # preinstalled runner, or where to unpack it
-: "${GHSCALE_RUNNER_USER:=runner}"               # unprivileged user the runner runs as
-# 1: add the runner user to the docker group, for jobs that use containers. Off by default:
-# access to the docker socket is root on the instance (a job can mount / into a container).
+# ---- Settings: lines after the shebang (GHSCALE_SSM_PREFIX=/ci) or the environment.
+: "${GHSCALE_SSM_PREFIX:=/ghscale}"  # ghscale's ssm_prefix
+: "${GHSCALE_REGISTRATION_TIMEOUT:=600}"  # seconds to wait for the parameter
+: "${GHSCALE_REUSE_WAIT:=5}"  # seconds to wait for a next one after a job; 0 = no reuse
+: "${GHSCALE_MAX_JOB_TIME:=25200}"  # seconds a runner may live; 0 = no limit
+: "${GHSCALE_RUNNER_DIR:=/opt/actions-runner}"  # preinstalled runner, or where to unpack it
+: "${GHSCALE_RUNNER_USER:=runner}"  # unprivileged user the runner runs as
+# 1: the runner user joins the docker group (root-equivalent: a job can mount /).
 : "${GHSCALE_RUNNER_DOCKER_GROUP:=0}"
-: "${GHSCALE_RUNNER_VERSION:=}"                  # e.g. 2.321.0: download when not preinstalled
-: "${GHSCALE_RUNNER_SHA256:=}"                   # its tarball's sha256 (required with a version)
-: "${GHSCALE_RUNNER_SHA256_X64:=}"               # per-architecture checksums override it
+: "${GHSCALE_RUNNER_VERSION:=}"  # e.g. 2.321.0: download when not preinstalled
+: "${GHSCALE_RUNNER_SHA256:=}"  # its tarball's sha256; per-architecture ones win
+: "${GHSCALE_RUNNER_SHA256_X64:=}"
 : "${GHSCALE_RUNNER_SHA256_ARM64:=}"
 : "${GHSCALE_RUNNER_DOWNLOAD_URL:=https://github.com/actions/runner/releases/download}"
-: "${GHSCALE_STOP_GRACE:=60}"                    # seconds between asking the runner to stop and shutdown
-: "${GHSCALE_SPOT_POLL_INTERVAL:=5}"             # seconds between spot notice checks
-: "${GHSCALE_POLL_MAX_INTERVAL:=15}"             # cap of the backoff while waiting for the parameter
-# Host-specific commands, overridable for tests.
+: "${GHSCALE_STOP_GRACE:=60}"  # seconds from SIGTERM to SIGKILL
+: "${GHSCALE_SPOT_POLL_INTERVAL:=5}"  # seconds between spot notice checks
+: "${GHSCALE_POLL_MAX_INTERVAL:=15}"  # backoff cap while waiting for the parameter
+# Host-specific, overridable for tests.
 : "${GHSCALE_IMDS_ENDPOINT:=http://169.254.169.254}"
 : "${GHSCALE_SHUTDOWN_CMD:=shutdown -h now}"
 : "${GHSCALE_LOG_FILE:=/var/log/ghscale-bootstrap.log}"
@@ -40,7 +31,7 @@
 
 set +x  # never trace: the registration passes through variables
 set -uo pipefail
-set +m  # no job control: background children stay in our process group (see start_runner)
+set +m  # no job control (see start_runner)
 umask 077
 
 readonly kImdsTokenTtl=21600
@@ -49,8 +40,9 @@ instance_id=""
 region=""
 runner_pid=""
 watchers=()
-as_user=()  # the prefix that runs a command as the runner user (empty when we are it)
-# snap's and a manual install's AWS CLI live outside cloud-init's PATH.
+spot_flag="$GHSCALE_STATE_DIR/spot-notice"
+as_user=()  # runs a command as the runner user (empty when we are it)
+# Where snap and manual installs put the AWS CLI, outside cloud-init's PATH.
 PATH="$PATH:/usr/local/bin:/snap/bin"
 
 log() {
@@ -60,12 +52,17 @@ log() {
   printf '%s\n' "$line" >>"$GHSCALE_LOG_FILE" 2>/dev/null || true
 }
 
+stop_watchers() {
+  local pid
+  for pid in "${watchers[@]}"; do kill "$pid" 2>/dev/null; done
+  watchers=()
+}
+
 # Stops watchers, runs the shutdown command, exits. Every path ends here.
 shutdown_instance() {
   local reason="$1"
-  local pid
   trap - TERM INT  # the shutdown itself signals us
-  for pid in "${watchers[@]}"; do kill "$pid" 2>/dev/null; done
+  stop_watchers
   log "shutting down: $reason"
   sh -c "$GHSCALE_SHUTDOWN_CMD" || log "shutdown command failed (exit $?)"
   exit 0
@@ -78,7 +75,7 @@ imds_new_token() {
     -H "X-aws-ec2-metadata-token-ttl-seconds: $kImdsTokenTtl" "$GHSCALE_IMDS_ENDPOINT/latest/api/token")"
 }
 
-# imds_get PATH: sets imds_value; fails on 404 and the like. Renews an expired session.
+# imds_get PATH: sets imds_value; fails on 404 etc. Renews an expired session.
 imds_value=""
 imds_get() {
   local path="$1" out code
@@ -96,7 +93,7 @@ imds_get() {
   return 1
 }
 
-# Sleeps without holding our stdout/stderr open should the caller be killed meanwhile.
+# A sleep that holds no stdout/stderr open should its caller be killed.
 nap() { sleep "$1" >/dev/null 2>&1; }
 
 # ---- Prerequisites ----
@@ -107,7 +104,7 @@ ensure_aws_cli() {
   if command -v dnf >/dev/null; then
     dnf install -y -q awscli-2 >/dev/null 2>&1 || dnf install -y -q awscli >/dev/null 2>&1
   elif command -v apt-get >/dev/null; then
-    # Ubuntu up to 22.04 packages the CLI; 24.04 dropped it for the snap.
+    # Ubuntu 24.04 has only the snap.
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq awscli; } >/dev/null 2>&1 \
       || { command -v snap >/dev/null && snap install aws-cli --classic >/dev/null 2>&1; }
   fi
@@ -123,14 +120,14 @@ runner_arch() {
   esac
 }
 
-# The pinned runner from GitHub releases, verified against its sha256 before unpacking.
+# The pinned release, its sha256 checked before unpacking.
 download_runner() {
   local arch sha sha_var tarball url actual
   arch="$(runner_arch)" || { log "unsupported architecture $(uname -m)"; return 1; }
   sha_var="GHSCALE_RUNNER_SHA256_${arch^^}"
   sha="${!sha_var:-$GHSCALE_RUNNER_SHA256}"
   if [[ ! "$sha" =~ ^[0-9a-fA-F]{64}$ ]]; then
-    log "GHSCALE_RUNNER_VERSION=$GHSCALE_RUNNER_VERSION needs its sha256 (GHSCALE_RUNNER_SHA256)"
+    log "GHSCALE_RUNNER_VERSION needs GHSCALE_RUNNER_SHA256"
     return 1
   fi
   url="$GHSCALE_RUNNER_DOWNLOAD_URL/v$GHSCALE_RUNNER_VERSION/actions-runner-linux-$arch-$GHSCALE_RUNNER_VERSION.tar.gz"
@@ -145,18 +142,15 @@ download_runner() {
   fi
   mkdir -p "$GHSCALE_RUNNER_DIR" && tar -xzf "$tarball" -C "$GHSCALE_RUNNER_DIR" || return 1
   rm -f "$tarball"
-  # The runner's own script installs what .NET needs (libicu...) on Ubuntu and Amazon Linux.
+  # What .NET needs (libicu...).
   if [[ $EUID -eq 0 && -x "$GHSCALE_RUNNER_DIR/bin/installdependencies.sh" ]]; then
     "$GHSCALE_RUNNER_DIR/bin/installdependencies.sh" >/dev/null 2>&1 || log "installdependencies.sh failed; continuing"
   fi
 }
 
 ensure_runner() {
-  if [[ -x "$GHSCALE_RUNNER_DIR/run.sh" ]]; then return 0; fi
-  if [[ -z "$GHSCALE_RUNNER_VERSION" ]]; then
-    log "no runner at $GHSCALE_RUNNER_DIR and no GHSCALE_RUNNER_VERSION to download"
-    return 1
-  fi
+  [[ -x "$GHSCALE_RUNNER_DIR/run.sh" ]] && return 0
+  [[ -n "$GHSCALE_RUNNER_VERSION" ]] || { log "no runner at $GHSCALE_RUNNER_DIR nor GHSCALE_RUNNER_VERSION"; return 1; }
   download_runner && [[ -x "$GHSCALE_RUNNER_DIR/run.sh" ]]
 }
 
@@ -165,15 +159,15 @@ ensure_runner_user() {
     [[ $EUID -eq 0 ]] || { log "user $GHSCALE_RUNNER_USER missing and not root to create it"; return 1; }
     useradd --create-home --shell /bin/bash "$GHSCALE_RUNNER_USER" || return 1
   fi
-  # Opt-in only: the docker group is root-equivalent, so a job could take the instance.
+  # Opt-in only: the docker group is root-equivalent.
   if [[ "$GHSCALE_RUNNER_DOCKER_GROUP" == 1 ]]; then
     if ! getent group docker >/dev/null; then
-      log "GHSCALE_RUNNER_DOCKER_GROUP=1 but there is no docker group; continuing without it"
+      log "GHSCALE_RUNNER_DOCKER_GROUP=1 but no docker group"
     elif [[ $EUID -eq 0 ]]; then
       usermod -aG docker "$GHSCALE_RUNNER_USER" || return 1
       log "user $GHSCALE_RUNNER_USER added to the docker group (root-equivalent)"
     else
-      log "GHSCALE_RUNNER_DOCKER_GROUP=1 but not root; the docker group is left as it is"
+      log "GHSCALE_RUNNER_DOCKER_GROUP=1 but not root"
     fi
   fi
   if [[ "$(id -un)" != "$GHSCALE_RUNNER_USER" ]]; then
@@ -188,10 +182,10 @@ aws_ssm() {
   AWS_PAGER="" timeout 60 aws ssm "$@" --region "$region" --cli-connect-timeout 10 --cli-read-timeout 20
 }
 
-# Prints the registration once it appears; fails when GHSCALE_REGISTRATION_TIMEOUT passes.
-# The value goes to stdout only (captured by the caller), never to the log.
+# wait_for_registration NAME DEADLINE (a $SECONDS value): prints the value (to the caller's
+# capture only) once it appears; fails at the deadline.
 wait_for_registration() {
-  local name="$1" delay=1 value errors="$GHSCALE_STATE_DIR/ssm.err" announced=0
+  local name="$1" deadline="$2" delay=1 value errors="$GHSCALE_STATE_DIR/ssm.err" announced=0
   while :; do
     if value="$(aws_ssm get-parameter --name "$name" --with-decryption \
       --query Parameter.Value --output text 2>"$errors")" && [[ -n "$value" ]]; then
@@ -204,33 +198,29 @@ wait_for_registration() {
     else
       log "reading $name failed: $(head -c 300 "$errors" 2>/dev/null | tr '\n' ' ')"
     fi
-    if ((SECONDS + delay > GHSCALE_REGISTRATION_TIMEOUT)); then return 1; fi
-    sleep "$delay"
+    ((SECONDS < deadline)) || return 1
+    sleep $((SECONDS + delay > deadline ? deadline - SECONDS : delay))
     delay=$((delay * 2 > GHSCALE_POLL_MAX_INTERVAL ? GHSCALE_POLL_MAX_INTERVAL : delay * 2))
   done
 }
 
-# The parameter is single-use: delete it before the runner starts. A failure is logged,
-# not fatal — ghscale deletes leftovers when the instance terminates.
+# Single-use. A failure is not fatal: ghscale deletes leftovers at termination.
 delete_registration() {
-  local name="$1" attempt
+  local name="$1" attempt e="$GHSCALE_STATE_DIR/ssm.err"
   for attempt in 1 2 3; do
-    if aws_ssm delete-parameter --name "$name" >/dev/null 2>"$GHSCALE_STATE_DIR/ssm.err" \
-      || grep -q ParameterNotFound "$GHSCALE_STATE_DIR/ssm.err"; then
+    if aws_ssm delete-parameter --name "$name" >/dev/null 2>"$e" || grep -q ParameterNotFound "$e"; then
       log "deleted $name"
       return 0
     fi
     sleep "$attempt"
   done
-  log "could not delete $name: $(head -c 300 "$GHSCALE_STATE_DIR/ssm.err" | tr '\n' ' ')"
+  log "could not delete $name: $(head -c 300 "$e" | tr '\n' ' ')"
 }
 
 # ---- The runner ----
 
-# The registration-token document: {"kind":"registration-token","url":..,"token":..,
-# "name":..,"labels":[..],"runner_group":..,"ephemeral":bool}. Reads it on stdin, prints
-# url, token, name, labels (comma-joined), runner group, ephemeral (0/1), separated by
-# the unit separator (0x1f) so that empty fields survive `read`.
+# {"kind":"registration-token","url","token","name","labels":[],"runner_group","ephemeral"}
+# on stdin -> its fields joined by 0x1f (empty fields survive `read`), labels by commas.
 parse_registration_document() {
   python3 -c '
 import json, sys
@@ -245,11 +235,33 @@ sys.stdout.write("\x1f".join(fields))
 '
 }
 
-# Starts the runner in its own session, so that every process of it can be signalled at
-# once; sets runner_pid (= its session and process group id). setsid does not fork here
-# because, without job control, the background subshell is no process group leader.
-# A JIT configuration, when given, is exported in that subshell only (export is a builtin:
-# nothing is exec'd with it as an argument); runuser without --login keeps it.
+# config.sh for the registration-token document in the caller's $registration.
+configure_runner() {
+  local fields url token runner_name labels group ephemeral
+  local -a f
+  command -v python3 >/dev/null || shutdown_instance "no python3 for a registration-token document"
+  fields="$(printf '%s' "$registration" | parse_registration_document)" \
+    || shutdown_instance "registration at $1 is not a registration-token document"
+  # Not a here-string: older bash writes those to a file.
+  IFS=$'\x1f' read -r -d '' -a f < <(printf '%s\0' "$fields")
+  url="${f[0]}" token="${f[1]}" runner_name="${f[2]}" labels="${f[3]}" group="${f[4]}" ephemeral="${f[5]}"
+  unset fields registration f
+  local -a config=(./config.sh --unattended --url "$url")
+  [[ -n "$runner_name" ]] && config+=(--name "$runner_name")
+  [[ -n "$labels" ]] && config+=(--labels "$labels")
+  [[ -n "$group" ]] && config+=(--runnergroup "$group")
+  ((ephemeral)) && config+=(--ephemeral)
+  log "configuring runner ${runner_name:-} for $url"
+  # The token in this subshell's environment only.
+  (export ACTIONS_RUNNER_INPUT_TOKEN="$token" && cd "$GHSCALE_RUNNER_DIR" \
+    && timeout 300 "${as_user[@]}" "${config[@]}") || shutdown_instance "config.sh failed"
+  unset token config
+}
+
+# The runner in its own session (runner_pid = session and group id), so that all of it can
+# be signalled; without job control the subshell leads no group, so setsid does not fork.
+# The JIT config is exported in the subshell only (a builtin: on no command line); runuser
+# without --login keeps it.
 start_runner() {
   local jitconfig="${1:-}"
   (
@@ -260,18 +272,12 @@ start_runner() {
 }
 
 # A job is in progress when the runner's session has a Runner.Worker process.
-runner_busy() {
-  pgrep -s "$runner_pid" -f Runner.Worker >/dev/null 2>&1
-}
+runner_busy() { pgrep -s "$runner_pid" -f Runner.Worker >/dev/null 2>&1; }
 
-stop_runner() {
-  local sig="$1"
-  kill "-$sig" -- "-$runner_pid" 2>/dev/null
-}
+stop_runner() { kill "-$1" -- "-$runner_pid" 2>/dev/null; }
 
-# Past the maximum job time: ask the runner to stop, then force it after the grace period.
-# SIGTERM, not SIGINT: commands started in the background without job control ignore
-# SIGINT, and run.sh would inherit that.
+# SIGTERM past the maximum job time, SIGKILL after the grace period. Not SIGINT: background
+# commands without job control ignore it, and so would run.sh.
 max_time_watchdog() {
   local deadline=$((SECONDS + GHSCALE_MAX_JOB_TIME))
   while ((SECONDS < deadline)); do nap 1; done
@@ -286,20 +292,38 @@ max_time_watchdog() {
   stop_runner KILL
 }
 
-# The two-minute spot warning: an idle runner stops so that it takes no job; a busy one
-# keeps its job (it may finish in time), and the log line says so. ghscale sees the
-# instance go and replaces the capacity.
+# Spot notice (2 min): an idle runner stops so as to take no job; a busy one may finish its
+# job. The flag ends reuse.
 spot_watcher() {
   while nap "$GHSCALE_SPOT_POLL_INTERVAL"; do
     imds_get meta-data/spot/instance-action || continue
+    : >"$spot_flag"
     if runner_busy; then
-      log "spot interruption notice $imds_value: a job is in progress, letting it run until reclaimed"
+      log "spot interruption notice $imds_value: a job is in progress, letting it run"
     else
-      log "spot interruption notice $imds_value: runner idle, stopping it so that it takes no job"
+      log "spot interruption notice $imds_value: runner idle, stopping it"
       stop_runner TERM
     fi
     return 0
   done
+}
+
+# The watcher's flag, or a notice that came after its last look.
+spot_noticed() {
+  [[ -f "$spot_flag" ]] || imds_get meta-data/spot/instance-action
+}
+
+# Between two jobs: no process (as root, of a runner user not us) nor workspace of the last
+# survives, nor the last JIT runner's files (read before its own config). Docker persists.
+clean_between_jobs() {
+  local n
+  if [[ $EUID -eq 0 && "$(id -un)" != "$GHSCALE_RUNNER_USER" ]]; then
+    n="$(pgrep -c -u "$GHSCALE_RUNNER_USER")"
+    pkill -KILL -u "$GHSCALE_RUNNER_USER"
+    log "between jobs: killed ${n:-0} leftover processes of $GHSCALE_RUNNER_USER"
+  fi
+  rm -rf "$GHSCALE_RUNNER_DIR/_work" "$GHSCALE_RUNNER_DIR"/.{runner,credentials,credentials_rsaparams}
+  log "between jobs: removed $GHSCALE_RUNNER_DIR/_work"
 }
 
 main() {
@@ -318,50 +342,43 @@ main() {
   ensure_runner || shutdown_instance "no runner"
   ensure_runner_user || shutdown_instance "cannot prepare runner user $GHSCALE_RUNNER_USER"
 
-  local name="${GHSCALE_SSM_PREFIX%/}/runners/$instance_id" registration
-  registration="$(wait_for_registration "$name")" \
+  local name="${GHSCALE_SSM_PREFIX%/}/runners/$instance_id" registration rc configured=""
+  rm -f "$spot_flag"
+  # The deadline counts from the script's start.
+  registration="$(wait_for_registration "$name" "$GHSCALE_REGISTRATION_TIMEOUT")" \
     || shutdown_instance "no registration at $name within ${GHSCALE_REGISTRATION_TIMEOUT}s"
-  delete_registration "$name"
-
-  if [[ "$registration" == "{"* ]]; then
-    local fields url token runner_name labels group ephemeral
-    local -a f
-    command -v python3 >/dev/null || shutdown_instance "python3 is needed to read a registration-token document"
-    fields="$(printf '%s' "$registration" | parse_registration_document)" \
-      || shutdown_instance "registration at $name is not a registration-token document"
-    # A pipe, not a here-string: older bash writes here-strings to a temporary file.
-    IFS=$'\x1f' read -r -d '' -a f < <(printf '%s\0' "$fields")
-    url="${f[0]}" token="${f[1]}" runner_name="${f[2]}" labels="${f[3]}" group="${f[4]}" ephemeral="${f[5]}"
-    unset fields registration f
-    local -a config=(./config.sh --unattended --url "$url")
-    [[ -n "$runner_name" ]] && config+=(--name "$runner_name")
-    [[ -n "$labels" ]] && config+=(--labels "$labels")
-    [[ -n "$group" ]] && config+=(--runnergroup "$group")
-    ((ephemeral)) && config+=(--ephemeral)
-    log "configuring runner ${runner_name:-} for $url"
-    # The token through the environment of this subshell only, never on a command line.
-    (export ACTIONS_RUNNER_INPUT_TOKEN="$token" && cd "$GHSCALE_RUNNER_DIR" \
-      && timeout 300 "${as_user[@]}" "${config[@]}") || shutdown_instance "config.sh failed"
-    unset token config
-    start_runner
-  else
-    log "starting runner with its JIT configuration"
-    start_runner "$registration"
+  while :; do
+    delete_registration "$name"
+    [[ -n "$runner_pid" ]] && clean_between_jobs  # not before the first runner
+    if [[ "$registration" == "{"* ]]; then
+      configure_runner "$name"
+      configured=1
+      start_runner
+    else
+      log "starting runner with its JIT configuration"
+      start_runner "$registration"
+    fi
     unset registration
-  fi
-  log "runner started (pid $runner_pid)"
-
-  spot_watcher &
-  watchers+=($!)
-  if ((GHSCALE_MAX_JOB_TIME > 0)); then
-    max_time_watchdog &
+    log "runner started (pid $runner_pid)"
+    spot_watcher &
     watchers+=($!)
-  fi
-
-  local rc
-  wait "$runner_pid"
-  rc=$?
-  shutdown_instance "runner exited (status $rc)"
+    if ((GHSCALE_MAX_JOB_TIME > 0)); then
+      max_time_watchdog &  # per runner: the limit is per job
+      watchers+=($!)
+    fi
+    wait "$runner_pid"
+    rc=$?
+    stop_watchers
+    stop_runner KILL  # what the job left in the runner's session
+    # Reuse only a JIT runner that ended well, not on a reclaimed instance.
+    [[ -n "$configured" ]] && shutdown_instance "runner exited (status $rc)"
+    spot_noticed && shutdown_instance "runner exited (status $rc); spot interruption notice, no reuse"
+    ((rc == 0)) || shutdown_instance "runner exited (status $rc); a failed runner is not reused"
+    if ((GHSCALE_REUSE_WAIT <= 0)) \
+      || ! registration="$(wait_for_registration "$name" $((SECONDS + GHSCALE_REUSE_WAIT)))"; then
+      shutdown_instance "runner exited (status $rc); no next registration"
+    fi
+  done
 }
 
 main "$@"

@@ -33,6 +33,8 @@ constexpr const char* kRoleSecret = "imds/fake/role/secret";
 constexpr const char* kRoleToken = "fake-imds-session-token";
 // The secrets handed over; neither may reach the script's log or output.
 constexpr const char* kJitConfig = "eyJqaXQiOiJmYWtlLWppdC1jb25maWctc2VjcmV0LTRmOWEifQ==";
+// The one the scaler hands a busy instance for its next job (instance reuse).
+constexpr const char* kNextJitConfig = "eyJqaXQiOiJuZXh0LWppdC1jb25maWctc2VjcmV0LTdjMmIifQ==";
 constexpr const char* kRegistrationToken = "AABBCCSECRETREGISTRATIONTOKEN42";
 
 // Every command line the stub can see that the bootstrap is part of: its own ancestors up
@@ -78,21 +80,41 @@ PY
 // Stubs of the Actions runner's scripts. They record into $STUB_DIR (the test's folder):
 // arguments one a line, the secret each got through the environment (the variables the
 // real runner reads, ACTIONS_RUNNER_INPUT_*), the command lines around them, and events in
-// order. stub.conf sets how long run.sh "works" and whether it looks busy (a Runner.Worker
-// process, as the real runner has during a job).
+// order. stub.conf sets how long run.sh "works", a file it then waits for before ending (so
+// that a test can act while the first job runs), whether it looks busy meanwhile (a
+// Runner.Worker process, as the real runner has during a job), and its exit status. Each run leaves a file in
+// the work directory and, with STUB_LEFTOVER=1, a process behind in its session; the next
+// run reports either if it is still there.
 constexpr const char* kStubRun = R"sh(#!/bin/bash
 for a in "$@"; do printf '%s\n' "$a"; done > "$STUB_DIR/run.args"
 printf '%s' "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" > "$STUB_DIR/run.jitconfig"
+printf '%s\n' "${ACTIONS_RUNNER_INPUT_JITCONFIG:-}" >> "$STUB_DIR/run.jitconfigs"
 "$STUB_DIR/dump-cmdlines" "$STUB_DIR/run.cmdlines"
 echo run >> "$STUB_DIR/events"
 STUB_RUN_SECONDS=0
 STUB_BUSY=0
+STUB_WAIT_FOR=
+STUB_EXIT=0
+STUB_LEFTOVER=0
 if [ -f "$STUB_DIR/stub.conf" ]; then . "$STUB_DIR/stub.conf"; fi
+if [ -e _work/job-file ]; then echo stale-work >> "$STUB_DIR/events"; fi
+if [ -f "$STUB_DIR/leftover.pid" ] && ps -o stat= -p "$(cat "$STUB_DIR/leftover.pid")" | grep -qv Z; then
+  echo leftover-alive >> "$STUB_DIR/events"
+fi
+mkdir -p _work && echo job > _work/job-file
+if [ "$STUB_LEFTOVER" = 1 ]; then sleep 60 >/dev/null 2>&1 & echo $! > "$STUB_DIR/leftover.pid"; fi
 trap 'echo "signal TERM" >> "$STUB_DIR/events"; kill "$child" 2>/dev/null; exit 143' TERM
-if [ "$STUB_BUSY" = 1 ]; then (exec -a Runner.Worker sleep "$STUB_RUN_SECONDS") & else sleep "$STUB_RUN_SECONDS" & fi
+work='sleep "$1"; if [ -n "$2" ]; then for _ in $(seq 300); do [ -e "$2" ] && break; sleep 0.1; done; fi'
+if [ "$STUB_BUSY" = 1 ]; then
+  (exec -a Runner.Worker bash -c "$work" _ "$STUB_RUN_SECONDS" "$STUB_WAIT_FOR") &
+else
+  bash -c "$work" _ "$STUB_RUN_SECONDS" "$STUB_WAIT_FOR" &
+fi
 child=$!
 wait "$child"
 echo run-exit >> "$STUB_DIR/events"
+if [ "${STUB_EXIT_TIME:-0}" = 1 ]; then date +%s%N > "$STUB_DIR/run-exit.time"; fi
+exit "$STUB_EXIT"
 )sh";
 constexpr const char* kStubConfig = R"sh(#!/bin/bash
 for a in "$@"; do printf '%s\n' "$a"; done > "$STUB_DIR/config.args"
@@ -128,6 +150,13 @@ std::string read_or_empty(const fs::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Alive and not a zombie waiting for whoever inherited it to reap it.
+bool process_alive(int pid) {
+  const std::string stat = read_or_empty("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
 }
 
 std::vector<std::string> lines(const std::string& text) {
@@ -229,6 +258,8 @@ class BootstrapTest : public ::testing::Test {
         {"GHSCALE_LOG_FILE", log_file().string()},
         {"GHSCALE_STATE_DIR", (dir_ / "state").string()},
         {"GHSCALE_REGISTRATION_TIMEOUT", "60"},
+        // Short: every JIT runner's exit is followed by a look for a next registration.
+        {"GHSCALE_REUSE_WAIT", "1"},
         {"GHSCALE_MAX_JOB_TIME", "120"},
         {"GHSCALE_STOP_GRACE", "5"},
         {"GHSCALE_SPOT_POLL_INTERVAL", "1"},
@@ -253,6 +284,29 @@ class BootstrapTest : public ::testing::Test {
   std::vector<std::string> run_args() const { return lines(read_or_empty(dir_ / "run.args")); }
   std::vector<std::string> config_args() const { return lines(read_or_empty(dir_ / "config.args")); }
   std::string run_jitconfig() const { return read_or_empty(dir_ / "run.jitconfig"); }
+  std::vector<std::string> run_jitconfigs() const { return lines(read_or_empty(dir_ / "run.jitconfigs")); }
+  // The file the stub's runs wait for (STUB_WAIT_FOR) before they end.
+  fs::path go_file() const { return dir_ / "go"; }
+  void let_the_job_end() const { write_file(go_file(), "go\n"); }
+
+  // Starts the bootstrap (its stub runner waiting for go_file()), writes kNextJitConfig once
+  // the log shows `started`, lets the first job end and waits for the script to finish.
+  testing::RunResult run_with_next_registration(const std::map<std::string, std::string>& overrides,
+                                                const std::string& started = "runner started") {
+    Subprocess p(bootstrap_argv(overrides));
+    if (!p.wait_for_stderr([&](const std::string& e) { return e.find(started) != std::string::npos; }, 60s)) {
+      ADD_FAILURE() << "no \"" << started << "\" in the log:\n" << p.err();
+      return {};
+    }
+    EXPECT_FALSE(registration_exists()) << "the first registration is deleted before its runner starts";
+    put_registration(kNextJitConfig);
+    let_the_job_end();
+    testing::RunResult r;
+    r.exit_code = p.wait(90s).value_or(-1);
+    r.out = p.out();
+    r.err = p.err();
+    return r;
+  }
   std::string config_token() const { return read_or_empty(dir_ / "config.token"); }
 
   // The secret is on no command line the stub saw (which must include the bootstrap's).
@@ -392,6 +446,111 @@ TEST_F(BootstrapTest, NoSpotNoticeNoReport) {
   EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
   EXPECT_EQ(log().find("spot interruption"), std::string::npos) << log();
   EXPECT_GE(imds_->requests("/latest/meta-data/instance-id"), 1);
+}
+
+// Instance reuse: the scaler writes the next JIT registration to the same parameter while
+// the job runs; the bootstrap runs it after the first runner ends.
+TEST_F(BootstrapTest, ReuseRunsTheNextRegistrationWrittenDuringTheJob) {
+  put_registration(kJitConfig);
+  stub_conf("STUB_WAIT_FOR=" + go_file().string() + "\n");
+  auto r = run_with_next_registration({{"GHSCALE_REUSE_WAIT", "5"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  EXPECT_EQ(run_jitconfigs(), (Events{kJitConfig, kNextJitConfig})) << log();
+  EXPECT_EQ(events(), (Events{"run", "run-exit", "run", "run-exit", "shutdown"})) << log();
+  EXPECT_FALSE(registration_exists()) << "the next registration is deleted too";
+  const std::string text = log();
+  const auto first = text.find("deleted /ghscale/runners/i-0123456789abcdef0");
+  ASSERT_NE(first, std::string::npos) << text;
+  EXPECT_NE(text.find("deleted /ghscale/runners/i-0123456789abcdef0", first + 1), std::string::npos) << text;
+  EXPECT_NE(text.find("shutting down: runner exited (status 0); no next registration"), std::string::npos) << text;
+  expect_not_on_any_command_line("run.cmdlines", kNextJitConfig);
+  expect_no_secret(r, kJitConfig);
+  expect_no_secret(r, kNextJitConfig);
+}
+
+TEST_F(BootstrapTest, NoNextRegistrationShutsDownWithinTheReuseWait) {
+  put_registration(kJitConfig);
+  stub_conf("STUB_EXIT_TIME=1\n");
+  const fs::path exit_time = dir_ / "run-exit.time";
+  const fs::path shutdown_time = dir_ / "shutdown.time";
+  auto r = bootstrap({{"GHSCALE_REUSE_WAIT", "2"},
+                      {"GHSCALE_SHUTDOWN_CMD",
+                       "echo shutdown >> " + (dir_ / "events").string() + "; date +%s%N > " + shutdown_time.string()}});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
+  EXPECT_NE(log().find("runner exited (status 0); no next registration"), std::string::npos) << log();
+  const std::string exited = read_or_empty(exit_time), shut = read_or_empty(shutdown_time);
+  ASSERT_FALSE(exited.empty() || shut.empty()) << log();
+  const double waited = static_cast<double>(std::stoll(shut) - std::stoll(exited)) / 1e9;
+  // It looked for a next registration until the wait ran out, and not much longer (one AWS
+  // CLI call may still be under way at the deadline).
+  EXPECT_GE(waited, 1.0) << log();
+  EXPECT_LT(waited, 2.0 + 8.0) << log();
+}
+
+TEST_F(BootstrapTest, ReuseWaitZeroNeverReuses) {
+  put_registration(kJitConfig);
+  stub_conf("STUB_WAIT_FOR=" + go_file().string() + "\n");
+  auto r = run_with_next_registration({{"GHSCALE_REUSE_WAIT", "0"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
+  EXPECT_EQ(run_jitconfigs(), (Events{kJitConfig})) << log();
+  EXPECT_TRUE(registration_exists()) << "left for ghscale to delete";
+}
+
+TEST_F(BootstrapTest, SpotNoticeEndsReuseEvenWithANextRegistrationWaiting) {
+  put_registration(kJitConfig);
+  stub_conf("STUB_BUSY=1\nSTUB_WAIT_FOR=" + go_file().string() + "\n");
+  imds_->set_spot_action("terminate");
+  auto r = run_with_next_registration({{"GHSCALE_REUSE_WAIT", "5"}}, "a job is in progress, letting it run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
+  EXPECT_EQ(run_jitconfigs(), (Events{kJitConfig})) << log();
+  EXPECT_NE(log().find("runner exited (status 0); spot interruption notice, no reuse"), std::string::npos) << log();
+  EXPECT_TRUE(registration_exists()) << "the next registration was never read";
+}
+
+TEST_F(BootstrapTest, AFailedRunnerIsNotReused) {
+  put_registration(kJitConfig);
+  stub_conf("STUB_EXIT=3\nSTUB_WAIT_FOR=" + go_file().string() + "\n");
+  auto r = run_with_next_registration({{"GHSCALE_REUSE_WAIT", "5"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(events(), (Events{"run", "run-exit", "shutdown"})) << log();
+  EXPECT_EQ(run_jitconfigs(), (Events{kJitConfig})) << log();
+  EXPECT_NE(log().find("runner exited (status 3); a failed runner is not reused"), std::string::npos) << log();
+  EXPECT_TRUE(registration_exists());
+}
+
+// A registration-token runner stays registered (non-ephemeral) or deregisters itself: it is
+// never followed by another, even with a registration waiting.
+TEST_F(BootstrapTest, ARegistrationTokenRunnerIsNotReused) {
+  put_registration(std::string(R"({"kind":"registration-token","url":"https://github.com/octo-org","token":")") +
+                   kRegistrationToken + R"(","name":"r","labels":[],"runner_group":"","ephemeral":true})");
+  stub_conf("STUB_WAIT_FOR=" + go_file().string() + "\n");
+  auto r = run_with_next_registration({{"GHSCALE_REUSE_WAIT", "5"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(events(), (Events{"config", "run", "run-exit", "shutdown"})) << log();
+  EXPECT_NE(log().find("shutting down: runner exited (status 0)\n"), std::string::npos) << log();
+  EXPECT_TRUE(registration_exists());
+}
+
+// Between jobs: the first job's work directory and a process it left in the runner's session
+// are gone before the next runner starts (the stub reports either as an event).
+TEST_F(BootstrapTest, BetweenJobsTheWorkDirectoryAndLeftoverProcessesGo) {
+  put_registration(kJitConfig);
+  stub_conf("STUB_LEFTOVER=1\nSTUB_WAIT_FOR=" + go_file().string() + "\n");
+  auto r = run_with_next_registration({{"GHSCALE_REUSE_WAIT", "5"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Without the cleanup the second run would have logged "stale-work" and "leftover-alive".
+  EXPECT_EQ(events(), (Events{"run", "run-exit", "run", "run-exit", "shutdown"})) << log();
+  EXPECT_NE(log().find("between jobs: removed " + (runner_dir_ / "_work").string()), std::string::npos) << log();
+  // Each run leaves both (the last run's are still there to see), so the first one did too.
+  EXPECT_TRUE(fs::exists(runner_dir_ / "_work" / "job-file"));
+  const std::string leftover = read_or_empty(dir_ / "leftover.pid");
+  ASSERT_FALSE(leftover.empty());
+  // The last run's leftover went with its session before the shutdown.
+  EXPECT_FALSE(process_alive(std::stoi(leftover))) << leftover;
 }
 
 // The runner tarball "released" under a file:// URL with GitHub's layout.
