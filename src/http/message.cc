@@ -1,15 +1,24 @@
 #include "http/message.h"
 
-#include <cctype>
-
 #include "core/log.h"
 
 namespace ghscale::http {
 
+namespace {
+
+// ASCII A-Z folded, as std::tolower does in the C locale the daemon runs in, without a
+// locale lookup per character: header names are compared several times per request.
+constexpr unsigned char fold(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 'A' && u <= 'Z' ? static_cast<unsigned char>(u + ('a' - 'A')) : u;
+}
+
+}  // namespace
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    if (fold(a[i]) != fold(b[i])) return false;
   }
   return true;
 }
