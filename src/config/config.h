@@ -155,6 +155,10 @@ struct ReconcileConfig {
   Duration lease_ttl = 30s;
   double launch_rate = 10.0;  // token bucket: launches per second per pool
   int launch_burst = 50;
+  // A queued job whose delivery came this long after GitHub created it (a captured
+  // delivery replayed, perhaps after the store forgot the job, or a very late one) is
+  // launched for only once GitHub confirms it is queued. 0 = off.
+  Duration replay_window = 1h;
 };
 
 struct LoggingConfig {

@@ -435,7 +435,7 @@ class Loader {
 
   void reconcile(const YAML::Node& n) {
     const std::string p = "reconcile";
-    if (!r_.check_map(n, p, {"tick", "sweep", "debounce", "lease_ttl", "launch_rate", "launch_burst"})) return;
+    if (!r_.check_map(n, p, {"tick", "sweep", "debounce", "lease_ttl", "launch_rate", "launch_burst", "replay_window"})) return;
     auto& c = cfg_.reconcile;
     r_.read_duration(n, "tick", p, c.tick);
     r_.read_duration(n, "sweep", p, c.sweep);
@@ -443,6 +443,10 @@ class Loader {
     r_.read_duration(n, "lease_ttl", p, c.lease_ttl);
     r_.read(n, "launch_rate", p, c.launch_rate, 0.001, 100000.0);
     r_.read(n, "launch_burst", p, c.launch_burst, 1, 100000);
+    if (r_.read_duration(n, "replay_window", p, c.replay_window) && c.replay_window.count() != 0 &&
+        c.replay_window < std::chrono::minutes(5)) {
+      r_.error(n["replay_window"], p + ".replay_window", "must be 0 (off) or at least 5m: GitHub's own deliveries can lag minutes");
+    }
     for (auto [key, value] : {std::pair{"tick", c.tick}, {"sweep", c.sweep}, {"lease_ttl", c.lease_ttl}}) {
       if (n[key] && value.count() == 0) r_.error(n[key], p + "." + key, "must be greater than 0");
     }

@@ -65,14 +65,19 @@ void ReconcileLoop::start() {
 
 void ReconcileLoop::run_sweeper() {
   for (;;) {
+    bool verify = false, discover = false;
     {
       std::unique_lock lock(mu_);
-      sweeper_cv_.wait(lock, [&] { return stopping_ || discover_due_; });
+      sweeper_cv_.wait(lock, [&] { return stopping_ || discover_due_ || verify_due_; });
       if (stopping_) return;
-      discover_due_ = false;
+      verify = verify_due_;
+      discover = discover_due_;
+      verify_due_ = discover_due_ = false;
     }
-    const PassReport r = reconciler_->discover();
-    if (r.swept_jobs == 0) continue;
+    int found = 0;
+    if (verify) found += reconciler_->verify_held_jobs().verified;
+    if (discover) found += reconciler_->discover().swept_jobs;
+    if (found == 0) continue;
     {
       std::lock_guard lock(mu_);
       schedule_.wake(clock_->now());  // act on what the sweep found
@@ -123,6 +128,7 @@ int ReconcileLoop::run_due() {
     }
     PassReport r = reconciler_->run_pass(*kind);
     ++ran;
+    if (r.unverified > 0) ask_confirmation();
     if (*kind == PassKind::kSweep) {
       bool beside = false;
       {
@@ -134,6 +140,28 @@ int ReconcileLoop::run_due() {
     }
     if (r.errors > 0) log::warn("reconcile pass had errors", {{"pass", std::string(to_string(*kind))}, {"errors", r.errors}});
   }
+}
+
+// Held jobs are asked about beside the passes (a slow GitHub holds no pass back), at most
+// every kVerifyEvery; on virtual time (no threads) at once, and a confirmation wakes a pass.
+void ReconcileLoop::ask_confirmation() {
+  constexpr Duration kVerifyEvery = std::chrono::seconds(5);
+  bool beside = false;
+  {
+    std::lock_guard lock(mu_);
+    const TimePoint now = clock_->now();
+    if (last_verify_ && now - *last_verify_ < kVerifyEvery) return;
+    last_verify_ = now;
+    beside = threaded_;
+    verify_due_ = verify_due_ || threaded_;
+  }
+  if (beside) {
+    sweeper_cv_.notify_all();
+    return;
+  }
+  if (reconciler_->verify_held_jobs().verified == 0) return;
+  std::lock_guard lock(mu_);
+  schedule_.wake(clock_->now());
 }
 
 TimePoint ReconcileLoop::next_deadline() const {

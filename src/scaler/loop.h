@@ -68,6 +68,7 @@ class ReconcileLoop final : public webhook::Waker {
  private:
   void run();
   void run_sweeper();
+  void ask_confirmation();
 
   std::shared_ptr<Reconciler> reconciler_;
   const config::ReconcileConfig config_;
@@ -80,6 +81,8 @@ class ReconcileLoop final : public webhook::Waker {
   std::int64_t passes_ = 0;   // guarded by mu_
   bool threaded_ = false;     // guarded by mu_: start() was called
   bool discover_due_ = false; // guarded by mu_: a sweep pass ran; the sweeper's turn
+  bool verify_due_ = false;   // guarded by mu_: a pass held jobs for GitHub's confirmation
+  std::optional<TimePoint> last_verify_;  // guarded by mu_: confirmations are asked at most every few seconds
   std::condition_variable sweeper_cv_;
   std::thread thread_;
   std::thread sweeper_;

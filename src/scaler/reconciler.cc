@@ -325,8 +325,18 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
       }
       continue;
     }
-    queued_beyond[p] += static_cast<int>(g.count - static_cast<std::int64_t>(g.oldest.size()));
-    for (Job& j : g.oldest) queued[p].push_back(std::move(j));
+    // Jobs held for GitHub's confirmation are no demand yet; while a group has any, its
+    // uncounted rest is no demand either (the rest may be replays too).
+    int held = 0;
+    for (Job& j : g.oldest) {
+      if (hold_for_confirmation(j)) {
+        ++held;
+        continue;
+      }
+      queued[p].push_back(std::move(j));
+    }
+    report.unverified += held;
+    if (held == 0) queued_beyond[p] += static_cast<int>(g.count - static_cast<std::int64_t>(g.oldest.size()));
   }
   // Forget jobs that left the queue (bounded by what is queued now).
   std::erase_if(reported_unmatched_, [&](std::int64_t id) { return unmatched_now.count(id) == 0; });
@@ -398,6 +408,26 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
   status_.last_pass = started;
   if (kind == PassKind::kSweep) status_.last_sweep = started;
   return report;
+}
+
+namespace {
+
+// Jobs the store has from GitHub's API (the sweep, a confirmation) rather than from a
+// delivery: their timestamps say nothing of a replay.
+bool from_github_api(const Job& job) { return job.delivery_id.rfind("sweep:", 0) == 0 || job.delivery_id.rfind("verify:", 0) == 0; }
+
+constexpr std::size_t kMaxHeld = 10000;  // jobs waiting for, or refused by, confirmation
+
+}  // namespace
+
+bool Reconciler::hold_for_confirmation(const Job& job) {
+  const Duration window = options_.reconcile.replay_window;
+  if (window.count() <= 0 || !job.created_at || from_github_api(job) || job.received_at - *job.created_at <= window) return false;
+  std::lock_guard lock(held_mu_);
+  if (unknown_at_github_.count(job.job_id) != 0) return true;
+  // Bounded: past the bound the newest are held without being asked about until room frees.
+  if (to_confirm_.size() < kMaxHeld) to_confirm_.insert(job.job_id);
+  return true;
 }
 
 void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,

@@ -79,6 +79,8 @@ struct PassReport {
   int actions = 0;     // action log entries written
   int errors = 0;      // failed observations or actions (each logged)
   int swept_jobs = 0;  // jobs the sweep recorded
+  int unverified = 0;  // queued jobs held until GitHub confirms them (reconcile.replay_window)
+  int verified = 0;    // such jobs GitHub answered for (confirmed queued, or moved on)
   std::vector<PoolPassReport> pools;  // the pools this pass ran, in config order
 };
 
@@ -101,6 +103,11 @@ class Reconciler {
   // webhook's pass; otherwise a sweep pass runs it inline first.
   PassReport discover();
   void set_discovery_beside(bool beside) { discovery_beside_ = beside; }
+  // Asks GitHub about the queued jobs a pass held for confirmation (replay_window), a
+  // bounded number per call: confirmed ones become demand at the next pass (report.verified
+  // says how many changed), moved-on ones are recorded, unknown ones are ignored for good.
+  // Only while this process holds the lease. ReconcileLoop calls it beside the passes.
+  PassReport verify_held_jobs();
   // A discovery under way stops at its next GitHub call (shutdown does not wait a sweep out).
   void request_stop() { stop_requested_ = true; }
 
@@ -144,6 +151,13 @@ class Reconciler {
   std::atomic<bool> discovery_beside_{false};
   std::atomic<bool> stop_requested_{false};
   std::set<std::int64_t> waited_jobs_;              // guarded by pass_mu_: queue wait observed
+  // Queued jobs held for GitHub's confirmation (replay_window): waiting to be asked, and
+  // those GitHub does not know (never demand). Bounded; guarded by held_mu_.
+  // Whether `job` is held; a held job not asked about yet is added to to_confirm_.
+  bool hold_for_confirmation(const Job& job);
+  std::mutex held_mu_;
+  std::set<std::int64_t> to_confirm_;
+  std::set<std::int64_t> unknown_at_github_;
   // Runner lists by scope, guarded by pass_mu_. Sweeps refresh them; other passes plan on
   // the last one (the store's in-progress jobs mark runners busy that the list still shows
   // idle, and a runner registered since shows as a booting instance) and refresh only

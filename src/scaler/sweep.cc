@@ -185,3 +185,63 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
 }
 
 }  // namespace ghscale::scaler
+
+namespace ghscale::scaler {
+
+PassReport Reconciler::verify_held_jobs() {
+  PassReport report;
+  const TimePoint now = options_.clock->now();
+  {
+    std::lock_guard lock(status_mu_);
+    if (!lease_expires_ || now >= *lease_expires_) return report;
+  }
+  report.acted = true;
+  std::vector<std::int64_t> ids;
+  {
+    std::lock_guard lock(held_mu_);
+    for (auto it = to_confirm_.begin(); it != to_confirm_.end() && static_cast<int>(ids.size()) < options_.max_sweep_job_checks; ++it) {
+      ids.push_back(*it);
+    }
+  }
+  auto done = [this](std::int64_t id, bool unknown) {
+    std::lock_guard lock(held_mu_);
+    to_confirm_.erase(id);
+    if (!unknown) return;
+    if (unknown_at_github_.size() >= 10000) unknown_at_github_.erase(unknown_at_github_.begin());
+    unknown_at_github_.insert(id);
+  };
+  for (std::int64_t id : ids) {
+    if (stop_requested_) break;
+    auto job = options_.store->get_job(id);
+    if (!job.ok() || job->status != JobStatus::kQueued) {  // forgotten, or moved on by a webhook meanwhile
+      done(id, false);
+      continue;
+    }
+    auto gh = options_.github->get_job(job->repository, id);
+    if (!gh.ok()) {
+      if (gh.error().kind == ErrorKind::kNotFound) {
+        done(id, true);
+        log::warn("a queued delivery names a job GitHub does not know; ignoring it (a replayed or forged delivery?)",
+                  {{"job_id", id}, {"repository", job->repository}, {"delivery", job->delivery_id}});
+      } else {
+        ++report.errors;  // asked again next time
+      }
+      continue;
+    }
+    JobEvent e = event_from(*gh, job->repository, now);
+    e.delivery_id = "verify:" + std::to_string(id) + ":" + e.action + ":" + std::to_string(to_unix_ms(now));
+    auto r = options_.store->record(e);
+    if (!r.ok()) {
+      ++report.errors;
+      continue;
+    }
+    done(id, false);
+    ++report.verified;
+    log::info(e.status == JobStatus::kQueued ? "GitHub confirms a late queued delivery; launching for it"
+                                             : "a late queued delivery is stale; GitHub has the job further on",
+              {{"job_id", id}, {"repository", job->repository}, {"status", std::string(to_string(e.status))}});
+  }
+  return report;
+}
+
+}  // namespace ghscale::scaler

@@ -108,6 +108,25 @@ TEST(Loader, ReuseReadAndChecked) {
   EXPECT_NE(e.find("pools[0].reuse.within"), std::string::npos) << e;
 }
 
+TEST(Loader, ReplayWindowReadAndChecked) {
+  auto defaults = load(kMinimal);
+  ASSERT_TRUE(defaults.ok()) << errors(defaults);
+  EXPECT_EQ(defaults.config->reconcile.replay_window, std::chrono::hours(1));
+  auto off = load(std::string(kMinimal) + "reconcile: {replay_window: 0s}\n");
+  ASSERT_TRUE(off.ok()) << errors(off);
+  EXPECT_EQ(off.config->reconcile.replay_window.count(), 0);
+  auto day = load(std::string(kMinimal) + "reconcile: {replay_window: 24h}\n");
+  ASSERT_TRUE(day.ok()) << errors(day);
+  EXPECT_EQ(day.config->reconcile.replay_window, std::chrono::hours(24));
+  // Shorter than GitHub's own delivery lag would hold real jobs back.
+  auto short_window = load(std::string(kMinimal) + "reconcile: {replay_window: 30s}\n");
+  ASSERT_FALSE(short_window.ok());
+  EXPECT_NE(errors(short_window).find("reconcile.replay_window"), std::string::npos) << errors(short_window);
+  auto garbage = load(std::string(kMinimal) + "reconcile: {replay_window: soon}\n");
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_NE(errors(garbage).find("reconcile.replay_window"), std::string::npos) << errors(garbage);
+}
+
 TEST(Loader, GitHubAppAndDynamoDb) {
   auto r = load(std::string(kMinimal) +
                 "github:\n"

@@ -152,6 +152,110 @@ TEST_F(ReconcilerTest, LostWebhookRecoveredBySweep) {
   EXPECT_EQ(rec->run_pass(PassKind::kSweep).swept_jobs, 0);  // recorded once
 }
 
+// A signed delivery captured and replayed hours later (perhaps after retention made the
+// store forget the job) must not launch: a queued delivery received long after GitHub
+// created the job is launched for only once GitHub confirms the job is queued.
+class ReplayTest : public ReconcilerTest {
+ protected:
+  std::int64_t github_job(const std::string& status) {
+    const std::int64_t run = fake->add_run({.repo = "acme/app"});
+    fake_github::FakeJob job;
+    job.run_id = run;
+    job.repo = "acme/app";
+    job.name = "build";
+    job.labels = {"self-hosted", "linux"};
+    job.status = status;
+    job.created_at = clock->now() - 3h;
+    return fake->add_job(job);
+  }
+
+  void replay_queued(std::int64_t job_id, const std::string& delivery) {
+    JobEvent e;
+    e.event = "workflow_job";
+    e.action = "queued";
+    e.status = JobStatus::kQueued;
+    e.delivery_id = delivery;
+    e.job_id = job_id;
+    e.run_id = 1;
+    e.repository = "acme/app";
+    e.owner = "acme";
+    e.labels = LabelSet{"self-hosted", "linux"};
+    e.created_at = clock->now() - 3h;  // the captured payload's timestamps
+    e.received_at = clock->now();
+    ASSERT_TRUE(store->record(e).ok());
+  }
+};
+
+TEST_F(ReplayTest, AJobGitHubHasFinishedIsRecordedNotLaunchedFor) {
+  const std::int64_t id = github_job("completed");
+  replay_queued(id, "replayed-1");
+  auto rec = make_reconciler();
+  PassReport r = rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(r.unverified, 1);
+  EXPECT_TRUE(live().empty());
+  EXPECT_EQ(rec->verify_held_jobs().verified, 1);
+  EXPECT_EQ(store->get_job(id)->status, JobStatus::kCompleted);
+  r = rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(r.unverified, 0);
+  EXPECT_TRUE(live().empty());
+}
+
+TEST_F(ReplayTest, ALateDeliveryGitHubConfirmsIsServed) {
+  const std::int64_t id = github_job("queued");
+  replay_queued(id, "late-1");
+  auto rec = make_reconciler();
+  EXPECT_EQ(rec->run_pass(PassKind::kTick).unverified, 1);
+  EXPECT_TRUE(live().empty());
+  EXPECT_EQ(rec->verify_held_jobs().verified, 1);
+  EXPECT_EQ(rec->run_pass(PassKind::kTick).unverified, 0);
+  EXPECT_EQ(live().size(), 1u);
+  EXPECT_EQ(store->get_job(id)->status, JobStatus::kQueued);
+}
+
+TEST_F(ReplayTest, AJobGitHubDoesNotKnowIsNeverDemandAndAskedOnce) {
+  replay_queued(987654, "forged-1");
+  auto rec = make_reconciler();
+  EXPECT_EQ(rec->run_pass(PassKind::kTick).unverified, 1);
+  EXPECT_EQ(rec->verify_held_jobs().verified, 0);
+  EXPECT_EQ(rec->run_pass(PassKind::kTick).unverified, 1);
+  const std::int64_t asked = fake->requests();
+  EXPECT_EQ(rec->verify_held_jobs().verified, 0);
+  EXPECT_EQ(fake->requests(), asked);  // not asked again
+  EXPECT_TRUE(live().empty());
+}
+
+TEST_F(ReplayTest, TheLoopAsksBesideThePassAndServesWhatGitHubConfirms) {
+  auto rec = make_reconciler();
+  config::ReconcileConfig c;
+  ReconcileLoop loop(rec, c, clock);
+  EXPECT_EQ(loop.run_due(), 1);  // the start-up sweep
+  replay_queued(github_job("queued"), "late-2");
+  clock->advance(10 * c.debounce);
+  JobEvent e;
+  loop.wake(e);
+  EXPECT_EQ(loop.run_due(), 1);  // held; confirmed on virtual time at once, which wakes a pass
+  EXPECT_TRUE(live().empty());
+  clock->advance(c.debounce);
+  EXPECT_EQ(loop.run_due(), 1);
+  EXPECT_EQ(live().size(), 1u);
+  loop.stop();
+}
+
+TEST_F(ReplayTest, PromptDeliveriesAndTheSweepsOwnFindingsAreNotHeldAndTheWindowCanBeOff) {
+  record(1, JobStatus::kQueued);  // received as GitHub created it
+  auto rec = make_reconciler();
+  EXPECT_EQ(rec->run_pass(PassKind::kTick).unverified, 0);
+  EXPECT_EQ(live().size(), 1u);
+  // Off: an old delivery is believed as it is.
+  ReconcilerOptions o = rec->options();
+  o.reconcile.replay_window = Duration{0};
+  o.holder = "me";
+  auto believing = std::make_shared<Reconciler>(std::move(o));
+  replay_queued(github_job("completed"), "replayed-2");
+  EXPECT_EQ(believing->run_pass(PassKind::kTick).unverified, 0);
+  EXPECT_EQ(live().size(), 2u);
+}
+
 TEST_F(ReconcilerTest, OnlyTheLeaseHolderActs) {
   ASSERT_TRUE(store->acquire_lease(kScalerLease, "other", 30s, clock->now()).ok());
   auto rec = make_reconciler("me");
