@@ -1,8 +1,11 @@
 // The provider.h contract, held against every Provider: the simulated cloud, the remote
 // provider (over loopback to a sandbox CloudServer), and aws_asg and aws_fleet on the fake
-// AWS, both polite and rude (describes that lag behind launches, tags applied late, spot
-// asked and on-demand given). Each case states what a provider may answer where the
-// contract leaves it a choice, and why; nothing is skipped silently.
+// AWS, polite, rude (describes that lag behind launches, tags applied late, spot asked and
+// on-demand given) and stormy (rude, and besides: throttling bursts and 5xx storms the
+// client's retries ride out, slow answers, spot capacity placed partially). Storms past
+// the retries, answers lost after the call took effect and partial capacity each have
+// their case too. Each case states what a provider may answer where the contract leaves
+// it a choice, and why; nothing is skipped silently.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -37,6 +40,15 @@ class Subject {
   virtual int live_in_cloud() const = 0;
   virtual void advance(Duration d) = 0;
   virtual bool ready() const = 0;  // false: it could not be set up (a failure was added)
+  // A fault of the cloud's API, where the subject has an API to inject it into; false for
+  // the in-process clouds, which have none.
+  virtual bool inject(const fakes::Fault&) { return false; }
+  // The API operation a launch() changes the cloud with, and the one where a spot
+  // shortage shows (a fakes::Fault's operation).
+  virtual std::string launch_operation() const { return ""; }
+  virtual std::string capacity_operation() const { return ""; }
+  // The storms' own count (stormy flavours): requests seen and refused.
+  virtual fakes::FakeAws::WeatherSeen weather_seen() const { return {}; }
 };
 
 // What a provider documents where provider.h leaves a choice.
@@ -53,6 +65,7 @@ struct Flavour {
   // How long until a rude cloud shows everything it did.
   Duration settle{0};
   std::function<std::unique_ptr<Subject>()> make;
+  bool stormy = false;  // throttling bursts, 5xx storms, slow answers, partial spot capacity
 };
 
 // gtest names a failing case's parameter with this.
@@ -100,10 +113,18 @@ class RemoteSubject : public SimSubject {
   std::unique_ptr<RemoteProvider> remote_;
 };
 
-void make_rude(fakes::FakeAws& fake) {
+enum class Manners { kPolite, kRude, kStormy };
+
+void make_rude(fakes::FakeAws& fake, Manners manners) {
+  if (manners == Manners::kPolite) return;
   fake.set_describe_lag(std::chrono::seconds(20));
   fake.set_tag_delay(std::chrono::seconds(10));
   fake.set_market_swap(true);
+  if (manners == Manners::kStormy) {
+    // In every 5 requests one throttled and one 500, back to back: a call that meets both
+    // needs all three of its attempts.
+    fake.set_weather({.period = 5, .throttles = 1, .errors = 1, .slow = std::chrono::milliseconds(2), .partial_spot = true});
+  }
 }
 
 class AwsSubject : public Subject {
@@ -114,6 +135,11 @@ class AwsSubject : public Subject {
   int live_in_cloud() const override { return env_.fake_->live_instances(); }
   void advance(Duration d) override { env_.advance(d); }
   bool ready() const override { return provider_ != nullptr && other_ != nullptr; }
+  bool inject(const fakes::Fault& fault) override {
+    env_.fake_->inject(fault);
+    return true;
+  }
+  fakes::FakeAws::WeatherSeen weather_seen() const override { return env_.fake_->weather_seen(); }
 
  protected:
   FakeAwsEnv env_;
@@ -123,17 +149,19 @@ class AwsSubject : public Subject {
 
 class AsgSubject : public AwsSubject {
  public:
-  explicit AsgSubject(bool rude) {
+  explicit AsgSubject(Manners manners) {
     env_.start_fake_aws();
     if (!env_.fake_) return;
     env_.fake_->add_group(group("runners", kPool));
     env_.fake_->add_group(group("other-runners", kOtherPool));
-    if (rude) make_rude(*env_.fake_);
+    make_rude(*env_.fake_, manners);
     provider_ = std::make_unique<AsgProvider>(env_.asg_options("runners"));
     AsgProviderOptions o = env_.asg_options("other-runners");
     o.pool = kOtherPool;
     other_ = std::make_unique<AsgProvider>(std::move(o));
   }
+  std::string launch_operation() const override { return "SetDesiredCapacity"; }
+  std::string capacity_operation() const override { return "AutoScaling"; }
 
  private:
   static fakes::FakeGroup group(const std::string& name, const std::string& pool) {
@@ -149,16 +177,18 @@ class AsgSubject : public AwsSubject {
 
 class FleetSubject : public AwsSubject {
  public:
-  explicit FleetSubject(bool rude) {
+  explicit FleetSubject(Manners manners) {
     env_.start_fake_aws();
     if (!env_.fake_) return;
-    if (rude) make_rude(*env_.fake_);
+    make_rude(*env_.fake_, manners);
     FleetProviderOptions o = env_.fleet_options();
     o.pool = kPool;
     provider_ = std::make_unique<FleetProvider>(o);
     o.pool = kOtherPool;
     other_ = std::make_unique<FleetProvider>(std::move(o));
   }
+  std::string launch_operation() const override { return "CreateFleet"; }
+  std::string capacity_operation() const override { return "CreateFleet"; }
 };
 
 const std::vector<Flavour>& flavours() {
@@ -168,10 +198,14 @@ const std::vector<Flavour>& flavours() {
     std::vector<Flavour> f;
     f.push_back({"sim", false, false, "", false, Duration{0}, [] { return std::make_unique<SimSubject>(); }});
     f.push_back({"remote", false, false, "", false, Duration{0}, [] { return std::make_unique<RemoteSubject>(); }});
-    f.push_back({"aws_asg", true, false, "", true, Duration{0}, [] { return std::make_unique<AsgSubject>(false); }});
-    f.push_back({"aws_fleet", true, false, no_group, true, Duration{0}, [] { return std::make_unique<FleetSubject>(false); }});
-    f.push_back({"aws_asg_rude", true, true, "", true, rude_settle, [] { return std::make_unique<AsgSubject>(true); }});
-    f.push_back({"aws_fleet_rude", true, true, no_group, true, rude_settle, [] { return std::make_unique<FleetSubject>(true); }});
+    auto asg = [](Manners m) { return [m] { return std::unique_ptr<Subject>(std::make_unique<AsgSubject>(m)); }; };
+    auto fleet = [](Manners m) { return [m] { return std::unique_ptr<Subject>(std::make_unique<FleetSubject>(m)); }; };
+    f.push_back({"aws_asg", true, false, "", true, Duration{0}, asg(Manners::kPolite)});
+    f.push_back({"aws_fleet", true, false, no_group, true, Duration{0}, fleet(Manners::kPolite)});
+    f.push_back({"aws_asg_rude", true, true, "", true, rude_settle, asg(Manners::kRude)});
+    f.push_back({"aws_fleet_rude", true, true, no_group, true, rude_settle, fleet(Manners::kRude)});
+    f.push_back({"aws_asg_stormy", true, true, "", true, rude_settle, asg(Manners::kStormy), true});
+    f.push_back({"aws_fleet_stormy", true, true, no_group, true, rude_settle, fleet(Manners::kStormy), true});
     return f;
   }();
   return all;
@@ -186,7 +220,16 @@ class ProviderConformance : public ::testing::TestWithParam<Flavour> {
     subject_ = GetParam().make();
     ASSERT_TRUE(subject_->ready()) << GetParam().name << " could not be set up";
   }
-  void TearDown() override { subject_.reset(); }
+  void TearDown() override {
+    // The storms blew: a case that asked more than a period's worth met some.
+    if (subject_ && flavour().stormy) {
+      const auto seen = subject_->weather_seen();
+      if (seen.requests >= 5) {
+        EXPECT_GT(seen.refused, 0) << seen.requests << " requests, none refused";
+      }
+    }
+    subject_.reset();
+  }
 
   Provider& provider() { return subject_->provider(); }
   const Flavour& flavour() const { return GetParam(); }
@@ -413,6 +456,86 @@ TEST_P(ProviderConformance, HandOverToAJustLaunchedInstanceWorksOrIsRetryableWit
     Status st = provider().hand_over(c.id, reg);
     EXPECT_TRUE(st.ok()) << c.id << ": " << st.error().describe();
   }
+}
+
+// A 5xx storm that outlasts the client's retries fails the call as worth retrying, with
+// nothing launched; the scaler's retry of the same decision (the same token) then launches
+// it once.
+TEST_P(ProviderConformance, AStormPastTheRetriesFailsRetryablyAndItsReplayLaunchesOnce) {
+  // Every attempt of the call, and those of a describe it may make first.
+  if (!subject_->inject({.kind = fakes::Fault::Kind::kInternalError, .times = 3})) {
+    GTEST_SKIP() << flavour().name << " runs in this process: no API, no storm";
+  }
+  auto out = provider().launch(request(1, 1, "through-the-storm"));
+  ASSERT_FALSE(out.ok()) << "3 answers of 500 in a row were ridden out";
+  EXPECT_TRUE(out.error().kind == ErrorKind::kRetryable || out.error().kind == ErrorKind::kThrottled)
+      << out.error().describe();
+  EXPECT_EQ(subject_->live_in_cloud(), 0);
+  auto again = provider().launch(request(1, 1, "through-the-storm"));
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_EQ(subject_->live_in_cloud(), 2);
+  auto replay = provider().launch(request(1, 1, "through-the-storm"));
+  ASSERT_TRUE(replay.ok()) << replay.error().describe();
+  EXPECT_EQ(ids_of(*replay), ids_of(*again));
+  EXPECT_EQ(subject_->live_in_cloud(), 2);
+}
+
+// A 500 after the launch took effect: the client asks again, and the cloud must not place
+// the capacity twice (idempotency by client token, or an absolute desired capacity).
+TEST_P(ProviderConformance, ALaunchWhoseAnswerWasLostIsNotDoubledByTheRetry) {
+  const std::string operation = subject_->launch_operation();
+  if (operation.empty() ||
+      !subject_->inject({.kind = fakes::Fault::Kind::kInternalError, .operation = operation, .after_effect = true})) {
+    GTEST_SKIP() << flavour().name << " runs in this process: no answer to lose";
+  }
+  // Under a stormy sky the lost answer and the weather together may outlast the retries:
+  // then the call fails as worth retrying, and the scaler's replay (the same token) must
+  // not double it either.
+  auto out = provider().launch(request(1, 2, "answer-lost"));
+  for (int replay = 0; replay < 2 && !out.ok(); ++replay) {
+    EXPECT_TRUE(flavour().stormy) << out.error().describe();
+    EXPECT_TRUE(out.error().kind == ErrorKind::kRetryable || out.error().kind == ErrorKind::kThrottled)
+        << out.error().describe();
+    EXPECT_LE(subject_->live_in_cloud(), 3);
+    out = provider().launch(request(1, 2, "answer-lost"));
+  }
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_LE(static_cast<int>(ids_of(*out).size()), 3);
+  EXPECT_EQ(subject_->live_in_cloud(), 3) << "the retry of " << operation << " placed its capacity again";
+  subject_->advance(flavour().settle + std::chrono::seconds(1));
+  EXPECT_EQ(subject_->live_in_cloud(), 3);
+  EXPECT_EQ(listed(provider(), kPool).size(), 3u);
+}
+
+// Spot capacity placed partially: the launch reports only what was placed, says why the
+// rest is not (a market error), or lists it as owed (a group's placeholders); either way
+// never more than asked.
+TEST_P(ProviderConformance, APartialSpotPlacementReportsWhatWasPlacedAndNoMore) {
+  const std::string operation = subject_->capacity_operation();
+  if (operation.empty() || !subject_->inject({.kind = fakes::Fault::Kind::kInsufficientCapacity,
+                                              .operation = operation,
+                                              .market = "spot",
+                                              .placed = 1})) {
+    GTEST_SKIP() << flavour().name << " runs in this process: its capacity never runs short";
+  }
+  auto out = provider().launch(request(1, 3, "partial"));
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  const auto ids = ids_of(*out);
+  EXPECT_LE(static_cast<int>(ids.size()), 4);
+  EXPECT_LE(subject_->live_in_cloud(), 4);
+  if (ids.size() < 4u) {
+    EXPECT_TRUE(out->spot_error || out->on_demand_error) << ids.size() << " of 4 placed, and no word why";
+  }
+  const auto now = listed(provider(), kPool);
+  std::set<std::string> shown;
+  int placeholders = 0;
+  for (const auto& c : now) {
+    shown.insert(c.id);
+    placeholders += c.placeholder ? 1 : 0;
+  }
+  for (const auto& id : ids) EXPECT_EQ(shown.count(id), 1u) << id << " was reported placed but is not listed";
+  EXPECT_LE(static_cast<int>(ids.size()) + placeholders, 4) << "more supply listed than asked";
+  EXPECT_LE(static_cast<int>(now.size()), 4);
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryProvider, ProviderConformance, ::testing::ValuesIn(flavours()),

@@ -1,5 +1,6 @@
 #include "fakes/aws/fake_aws.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -311,12 +312,26 @@ http::Response FakeAws::Impl::serve(const http::Request& request) {
       if (it->times > 0 && --it->times == 0) faults.erase(it);
       break;
     }
+    delay = weather.slow;
+    if (!fault && weather.period > 0) {
+      const auto phase = static_cast<int>(weather_requests++ % static_cast<std::uint64_t>(weather.period));
+      if (phase < weather.throttles + weather.errors) {
+        fault = Fault{.kind = phase < weather.throttles ? Fault::Kind::kThrottle : Fault::Kind::kInternalError};
+        ++storm_hits;
+      }
+    }
   }
+  // A refused answer is as slow as a served one.
+  if (fault && fault->kind != Fault::Kind::kSlow && delay.count() > 0) std::this_thread::sleep_for(delay);
   if (fault) {
     switch (fault->kind) {
       case Fault::Kind::kThrottle:
         return error(service == "ec2" ? 503 : 400, throttle_code(service), "Rate exceeded");
       case Fault::Kind::kInternalError:
+        if (fault->after_effect) {
+          std::lock_guard lock(mu);
+          (void)handle(ctx, input);
+        }
         return error(500,
                      service == "ec2" ? "InternalError"
                      : json_protocol  ? "InternalServerError"
@@ -326,7 +341,7 @@ http::Response FakeAws::Impl::serve(const http::Request& request) {
         return error(400, json_protocol ? "ExpiredTokenException" : "ExpiredToken",
                      "The security token included in the request is expired");
       case Fault::Kind::kSlow:
-        delay = fault->delay;
+        delay = std::max(delay, fault->delay);
         break;
       case Fault::Kind::kBadBody:
         return reply(200, fault->body, json_protocol ? "application/x-amz-json-1.1" : "text/xml");
@@ -356,6 +371,10 @@ Outcome FakeAws::Impl::handle(const CallContext& ctx, const json::value& input) 
   if (ctx.service == "events") return handle_events(*this, ctx, in);
   if (ctx.service == "sts") return handle_sts(*this, ctx, in);
   return Outcome::fail(400, "InvalidAction", "service not served by the fake: " + ctx.service);
+}
+
+std::int64_t FakeAws::Impl::spot_placeable(std::int64_t count) const {
+  return weather.partial_spot ? (count + 1) / 2 : count;
 }
 
 bool FakeAws::Impl::spot_capacity_fault(std::string_view operation) {
@@ -570,8 +589,25 @@ void FakeAws::set_market_swap(bool spot_to_on_demand, bool on_demand_to_spot) {
   impl_->market_swap_to_spot = on_demand_to_spot;
 }
 
+void FakeAws::set_weather(Weather weather) {
+  std::lock_guard lock(impl_->mu);
+  impl_->weather = weather;
+  impl_->weather_requests = 0;
+  impl_->storm_hits = 0;
+}
+
+FakeAws::WeatherSeen FakeAws::weather_seen() const {
+  std::lock_guard lock(impl_->mu);
+  return {static_cast<int>(impl_->weather_requests), impl_->storm_hits};
+}
+
 void FakeAws::advance(Duration d) {
   std::lock_guard lock(impl_->mu);
+  // Groups place what they owe while the time passes (at its start, so what they place is
+  // as old as the time that passed).
+  if (impl_->weather.partial_spot) {
+    for (auto& [name, g] : impl_->groups) impl_->reconcile_group(g, "placing capacity owed");
+  }
   impl_->clock_offset += d;
 }
 

@@ -116,6 +116,26 @@ struct Fault {
   // instances are placed before the error applies to the rest.
   int placed = 0;
   std::string body;  // kBadBody
+  // kInternalError: the request takes effect first and only its answer is lost (a client
+  // that retries must not do twice what it asked once).
+  bool after_effect = false;
+};
+
+// Recurring rudeness, as real AWS has it on a bad day (set_weather). Deterministic, so a
+// failing test replays: the requests the fake answers are counted over every operation,
+// and in each run of `period` of them the first `throttles` get the service's throttling
+// error and the next `errors` a 500 (a client with 3 attempts rides out throttles +
+// errors <= 2 when nothing else calls in between). Every answer comes `slow` late (real
+// time). With partial_spot, a spot launch places half of what it asks, rounded up: CreateFleet
+// reports InsufficientInstanceCapacity for the rest, and a group owes it, placing half of
+// what it still owes at each later DescribeAutoScalingGroups and advance(). Injected
+// faults (inject) come first.
+struct Weather {
+  int period = 0;  // 0: no storms
+  int throttles = 0;
+  int errors = 0;
+  Duration slow{0};
+  bool partial_spot = false;
 };
 
 class FakeAws {
@@ -169,6 +189,15 @@ class FakeAws {
   // places an on-demand instance, and CreateFleet says so in its answer. The other way
   // round with on_demand_to_spot: every on-demand launch places a spot instance.
   void set_market_swap(bool spot_to_on_demand, bool on_demand_to_spot = false);
+  // Throttling bursts, 5xx storms, slow answers and partial capacity (Weather above);
+  // set_weather({}) ends them.
+  void set_weather(Weather weather);
+  // Since set_weather: the requests counted for its storms, and those it refused.
+  struct WeatherSeen {
+    int requests = 0;
+    int refused = 0;
+  };
+  WeatherSeen weather_seen() const;
   // Moves the fake's clock forward (the lag and delays above run on it); keep the total
   // under 5 minutes, beyond which SigV4 signatures look expired.
   void advance(Duration d);

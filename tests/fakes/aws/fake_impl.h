@@ -72,6 +72,9 @@ struct FakeAws::Impl {
   Duration tag_delay{0};
   bool market_swap = false;          // spot asked, on-demand placed
   bool market_swap_to_spot = false;  // on-demand asked, spot placed
+  Weather weather;
+  std::uint64_t weather_requests = 0;  // answered since set_weather, for its storms
+  int storm_hits = 0;                  // requests the storms refused since set_weather
   // (tag key, value) -> the most live instances carrying it at once.
   std::map<std::pair<std::string, std::string>, int> peak_live_by_tag;
   // Each group as it was after every change, oldest first, for lagging describes.
@@ -97,6 +100,8 @@ struct FakeAws::Impl {
   // Consumes a kInsufficientCapacity fault hitting `operation` for `market` ("spot" or
   // "on-demand").
   Shortage capacity_fault(std::string_view operation, std::string_view market);
+  // How many of `count` spot instances a launch places now under the weather (partial_spot).
+  std::int64_t spot_placeable(std::int64_t count) const;
   // The group as DescribeAutoScalingGroups shows it now: as it was describe_lag ago.
   const FakeGroup& described_group(const FakeGroup& current) const;
   // DescribeInstances' view of an instance: nullopt before it is visible, without tags

@@ -167,9 +167,15 @@ void FakeAws::Impl::reconcile_group(FakeGroup& group, const std::string& cause) 
   for (const auto& id : group.instance_ids) {
     if (live(instances.at(id))) alive.push_back(id);
   }
+  // Partial capacity (weather): half of the spot instances owed now, rounded up.
+  std::int64_t spot_owed = 0;
+  for (auto k = static_cast<int>(alive.size()); k < group.desired_capacity; ++k) {
+    if (k >= group.on_demand_base) ++spot_owed;
+  }
+  std::int64_t spot_left = spot_placeable(spot_owed);
   while (!group.hold_launches && static_cast<int>(alive.size()) < group.desired_capacity) {
     const bool spot = static_cast<int>(alive.size()) >= group.on_demand_base;
-    if (spot && spot_capacity_fault("AutoScaling")) break;
+    if (spot && (spot_left-- <= 0 || spot_capacity_fault("AutoScaling"))) break;
     const std::string type =
         group.instance_types.empty() ? "t3.micro" : group.instance_types[alive.size() % group.instance_types.size()];
     FakeInstance& i = launch(type, spot, group.launch_template, group.tags, group.name);
@@ -201,6 +207,14 @@ Outcome handle_autoscaling(FakeAws::Impl& st, const CallContext& ctx, const json
   const std::string& op = ctx.operation;
   if (op == "DescribeAutoScalingGroups") {
     const auto names = strings(in, "AutoScalingGroupNames");
+    // A group short of spot capacity keeps trying, as Auto Scaling does.
+    if (st.weather.partial_spot) {
+      for (auto& [name, g] : st.groups) {
+        if (names.empty() || std::find(names.begin(), names.end(), name) != names.end()) {
+          st.reconcile_group(g, "placing capacity owed");
+        }
+      }
+    }
     std::vector<json::value> all;
     for (const auto& [name, current] : st.groups) {
       if (!names.empty() && std::find(names.begin(), names.end(), name) == names.end()) continue;
@@ -430,7 +444,10 @@ Outcome handle_ec2(FakeAws::Impl& st, const CallContext& ctx, const json::object
     auto add = [&](std::int64_t count, bool is_spot) {
       if (count <= 0) return;
       const std::string market = is_spot ? "spot" : "on-demand";
-      const FakeAws::Impl::Shortage shortage = st.capacity_fault("CreateFleet", market);
+      FakeAws::Impl::Shortage shortage = st.capacity_fault("CreateFleet", market);
+      if (shortage.code.empty() && is_spot && st.spot_placeable(count) < count) {
+        shortage = {"InsufficientInstanceCapacity", static_cast<int>(st.spot_placeable(count))};
+      }
       const std::int64_t placed =
           shortage.code.empty() ? count : std::clamp<std::int64_t>(shortage.placed, 0, count);
       if (!shortage.code.empty()) {
