@@ -235,6 +235,10 @@ int run_sandbox(const SandboxOptions& o) {
   const TimePoint stop_by = start + workload.span() + longest + 15min;
   std::size_t next = 0;
   auto last_line = std::chrono::steady_clock::now();
+  // On a terminal the progress line rewrites itself every second; into a file or a pipe
+  // (CI logs) it is a line of its own every 10 s, so the log stays readable and short.
+  const bool tty_out = ::isatty(STDOUT_FILENO) == 1;
+  const auto line_every = tty_out ? std::chrono::seconds(1) : std::chrono::seconds(10);
   bool done = false;
   while (clock->now() < stop_by && !g_stop) {
     const TimePoint now = clock->now();
@@ -244,24 +248,24 @@ int run_sandbox(const SandboxOptions& o) {
     const bool all_in = next == workload.jobs.size();
     done = all_in && c.queued == 0 && c.runners_busy == 0;
     const auto real_now = std::chrono::steady_clock::now();
-    if (done || real_now - last_line >= 1s) {
+    if (done || real_now - last_line >= line_every) {
       last_line = real_now;
       const auto w = waits_of(world->github().jobs());
       const int live = cloud->live_count();
       const auto booting = std::max<std::int64_t>(0, live - c.runners_busy - c.runners_idle);
       if (!o.quiet) {
-        std::printf("\r[%5.1f min] jobs %lld queued %lld running %lld done | runners %lld booting %lld idle %lld busy | wait p50 %.0fs p95 %.0fs | $%.3f   ",
-                    std::chrono::duration<double, std::ratio<60>>(now - start).count(), static_cast<long long>(c.queued),
+        std::printf("%s[%5.1f min] jobs %lld queued %lld running %lld done | runners %lld booting %lld idle %lld busy | wait p50 %.0fs p95 %.0fs | $%.3f%s",
+                    tty_out ? "\r" : "", std::chrono::duration<double, std::ratio<60>>(now - start).count(), static_cast<long long>(c.queued),
                     static_cast<long long>(c.running), static_cast<long long>(c.done), static_cast<long long>(booting),
                     static_cast<long long>(c.runners_idle), static_cast<long long>(c.runners_busy), w.p50, w.p95,
-                    cloud->usage(now).cost());
+                    cloud->usage(now).cost(), tty_out ? "   " : "\n");
         std::fflush(stdout);
       }
     }
     if (done) break;
     std::this_thread::sleep_for(20ms);
   }
-  if (!o.quiet) std::printf("\n");
+  if (!o.quiet && tty_out) std::printf("\n");
   // Give the daemon a moment to see the last completions. It keeps running through the
   // report and the linger, so the dashboard shows the whole run.
   const bool interrupted = g_stop;
