@@ -82,6 +82,7 @@ struct Fault {
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. {"Retry-After", "30"}
   std::string message = "Service unavailable";
   int times = 1;
+  Duration delay{0};  // the answer comes this much later (real time); other requests are not held up
 };
 
 struct FakeGitHubOptions {

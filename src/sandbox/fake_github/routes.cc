@@ -1,5 +1,6 @@
 // FakeGitHub::handle: authentication, rate-limit accounting, faults, then the route.
 #include <algorithm>
+#include <thread>
 
 #include "sandbox/fake_github/created_filter.h"
 #include "sandbox/fake_github/fake_github.h"
@@ -86,7 +87,7 @@ http::Response FakeGitHub::handle(const http::Request& req) {
     return error_response(400, "Unsupported API version");
   }
 
-  std::lock_guard lock(s.mu);
+  std::unique_lock lock(s.mu);
   ++s.path_counts[path];
   const TimePoint now = s.now();
   const std::string base = "http://" + std::string(req.headers.get("Host", "127.0.0.1")) + prefix;
@@ -95,7 +96,11 @@ http::Response FakeGitHub::handle(const http::Request& req) {
     if ((it->method.empty() || it->method == method) && path.rfind(it->path_prefix, 0) == 0) {
       http::Response r = error_response(it->status, it->message);
       for (const auto& [k, v] : it->headers) r.headers.set(k, v);
+      const Duration delay = it->delay;
       if (--it->times <= 0) s.faults.erase(it);
+      // A slow answer holds up only its own request, not every other caller's.
+      lock.unlock();
+      if (delay.count() > 0) std::this_thread::sleep_for(delay);
       return r;
     }
   }
