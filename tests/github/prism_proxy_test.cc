@@ -141,5 +141,29 @@ TEST_F(PrismProxyTest, TheRestClientAndTheFakeKeepToTheDescription) {
   EXPECT_GE(recorder->exchanges(), 9) << "every call went through prism";
 }
 
+// The check is not vacuous: an answer that breaks the description (a runner list without
+// total_count and runners) is what prism reports.
+TEST_F(PrismProxyTest, PrismReportsAnAnswerThatBreaksTheDescription) {
+  const auto dir = testdata_dir();
+  if (!dir) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+  if (!fs::exists(prism_cli())) {
+    GTEST_SKIP() << "prism not installed at " << prism_cli().string()
+                 << " (scripts/setup installs @stoplight/prism-cli into build/npm); skipping";
+  }
+  std::string why;
+  const std::uint16_t port = start_prism(*dir / "github" / "github-rest-runners.openapi.json", why);
+  ASSERT_NE(port, 0) << why;
+  fake->inject({.method = "GET", .path_prefix = "/orgs/acme/actions/runners", .status = 200, .message = "no list here"});
+
+  auto recorder = std::make_shared<ViolationRecorder>(http::make_curl_client());
+  auto o = options();
+  o.api_url = "http://127.0.0.1:" + std::to_string(port);
+  auto client = pat_client(o, recorder);
+  (void)client->list_runners(org);
+  const auto violations = recorder->violations();
+  ASSERT_EQ(violations.size(), 1u) << "prism let an answer without total_count and runners through";
+  EXPECT_NE(violations[0].find("/orgs/acme/actions/runners"), std::string::npos) << violations[0];
+}
+
 }  // namespace
 }  // namespace ghscale::testing
