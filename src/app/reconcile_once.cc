@@ -62,14 +62,27 @@ std::string to_json(const ReconcileSummary& s) {
 Result<std::unique_ptr<ReconcileOnce>> ReconcileOnce::create(const config::Config& cfg,
                                                              std::shared_ptr<store::Store> store,
                                                              const ScalerHooks& hooks) {
-  auto built = build_scaler(cfg, store, hooks);
+  auto failed = std::make_shared<FailedCalls>();
+  ScalerHooks watched = hooks;
+  watched.wrap_provider = [failed, outer = hooks.wrap_provider](const config::PoolConfig& pool,
+                                                                std::shared_ptr<provider::Provider> p) {
+    if (outer) p = outer(pool, std::move(p));
+    return watch_provider(pool.name, std::move(p), failed);
+  };
+  watched.wrap_github = [failed, outer = hooks.wrap_github](std::shared_ptr<github::GitHubApi> g) {
+    if (outer) g = outer(std::move(g));
+    return watch_github(std::move(g), failed);
+  };
+  auto built = build_scaler(cfg, store, watched);
   if (!built) return built.error();
-  return std::unique_ptr<ReconcileOnce>(new ReconcileOnce(std::move(*built), std::move(store)));
+  return std::unique_ptr<ReconcileOnce>(new ReconcileOnce(std::move(*built), std::move(store), std::move(failed)));
 }
 
 std::vector<std::string> ReconcileOnce::explain_errors(const scaler::PassReport& report,
-                                                       std::int64_t last_action_before) {
+                                                       std::int64_t last_action_before,
+                                                       const std::vector<FailedCall>& calls) {
   std::vector<std::string> out;
+  std::vector<bool> told(calls.size(), false);  // a call already named, here or by the action log
   std::map<std::string, int> explained;  // failed actions per pool
   auto actions = store_->last_actions(static_cast<std::size_t>(std::max(report.actions, 1)));
   if (actions.ok()) {
@@ -81,22 +94,37 @@ std::vector<std::string> ReconcileOnce::explain_errors(const scaler::PassReport&
     for (const auto& a : failed) {
       ++explained[a.pool];
       out.push_back(a.pool + ": " + std::string(to_string(a.kind)) + " (" + a.reason + "): " + a.result);
+      for (std::size_t k = 0; k < calls.size(); ++k) {
+        told[k] = told[k] || a.result.find(calls[k].error) != std::string::npos;
+      }
     }
   }
   // The reconciler counts some errors without an action-log entry (a pool it could not
-  // observe, a store write); their text is only in the log.
+  // observe, the sweep, a store write) and only logs their text: the calls that failed say
+  // which and why. A pool's own cloud calls first; GitHub's (pool "") where nothing else
+  // explains an error.
+  auto tell = [&](const std::string& pool, const std::string& prefix) {
+    int n = 0;
+    for (std::size_t k = 0; k < calls.size(); ++k) {
+      if (told[k] || calls[k].pool != pool) continue;
+      told[k] = true;
+      ++n;
+      out.push_back(prefix + calls[k].call + ": " + calls[k].error);
+    }
+    return n;
+  };
   int in_pools = 0;
   for (const auto& p : report.pools) {
     in_pools += p.errors;
     const int unexplained = p.errors - explained[p.pool];
-    if (unexplained > 0) {
+    if (unexplained > 0 && tell(p.pool, p.pool + ": ") == 0 && tell("", p.pool + ": ") == 0) {
       out.push_back(p.pool + ": " + std::to_string(unexplained) +
-                    " error(s) outside the action log (observing the pool: the cloud, GitHub or the store; see the log)");
+                    " error(s) outside the action log, no cloud or GitHub call among them (the store; see the log)");
     }
   }
-  if (report.errors > in_pools) {
+  if (report.errors > in_pools && tell("", "") == 0) {
     out.push_back(std::to_string(report.errors - in_pools) +
-                  " error(s) before the pools ran (the sweep or reading jobs from the store; see the log)");
+                  " error(s) before the pools ran, no GitHub call among them (reading jobs from the store; see the log)");
   }
   return out;
 }
@@ -111,7 +139,9 @@ Result<ReconcileSummary> ReconcileOnce::run(const ReconcileRequest& request) {
   }
   std::int64_t last_action_before = 0;
   if (auto last = store_->last_actions(1); last.ok() && !last->empty()) last_action_before = last->front().id;
+  (void)failed_->take();  // a previous pass's (a warm Lambda container runs many)
   scaler::PassReport report = rec.run_pass(request.sweep ? scaler::PassKind::kSweep : scaler::PassKind::kTick, request.pools);
+  const std::vector<FailedCall> calls = failed_->take();
   // Only a lease this pass held is given up: releasing one held by another process fails
   // (and says so), and is not ours to free.
   if (report.acted) rec.release_lease();
@@ -119,7 +149,7 @@ Result<ReconcileSummary> ReconcileOnce::run(const ReconcileRequest& request) {
   ReconcileSummary out;
   out.acted = report.acted;
   out.errors = report.errors;
-  if (report.errors > 0) out.error_messages = explain_errors(report, last_action_before);
+  if (report.errors > 0) out.error_messages = explain_errors(report, last_action_before, calls);
   if (report.acted) {
     out.holder = rec.options().holder;
   } else {

@@ -5,8 +5,10 @@
 //    "pools":[{"pool","action","launched","terminated","desired","running","idle","busy",
 //              "booting","queued","cooldown_remaining_ms"}]}
 // action is "scale_out", "scale_in", "none", "cooldown" or "error". error_messages, only
-// when errors > 0, says what failed: the pass's action-log entries that did not succeed ("POOL: KIND (REASON):
-// RESULT"), and a count for errors the reconciler only logs (observing a pool, the store).
+// when errors > 0, says what failed: the pass's action-log entries that did not succeed
+// ("POOL: KIND (REASON): RESULT"), and for errors the reconciler only logs (observing a
+// pool, the sweep) the calls that failed ("POOL: CALL: ERROR", "GitHub CALL: ERROR"), or a
+// count where no call failed (the store).
 // Not thread-safe: one pass at a time (the Lambda runtime serialises invocations).
 #pragma once
 
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/failed_calls.h"
 #include "app/scaler_wiring.h"
 #include "config/config.h"
 #include "core/error.h"
@@ -59,13 +62,16 @@ class ReconcileOnce {
   Result<ReconcileSummary> run(const ReconcileRequest& request);
 
  private:
-  ReconcileOnce(Scaler scaler, std::shared_ptr<store::Store> store)
-      : scaler_(std::move(scaler)), store_(std::move(store)) {}
-  // What the pass wrote to the action log without success, and the errors it did not write.
-  std::vector<std::string> explain_errors(const scaler::PassReport& report, std::int64_t last_action_before);
+  ReconcileOnce(Scaler scaler, std::shared_ptr<store::Store> store, std::shared_ptr<FailedCalls> failed)
+      : scaler_(std::move(scaler)), store_(std::move(store)), failed_(std::move(failed)) {}
+  // What the pass wrote to the action log without success, and the failed calls behind the
+  // errors it did not write.
+  std::vector<std::string> explain_errors(const scaler::PassReport& report, std::int64_t last_action_before,
+                                          const std::vector<FailedCall>& calls);
 
   Scaler scaler_;
   std::shared_ptr<store::Store> store_;
+  std::shared_ptr<FailedCalls> failed_;
 };
 
 }  // namespace ghscale::app

@@ -54,6 +54,7 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
     if (!made) return made.error();
     github = std::move(*made);
   }
+  if (hooks.wrap_github) github = hooks.wrap_github(std::move(github));
   scaler::ReconcilerOptions ropt;
   ropt.reconcile = cfg.reconcile;
   ropt.holder = lease_holder();
@@ -68,6 +69,7 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
     if (hooks.provider_factory) {
       p = hooks.provider_factory(pool);
       if (!p) return make_error(ErrorKind::kInvalid, "pool " + pool.name + ": no provider");
+      if (hooks.wrap_provider) p = hooks.wrap_provider(pool, std::move(p));
       ropt.pools.push_back(scaler::PoolBinding{pool, std::move(p)});
       continue;
     }
@@ -98,6 +100,7 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
         break;
       }
     }
+    if (hooks.wrap_provider) p = hooks.wrap_provider(pool, std::move(p));
     ropt.pools.push_back(scaler::PoolBinding{pool, std::move(p)});
   }
   Scaler out;

@@ -25,6 +25,12 @@ struct ScalerHooks {
   std::function<std::shared_ptr<provider::Provider>(const config::PoolConfig&)> provider_factory;
   std::shared_ptr<github::GitHubApi> github;
   std::shared_ptr<Clock> clock;
+  // When set, each provider and the GitHub client made (from the configuration or the
+  // members above) is passed through these: `reconcile --once` watches the calls to say
+  // which one failed and why.
+  std::function<std::shared_ptr<provider::Provider>(const config::PoolConfig&, std::shared_ptr<provider::Provider>)>
+      wrap_provider;
+  std::function<std::shared_ptr<github::GitHubApi>(std::shared_ptr<github::GitHubApi>)> wrap_github;
 };
 
 // Fails (kInvalid) on credentials that cannot be resolved and on providers this build

@@ -142,6 +142,33 @@ TEST_F(CliTest, ReconcileOnceSaysWhichCallFailedAndWhy) {
   EXPECT_NE(table.out.find("errors:\n  fleet: scale_out"), std::string::npos) << table.out;
 }
 
+// An error the reconciler only logs (a pool it cannot observe) is named by the call that
+// failed, not counted.
+TEST_F(CliTest, ReconcileOnceNamesTheCallBehindAPoolItCouldNotObserve) {
+  if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+  auto gh = std::make_shared<fake_github::FakeGitHub>();
+  gh->add_pat(kToken);
+  auto github = fake_github::FakeGitHubServer::start(gh);
+  ASSERT_TRUE(github.ok()) << github.error().describe();
+  const std::string config = write_config((*github)->api_url(),
+                                          "  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
+                                          "    provider: {type: aws_fleet, launch_template: runner-template, "
+                                          "instance_types: [m7i.large]}\n");
+  aws_->inject({.kind = fakes::Fault::Kind::kInternalError, .operation = "DescribeInstances", .times = -1});
+  auto r = testing::run({testing::ghscale_binary().string(), "reconcile", "--once", "--json", "--config", config}, 60s,
+                        aws_env());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  json::value v = json::parse(r.out);
+  EXPECT_GE(v.at("errors").as_int64(), 1);
+  const json::array& messages = v.at("error_messages").as_array();
+  ASSERT_FALSE(messages.empty()) << r.out;
+  const std::string first(messages[0].as_string());
+  EXPECT_NE(first.find("fleet: describe: "), std::string::npos) << first;
+  EXPECT_NE(first.find("DescribeInstances"), std::string::npos) << first;
+  EXPECT_NE(first.find("InternalError"), std::string::npos) << first;
+  for (const auto& m : messages) EXPECT_EQ(std::string(m.as_string()).find("see the log"), std::string::npos) << m;
+}
+
 TEST_F(CliTest, ReconcileOnceLeavesALeaseHeldElsewhereAlone) {
   auto gh = std::make_shared<fake_github::FakeGitHub>();
   gh->add_pat(kToken);

@@ -41,7 +41,9 @@ constexpr auto kSlowAnswer = 4s;  // each 503 of the run listing comes this late
 class LaunchClock final : public provider::Provider {
  public:
   explicit LaunchClock(std::shared_ptr<provider::Provider> inner) : inner_(std::move(inner)) {}
-  Result<std::vector<provider::CloudInstance>> describe(std::string_view pool) override { return inner_->describe(pool); }
+  Result<std::vector<provider::CloudInstance>> describe(std::string_view pool) override {
+    return inner_->describe(pool);
+  }
   Result<provider::LaunchOutcome> launch(const provider::LaunchRequest& request) override {
     {
       std::lock_guard lock(mu_);
@@ -64,7 +66,9 @@ class LaunchClock final : public provider::Provider {
   std::vector<Steady::time_point> launched_at_;  // guarded by mu_
 };
 
-long long ms(Steady::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
+long long ms(Steady::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
 
 TEST(SweepStormTest, AQueuedDeliveryLaunchesWhileTheSweepIsStuckInGitHubs5xxStorm) {
   const fs::path dir = fs::temp_directory_path() / ("ghscale-sweep-storm-" + std::to_string(::getpid()));
