@@ -19,7 +19,9 @@
 
 #include "core/log.h"
 #include "core/version.h"
+#include "http/beast_request_reader.h"
 #include "http/connection_table.h"
+#include "http/request_reader.h"
 
 namespace ghscale::http {
 namespace {
@@ -31,13 +33,6 @@ using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
-// The read buffer holds a request's header, then at most one chunk header or the
-// trailer section; nothing bigger ever needs to sit in it whole. Bounding it is what
-// stops a chunk header that never ends (`1;` and gigabytes without CRLF) from growing
-// memory: Beast's body limit does not count chunk extensions or trailers.
-constexpr std::size_t kBufferMargin = 8 * 1024;
-// Chunk extensions carry nothing we use; a few hundred bytes is generous.
-constexpr std::size_t kMaxChunkExtensionBytes = 256;
 // After refusing a request, read (and discard) at most this much of what the client is
 // still sending before closing, so that the close does not reset the connection and
 // destroy the answer before the client has read it.
@@ -63,31 +58,6 @@ bhttp::response<bhttp::string_body> to_beast(Response r, unsigned version, bool 
   res.keep_alive(keep_alive);
   res.prepare_payload();
   return res;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// RFC 9112 6.1 and 6.3: a request whose framing we cannot be sure of must be refused
-// and its connection closed, never read as if it had no body. The one transfer coding
-// accepted is a single `chunked` (no stacked or unknown codings, no HTTP/1.0 chunking),
-// and never together with Content-Length (the classic request-smuggling shape).
-std::optional<std::string_view> framing_error(const bhttp::request<bhttp::string_body>& h) {
-  auto [first, last] = h.equal_range(bhttp::field::transfer_encoding);
-  if (first == last) return std::nullopt;
-  if (std::next(first) != last || !iequals(trim(first->value()), "chunked")) {
-    return "unsupported Transfer-Encoding (only a single chunked is accepted)";
-  }
-  if (h.count(bhttp::field::content_length) != 0) return "both Content-Length and Transfer-Encoding";
-  if (h.version() < 11) return "Transfer-Encoding in an HTTP/1.0 request";
-  return std::nullopt;
-}
-
-std::size_t count_fields(const bhttp::request<bhttp::string_body>& h) {
-  return static_cast<std::size_t>(std::distance(h.begin(), h.end()));
 }
 
 // Limits the TLS server to TLS 1.2 and later with forward-secret key exchange and
@@ -210,7 +180,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         registry_(server.registry()),
         stream_(std::move(stream)),
         remote_(std::move(remote)),
-        buffer_(server.options().max_header_bytes + kBufferMargin) {}
+        limits_{.max_header_bytes = server.options().max_header_bytes,
+                .max_body_bytes = server.options().max_body_bytes},
+        buffer_(read_buffer_bytes(limits_)) {}
 
   ~Session() override {
     if (id_ != 0) registry_->table.remove(id_);
@@ -285,90 +257,35 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   asio::awaitable<bool> serve_one() {
     const ServerOptions& opt = server_.options();
     ConnectionTable& table = registry_->table;
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
-    parser.body_limit(opt.max_body_bytes);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, parser, kTuple);
+    RequestReader reader(limits_, [this, &table](std::size_t bytes) { return table.reserve_body(id_, bytes); });
+    auto [hec, hn] = co_await bhttp::async_read_header(stream_, buffer_, reader.parser(), kTuple);
     (void)hn;
-    if (hec) {
-      if (hec == bhttp::error::header_limit || hec == bhttp::error::buffer_overflow) {
-        co_await refuse(Response::error(431, "request header too large"));
-      } else if (hec == bhttp::error::body_limit) {
-        co_await refuse(Response::error(413, "request body too large"));
-      } else if (!quiet(hec)) {
-        co_await refuse(Response::error(400, "malformed request"));
-      }
+    if (auto refusal = reader.after_header(hec)) {
+      co_await refuse(*refusal);
       co_return false;
     }
-    if (auto why = framing_error(parser.get())) {
-      co_await refuse(Response::error(400, *why));
-      co_return false;
-    }
-    // A body stays in memory until the handler has answered: it is counted against the
-    // server-wide budget before it is read (chunk by chunk when chunked).
-    bool over_budget = false;
-    if (auto length = parser.content_length(); length && *length > 0) {
-      over_budget = !table.reserve_body(id_, static_cast<std::size_t>(*length));
-    }
-    if (over_budget) {
-      co_await refuse(busy_response());
-      co_return false;
-    }
-    auto on_chunk_header = [&](std::uint64_t size, beast::string_view extensions, beast::error_code& ec) {
-      if (extensions.size() > kMaxChunkExtensionBytes) {
-        ec = bhttp::error::bad_chunk_extension;
-      } else if (size > 0 && !table.reserve_body(id_, static_cast<std::size_t>(size))) {
-        over_budget = true;
-        ec = bhttp::error::body_limit;
-      }
-    };
-    parser.on_chunk_header(on_chunk_header);
-    if (parser.get()[bhttp::field::expect] == "100-continue") {
+    if (reader.expects_continue()) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
       auto [cec, cn] = co_await bhttp::async_write(stream_, cont, kTuple);
       (void)cn;
       if (cec) co_return false;
     }
-    const std::size_t header_fields = count_fields(parser.get());
-    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, parser, kTuple);
+    auto [bec, bn] = co_await bhttp::async_read(stream_, buffer_, reader.parser(), kTuple);
     (void)bn;
-    if (bec) {
-      if (over_budget) {
-        co_await refuse(busy_response());
-      } else if (bec == bhttp::error::body_limit) {
-        co_await refuse(Response::error(413, "request body too large"));
-      } else if (bec == bhttp::error::buffer_overflow) {
-        co_await refuse(Response::error(400, "chunk header or trailer section too large"));
-      } else if (!quiet(bec)) {
-        co_await refuse(Response::error(400, "malformed request"));
-      }
-      co_return false;
-    }
-    // Beast merges trailer fields into the header; a field that arrives after the body
-    // could then pass for one that was signed for. Nobody we serve sends trailers.
-    if (count_fields(parser.get()) != header_fields) {
-      co_await refuse(Response::error(400, "trailer fields are not accepted"));
+    if (auto refusal = reader.after_body(bec)) {
+      co_await refuse(*refusal);
       co_return false;
     }
     busy_ = true;
-    auto req = parser.release();
-    const unsigned version = req.version();
-    const bool head = req.method() == bhttp::verb::head;
-    bool keep_alive = req.keep_alive();
-    Request request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    request.remote_address = remote_;
-    request.headers.items.reserve(16);
-    for (const auto& f : req) request.headers.add(std::string(f.name_string()), std::string(f.value()));
-    request.body = std::move(req.body());
-    Response response = co_await handle(std::move(request));
+    ParsedRequest parsed = reader.release();
+    parsed.request.remote_address = remote_;
+    Response response = co_await handle(std::move(parsed.request));
     table.release_body(id_);
-    keep_alive = keep_alive && !server_.stopping();
-    auto res = to_beast(std::move(response), version, keep_alive);
+    const bool keep_alive = parsed.keep_alive && !server_.stopping();
+    auto res = to_beast(std::move(response), parsed.version, keep_alive);
     lowest().expires_after(opt.write_timeout);
     beast::error_code wec;
-    if (head) {
+    if (parsed.head) {
       // The header a GET would get, its Content-Length included, and no body (RFC 9110
       // 9.3.2): body bytes after a HEAD answer would be read as the next response.
       bhttp::response<bhttp::empty_body> bare(std::move(res.base()));
@@ -380,18 +297,17 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     co_return !wec && keep_alive;
   }
 
-  // Errors where there is nobody left to answer, or nothing wrong with the request.
-  static bool quiet(const beast::error_code& ec) {
-    return ec == beast::error::timeout || ec == asio::error::operation_aborted || ec == bhttp::error::end_of_stream ||
-           ec == asio::error::eof || ec == bhttp::error::partial_message || ec == asio::error::connection_reset;
-  }
-
-  Response busy_response() const {
-    Response r = Response::error(503, "too many request bodies in flight");
-    // What is in flight now is done or cut off within one read deadline.
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(server_.options().read_timeout).count();
-    r.headers.set("Retry-After", std::to_string(std::max<long long>(1, seconds)));
-    return r;
+  // A refused request's answer; status 0 (the peer went away or the bytes ended) has none.
+  asio::awaitable<void> refuse(const Refusal& refusal) {
+    if (refusal.status == 0) co_return;
+    Response r = Response::error(refusal.status, refusal.reason);
+    if (refusal.status == 503) {
+      // Over the in-flight body budget: what is in flight now is done or cut off within
+      // one read deadline.
+      auto seconds = std::chrono::duration_cast<std::chrono::seconds>(server_.options().read_timeout).count();
+      r.headers.set("Retry-After", std::to_string(std::max<long long>(1, seconds)));
+    }
+    co_await refuse(std::move(r));
   }
 
   // Hands the request to the handler and resumes on this strand when it answers. A
@@ -475,7 +391,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::shared_ptr<Registry> registry_;
   Stream stream_;
   std::string remote_;
-  beast::flat_buffer buffer_;  // bounded: see kBufferMargin
+  const RequestLimits limits_;  // the budget is the connection table's
+  beast::flat_buffer buffer_;   // bounded: see kReadBufferMargin
   ConnectionTable::Id id_ = 0;
   // On the strand only:
   bool busy_ = false;     // a request is with the handler or being answered
