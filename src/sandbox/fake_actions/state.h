@@ -1,0 +1,101 @@
+// The fake Actions service's state and the helpers its handlers share. Private to the fake.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sandbox/fake_actions/fake_actions.h"
+
+namespace ghscale::fake_actions {
+namespace json = boost::json;
+
+enum class EventKind { kAssigned, kStarted, kCompleted };
+
+struct FakeActions::State {
+  struct Runner {
+    std::int64_t id = 0;
+    std::string name;
+    std::int64_t scale_set_id = 0;
+    std::string jit_config;
+    bool online = false;
+    bool busy = false;
+    std::int64_t job = 0;  // offered or running
+  };
+  struct Job {
+    FakeJob job;
+    TimePoint queue_time{};
+    std::optional<TimePoint> scale_set_assign_time;
+    std::optional<TimePoint> runner_assign_time;
+    std::optional<TimePoint> finish_time;
+  };
+  struct Message {
+    std::int64_t id = 0;
+    std::string body;  // the JSON array of job events, as the wire carries it in a string
+    std::size_t events = 0;
+    std::optional<TimePoint> delivered_at;
+  };
+  struct Session {
+    std::string id;
+    std::string owner;
+    std::string token;
+    bool token_valid = true;
+  };
+  struct ScaleSet {
+    std::int64_t id = 0;
+    std::string name;
+    std::int64_t group_id = 1;
+    std::vector<std::string> labels;
+    bool disable_update = false;
+    TimePoint created{};
+    std::optional<int> max_capacity;
+    std::deque<json::object> pending;  // job events not yet in a message
+    std::map<std::int64_t, Message> unacked;
+    std::optional<Session> session;
+  };
+
+  FakeActionsOptions options;
+  std::function<bool(std::string_view)> registration_check;
+
+  mutable std::mutex mu;
+  std::condition_variable news;  // a job event was queued somewhere
+  std::string public_url = "http://127.0.0.1/tenant/1/";
+  std::int64_t next_id = 0;
+  std::int64_t next_message_id = 0;
+  std::map<std::int64_t, ScaleSet> scale_sets;
+  std::map<std::int64_t, Job> jobs;  // by runner request id, in queue order
+  std::set<std::int64_t> active;     // jobs not completed
+  std::map<std::int64_t, Runner> runners;
+  std::map<std::string, TimePoint> admin_tokens;  // token -> expiry; erased when expired by fault
+  std::vector<FakeFault> faults;
+  std::map<std::string, std::int64_t, std::less<>> route_counts;
+  std::int64_t request_count = 0;
+  std::vector<std::size_t> delivered_sizes;
+  std::mt19937_64 rng{20260612};
+
+  TimePoint now() const { return options.clock->now(); }
+  std::string random_hex(std::size_t n);
+  std::string new_uuid();
+  std::string new_admin_token();
+
+  // What time and the latest capacity change: take timeouts, then assignments to scale
+  // sets and offers to idle runners.
+  void settle_locked();
+  void emit(EventKind kind, const Job& job, const Runner* runner, std::string_view result = {});
+  FakeStatistics statistics_locked(std::int64_t scale_set_id) const;
+  FakeScaleSetInfo info_locked(const ScaleSet& s) const;
+  void remove_scale_set_locked(std::int64_t id);
+  ScaleSet* scale_set_named_locked(std::string_view name);
+  void offer_locked();
+  json::object scale_set_json(const ScaleSet& s) const;
+  json::object statistics_json(std::int64_t scale_set_id) const;
+};
+
+}  // namespace ghscale::fake_actions
