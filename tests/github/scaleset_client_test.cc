@@ -2,7 +2,11 @@
 // and each rude thing the service does (conflicts, empty polls, redelivery, the 50-event
 // cap, expired tokens, lost sessions, deleted scale sets, 5xx bursts).
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
@@ -377,6 +381,109 @@ TEST_F(ScaleSetFixture, ARefusedRegistrationNamesNoToken) {
     EXPECT_EQ(s.error().message.find(token), std::string::npos);
   }
   EXPECT_EQ(s.error().message.find(kScaleSetPat), std::string::npos);
+}
+
+TEST_F(ScaleSetFixture, GitHubEnterpriseServerPathsWork) {
+  start({}, "/api/v3");
+  ASSERT_TRUE(client->connect().ok());
+  const auto set = make_scale_set();
+  ASSERT_GT(set.id, 0);
+  bool registered = false;
+  for (const auto& ex : wire->exchanges()) {
+    if (ex.request.url.ends_with("/api/v3/actions/runner-registration")) {
+      registered = true;
+      EXPECT_NE(ex.request.body.find("\"url\":\"http://127.0.0.1:" + std::to_string(server->port()) + "/acme\""),
+                std::string::npos)
+          << "the scope URL drops /api/v3";
+    }
+  }
+  EXPECT_TRUE(registered);
+}
+
+struct PemPair {
+  std::string private_pem;
+  std::string public_pem;
+};
+
+PemPair make_app_key() {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  PemPair pair;
+  for (int pass = 0; pass < 2; ++pass) {
+    BIO* bio = BIO_new(BIO_s_mem());
+    if (pass == 0) {
+      PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0, nullptr, nullptr);
+    } else {
+      PEM_write_bio_PUBKEY(bio, key);
+    }
+    char* data = nullptr;
+    const long n = BIO_get_mem_data(bio, &data);
+    (pass == 0 ? pair.private_pem : pair.public_pem).assign(data, static_cast<std::size_t>(n));
+    BIO_free(bio);
+  }
+  EVP_PKEY_free(key);
+  return pair;
+}
+
+TEST_F(ScaleSetFixture, AGitHubAppObtainsTheAdminTokenToo) {
+  constexpr std::int64_t kApp = 4242;
+  const PemPair key = make_app_key();
+  github_fake->add_app(kApp, "ghscale-scaleset", key.public_pem);
+  const std::int64_t installation = github_fake->add_installation(kApp, "acme");
+  github::Credentials c;
+  c.kind = github::Credentials::Kind::kApp;
+  c.app_id = kApp;
+  c.private_key_pem = key.private_pem;
+  c.installation_id = installation;
+  auto app_rest = github::RestClient::create(rest_options(), c, wire);
+  ASSERT_TRUE(app_rest.ok()) << app_rest.error().describe();
+  auto app_client = scaleset::Client::create(options(), std::shared_ptr<github::RestClient>(std::move(app_rest).value()), wire);
+  ASSERT_TRUE(app_client.ok());
+  ASSERT_TRUE((*app_client)->connect().ok());
+  scaleset::ScaleSetSpec spec;
+  spec.name = "app-set";
+  auto set = (*app_client)->create_scale_set(spec);
+  ASSERT_TRUE(set.ok()) << set.error().describe();
+  EXPECT_EQ(set->labels, std::vector<std::string>{"app-set"});  // the name when no labels are given
+}
+
+TEST_F(ScaleSetFixture, ConcurrentCallsRenewARefusedAdminTokenOnce) {
+  const auto set = make_scale_set();
+  actions->expire_admin_tokens();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      if (client->get_scale_set_by_id(set.id).ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_EQ(client->admin_renewals(), 2);
+  EXPECT_EQ(actions->requests("runner-registration"), 2);
+}
+
+TEST_F(ScaleSetFixture, ARunnerThatVanishesGivesItsJobBackOrFailsIt) {
+  const auto set = make_scale_set();
+  auto session = client->create_session(set.id, "ghscale-test");
+  ASSERT_TRUE(session.ok());
+  const auto first = enqueue(), second = enqueue();
+  const auto a = online_runner(set.id, "a"), b = online_runner(set.id, "b");
+  ASSERT_EQ(actions->offered_job(a), first);
+  ASSERT_EQ(actions->offered_job(b), second);
+  ASSERT_TRUE(actions->start_job(b, second));
+  actions->runner_gone(a);  // before starting: the job waits for another runner
+  actions->runner_gone(b);  // while running: the job fails
+  EXPECT_EQ(actions->job(first)->state, fake_actions::JobState::kAssigned);
+  EXPECT_EQ(actions->job(second)->result, "failed");
+  const auto c = online_runner(set.id, "c");
+  EXPECT_EQ(actions->offered_job(c), first);
+  auto m = client->get_message(*session, 0, 5);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  EXPECT_EQ(count_events(**m, JobEventKind::kAssigned), 2);
+  EXPECT_EQ(count_events(**m, JobEventKind::kStarted), 1);
+  EXPECT_EQ(count_events(**m, JobEventKind::kCompleted, "failed"), 1);
+  EXPECT_EQ((*m)->statistics.total_assigned_jobs, 1);
+  EXPECT_EQ((*m)->statistics.total_registered_runners, 1);
 }
 
 TEST(ScaleSetConfigUrl, FollowsTheApiRoot) {

@@ -56,11 +56,13 @@ class ScaleSetFixture : public ::testing::Test {
   void SetUp() override { start({}); }
 
   // Restarts the fakes with these options (the clock is always the fixture's).
-  void start(fake_actions::FakeActionsOptions ao) {
+  void start(fake_actions::FakeActionsOptions ao, const std::string& api_prefix = "") {
     server.reset();
     clock = std::make_shared<ManualClock>();
     fake_github::FakeGitHubOptions go;
     go.clock = clock;
+    go.api_prefix = api_prefix;
+    ao.api_prefix = api_prefix;
     github_fake = std::make_shared<fake_github::FakeGitHub>(go);
     github_fake->add_pat(kScaleSetPat);
     ao.clock = clock;
@@ -69,17 +71,21 @@ class ScaleSetFixture : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.error().describe();
     server = std::move(s).value();
     wire = std::make_shared<RecordingClient>(http::make_curl_client());
+    github::Credentials c;
+    c.token = kScaleSetPat;
+    auto rest_client = github::RestClient::create(rest_options(), c, wire);
+    ASSERT_TRUE(rest_client.ok()) << rest_client.error().describe();
+    rest = std::shared_ptr<github::RestClient>(std::move(rest_client).value());
+    client = make_client(options());
+  }
+
+  github::RestClientOptions rest_options() {
     github::RestClientOptions ro;
     ro.api_url = server->api_url();
     ro.clock = clock;
     ro.jitter_seed = 3;
     ro.sleep = [this](Duration d) { clock->advance(d); };
-    github::Credentials c;
-    c.token = kScaleSetPat;
-    auto rest_client = github::RestClient::create(ro, c, wire);
-    ASSERT_TRUE(rest_client.ok()) << rest_client.error().describe();
-    rest = std::shared_ptr<github::RestClient>(std::move(rest_client).value());
-    client = make_client(options());
+    return ro;
   }
 
   scaleset::ClientOptions options() {
