@@ -436,7 +436,8 @@ TEST_F(ScaleSetFixture, AGitHubAppObtainsTheAdminTokenToo) {
   c.installation_id = installation;
   auto app_rest = github::RestClient::create(rest_options(), c, wire);
   ASSERT_TRUE(app_rest.ok()) << app_rest.error().describe();
-  auto app_client = scaleset::Client::create(options(), std::shared_ptr<github::RestClient>(std::move(app_rest).value()), wire);
+  auto app_client =
+      scaleset::Client::create(options(), std::shared_ptr<github::RestClient>(std::move(app_rest).value()), wire);
   ASSERT_TRUE(app_client.ok());
   ASSERT_TRUE((*app_client)->connect().ok());
   scaleset::ScaleSetSpec spec;
@@ -484,6 +485,30 @@ TEST_F(ScaleSetFixture, ARunnerThatVanishesGivesItsJobBackOrFailsIt) {
   EXPECT_EQ(count_events(**m, JobEventKind::kCompleted, "failed"), 1);
   EXPECT_EQ((*m)->statistics.total_assigned_jobs, 1);
   EXPECT_EQ((*m)->statistics.total_registered_runners, 1);
+}
+
+TEST_F(ScaleSetFixture, ABusyRunnerCannotBeRemoved) {
+  const auto set = make_scale_set();
+  const auto job = enqueue();
+  const auto busy = online_runner(set.id, "busy-runner");
+  const auto idle = online_runner(set.id, "idle-runner");
+  ASSERT_TRUE(actions->start_job(busy, job));
+  auto found = client->get_runner_by_name("busy-runner");
+  ASSERT_TRUE(found.ok() && found->has_value()) << (found.ok() ? "" : found.error().describe());
+  EXPECT_EQ((*found)->id, busy);
+  EXPECT_EQ((*found)->scale_set_id, set.id);
+  auto none = client->get_runner_by_name("nobody");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto refused = client->remove_runner(busy);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::kConflict);  // JobStillRunningException
+  ASSERT_TRUE(client->remove_runner(idle).ok());
+  EXPECT_EQ(client->get_runner(idle).error().kind, ErrorKind::kNotFound);
+  EXPECT_EQ(client->remove_runner(idle).error().kind, ErrorKind::kNotFound);  // AgentNotFoundException
+  auto still = client->get_runner(busy);
+  ASSERT_TRUE(still.ok());
+  EXPECT_EQ(still->name, "busy-runner");
 }
 
 TEST(ScaleSetConfigUrl, FollowsTheApiRoot) {

@@ -257,6 +257,37 @@ std::vector<RequestShape> reference_shapes() {
                false,
                "",
                {}});
+  const std::string agents = "/tenant/1/_apis/distributedtask/pools/0/agents";
+  s.push_back({"get runner",
+               "client.go GetRunner",
+               "GET",
+               std::regex(agents + R"(/\d+)"),
+               {"api-version"},
+               {},
+               admin_headers(),
+               false,
+               "",
+               {}});
+  s.push_back({"get runner by name",
+               "client.go GetRunnerByName",
+               "GET",
+               std::regex(agents),
+               {"agentName", "api-version"},
+               {},
+               admin_headers(),
+               false,
+               "",
+               {}});
+  s.push_back({"remove runner",
+               "client.go RemoveRunner",
+               "DELETE",
+               std::regex(agents + R"(/\d+)"),
+               {"api-version"},
+               {},
+               admin_headers(),
+               false,
+               "",
+               {}});
   // session_client.go getMessage: the session's messageQueueUrl (its own query kept),
   // lastMessageId when > 0, Accept with the api-version, the queue token, the capacity.
   s.push_back({"get message",
@@ -348,6 +379,12 @@ class ScaleSetConformance : public ScaleSetFixture {
     ASSERT_TRUE((*session)->delete_message((*m)->id).ok());
     const auto runner = online_runner(set.id, "conformance-runner");
     ASSERT_TRUE(actions->start_job(runner, job));
+    ASSERT_TRUE(client->get_runner(runner).ok());
+    auto by_name = client->get_runner_by_name("conformance-runner");
+    ASSERT_TRUE(by_name.ok() && by_name->has_value());
+    ASSERT_FALSE(client->remove_runner(runner).ok());  // busy: JobStillRunningException
+    const auto spare = online_runner(set.id, "spare-runner");
+    ASSERT_TRUE(client->remove_runner(spare).ok());
     actions->expire_message_tokens();  // refresh session
     m = (*session)->get_message((*m)->id, 3);
     ASSERT_TRUE(m.ok() && m->has_value());
@@ -462,7 +499,7 @@ TEST_F(ScaleSetConformance, TheFakesAnswersUseTheReferenceTypesFieldNames) {
        {"RunnerScaleSet", "RunnerScaleSetSession", "RunnerScaleSetStatistic", "runnerScaleSetMessageResponse",
         "runnerScaleSetsResponse", "RunnerScaleSetJitRunnerConfig", "RunnerReference", "Label", "JobAssigned",
         "JobStarted", "JobCompleted", "actionsServiceAdminConnection", "actionsExceptionError",
-        "RunnerScaleSetJitRunnerSetting", "userAgent", "SystemInfo"}) {
+        "RunnerScaleSetJitRunnerSetting", "userAgent", "SystemInfo", "RunnerReferenceList"}) {
     ASSERT_TRUE(go.has(t)) << t << " not found in the reference";
   }
   // The request bodies' allowed fields above are the reference's.
@@ -511,6 +548,14 @@ TEST_F(ScaleSetConformance, TheFakesAnswersUseTheReferenceTypesFieldNames) {
         EXPECT_EQ(keys(e.as_object()), go.tags(type)) << type;
         ++checked[type];
       }
+    } else if (url.path.find("/distributedtask/pools/0/agents") != std::string::npos) {
+      if (url.query.count("agentName")) {
+        EXPECT_EQ(keys(o), go.tags("RunnerReferenceList"));
+        for (const auto& r : o.at("value").as_array()) EXPECT_EQ(keys(r.as_object()), go.tags("RunnerReference"));
+      } else {
+        EXPECT_EQ(keys(o), go.tags("RunnerReference"));
+      }
+      ++checked["runner"];
     } else if (url.path.ends_with("/generatejitconfig")) {
       EXPECT_EQ(keys(o), go.tags("RunnerScaleSetJitRunnerConfig"));
       EXPECT_EQ(keys(o.at("runner").as_object()), go.tags("RunnerReference"));

@@ -17,6 +17,7 @@ namespace ghscale::scaleset {
 namespace {
 
 constexpr std::string_view kScaleSets = "_apis/runtime/runnerscalesets";
+constexpr std::string_view kRunners = "_apis/distributedtask/pools/0/agents";
 constexpr std::string_view kApiVersion = "6.0-preview";
 // An admin token or a JIT config stays masked in logs a while after it lapses.
 constexpr Duration kSecretGrace = std::chrono::hours(1);
@@ -160,6 +161,12 @@ struct Client::Impl {
       kind = ErrorKind::kThrottled;
     else if (resp.status >= 500)
       kind = ErrorKind::kRetryable;
+    // The service's exception names say more than its statuses (errors.go reads them too).
+    if (ex.type_name.find("AgentNotFoundException") != std::string::npos) kind = ErrorKind::kNotFound;
+    if (ex.type_name.find("AgentExistsException") != std::string::npos ||
+        ex.type_name.find("JobStillRunningException") != std::string::npos) {
+      kind = ErrorKind::kConflict;
+    }
     Error e = call_error(kind, what, detail);
     if (kind == ErrorKind::kThrottled)
       e.retry_after = std::chrono::seconds(std::max<std::int64_t>(header_seconds(resp.headers, "Retry-After"), 0));
@@ -359,6 +366,34 @@ Result<ScaleSetJitConfig> Client::generate_jit_config(std::int64_t scale_set_id,
   auto config = wire::parse_jit_config(resp->body);
   if (config) log::add_ephemeral_secret(config->encoded_jit_config, kSecretGrace);
   return config;
+}
+
+Result<RunnerRef> Client::get_runner(std::int64_t runner_id) {
+  auto resp = impl_->service_call("GET", std::string(kRunners) + "/" + std::to_string(runner_id), {}, "get runner");
+  if (!resp) return std::move(resp).error();
+  if (resp->status != 200) return impl_->status_error(*resp, "get runner");
+  return wire::parse_runner(resp->body);
+}
+
+Result<std::optional<RunnerRef>> Client::get_runner_by_name(std::string_view name) {
+  if (name.empty()) return make_error(ErrorKind::kInvalid, "scaleset: a runner name is required");
+  auto resp =
+      impl_->service_call("GET", std::string(kRunners) + "?agentName=" + wire::url_encode(name), {}, "get runner");
+  if (!resp) return std::move(resp).error();
+  if (resp->status != 200) return impl_->status_error(*resp, "get runner");
+  auto list = wire::parse_runner_list(resp->body, impl_->options.max_scale_sets_listed);
+  if (!list) return std::move(list).error();
+  if (list->empty()) return std::optional<RunnerRef>{};
+  if (list->size() > 1) return call_error(ErrorKind::kConflict, "get runner", "several runners carry that name");
+  return std::optional<RunnerRef>{list->front()};
+}
+
+Status Client::remove_runner(std::int64_t runner_id) {
+  auto resp =
+      impl_->service_call("DELETE", std::string(kRunners) + "/" + std::to_string(runner_id), {}, "remove runner");
+  if (!resp) return std::move(resp).error();
+  if (resp->status != 204) return impl_->status_error(*resp, "remove runner");
+  return ok_status();
 }
 
 Result<Session> Client::create_session(std::int64_t scale_set_id, std::string_view owner) {

@@ -46,10 +46,10 @@ struct ClientOptions {
   std::uint64_t jitter_seed = 0;                     // 0 = seeded from the OS
 };
 
-// Errors: kUnauthorized (401/403 after one renewal), kNotFound (404: the scale set or the
-// session is gone), kConflict (409: a session is held by another owner, a runner name is
-// taken), kInvalid (400/422), kThrottled (429, retry_after set), kRetryable (5xx or
-// transport after the bounded retries), kPermanent (anything else, or a malformed answer).
+// Errors: kUnauthorized (401/403 after one renewal), kNotFound (404: the scale set, the
+// session or the runner is gone), kConflict (409: a session is held by another owner, a
+// runner name is taken; a runner still running its job), kInvalid (400/422), kThrottled (429, retry_after set),
+// kRetryable (5xx or transport after the bounded retries), kPermanent (anything else, or a malformed answer).
 class Client {
  public:
   // kInvalid for a bad api_url or config_url. `github` supplies registration tokens.
@@ -77,6 +77,12 @@ class Client {
   // A runner registered for the scale set; kConflict when the name is taken.
   Result<ScaleSetJitConfig> generate_jit_config(std::int64_t scale_set_id, std::string_view runner_name,
                                                 std::string_view work_folder = "_work");
+
+  // Runners of the service (the scale set's and others): kNotFound for an unknown id.
+  Result<RunnerRef> get_runner(std::int64_t runner_id);
+  Result<std::optional<RunnerRef>> get_runner_by_name(std::string_view name);
+  // kConflict while the runner runs a job (JobStillRunningException): busy protection.
+  Status remove_runner(std::int64_t runner_id);
 
   // Message sessions (MessageSession wraps these with refresh and reopening).
   Result<Session> create_session(std::int64_t scale_set_id, std::string_view owner);

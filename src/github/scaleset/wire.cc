@@ -148,6 +148,16 @@ std::optional<JobEventKind> kind_of(std::string_view type) {
   return std::nullopt;
 }
 
+Result<RunnerRef> runner_from(const json::value& v) {
+  if (!v.is_object()) return shape_error("runner reference");
+  RunnerRef r;
+  r.id = num(v.as_object(), "id");
+  r.name = str(v.as_object(), "name");
+  r.scale_set_id = num(v.as_object(), "runnerScaleSetId");
+  if (r.id <= 0) return shape_error("runner reference (no id)");
+  return r;
+}
+
 }  // namespace
 
 std::string render_registration(std::string_view config_url) {
@@ -299,6 +309,28 @@ Result<ScaleSetJitConfig> parse_jit_config(std::string_view body) {
   }
   if (c.encoded_jit_config.empty() || c.runner.id <= 0) return shape_error("JIT config (no runner or config)");
   return c;
+}
+
+Result<RunnerRef> parse_runner(std::string_view body) {
+  auto v = parse_json(body);
+  if (!v) return shape_error("runner reference");
+  return runner_from(*v);
+}
+
+Result<std::vector<RunnerRef>> parse_runner_list(std::string_view body, std::size_t max_items) {
+  auto v = parse_json(body);
+  if (!v || !v->is_object()) return shape_error("runner list");
+  const auto* value = v->as_object().if_contains("value");
+  std::vector<RunnerRef> out;
+  if (value == nullptr || value->is_null()) return out;
+  if (!value->is_array()) return shape_error("runner list");
+  if (value->as_array().size() > max_items) return shape_error("runner list (too many)");
+  for (const auto& item : value->as_array()) {
+    auto r = runner_from(item);
+    if (!r) return std::move(r).error();
+    out.push_back(std::move(r).value());
+  }
+  return out;
 }
 
 ServiceException parse_exception(std::string_view body) {

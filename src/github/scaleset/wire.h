@@ -41,6 +41,10 @@ Result<Message> parse_message(std::string_view body, std::size_t max_events);
 std::string render_jit_request(std::string_view runner_name, std::string_view work_folder);
 Result<ScaleSetJitConfig> parse_jit_config(std::string_view body);
 
+// A runner reference {id, name, runnerScaleSetId}, or a list of them {count, value}.
+Result<RunnerRef> parse_runner(std::string_view body);
+Result<std::vector<RunnerRef>> parse_runner_list(std::string_view body, std::size_t max_items);
+
 // The Actions service's error body {"typeName": ..., "message": ...}; empty fields when
 // absent. The message is cut to a few hundred bytes.
 struct ServiceException {

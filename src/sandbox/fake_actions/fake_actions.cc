@@ -377,26 +377,30 @@ bool FakeActions::finish_job(std::int64_t runner_id, std::int64_t request_id, co
   return true;
 }
 
-void FakeActions::runner_gone(std::int64_t runner_id) {
-  std::lock_guard lock(state_->mu);
-  auto r = state_->runners.find(runner_id);
-  if (r == state_->runners.end()) return;
-  if (auto j = state_->jobs.find(r->second.job); j != state_->jobs.end()) {
-    State::Job& job = j->second;
+void FakeActions::State::remove_runner_locked(std::int64_t runner_id) {
+  auto r = runners.find(runner_id);
+  if (r == runners.end()) return;
+  if (auto j = jobs.find(r->second.job); j != jobs.end()) {
+    Job& job = j->second;
     if (job.job.state == JobState::kRunning) {
       job.job.state = JobState::kCompleted;
       job.job.result = "failed";
-      job.finish_time = state_->now();
-      state_->emit(EventKind::kCompleted, job, &r->second, "failed");
-      state_->active.erase(job.job.request_id);
+      job.finish_time = now();
+      emit(EventKind::kCompleted, job, &r->second, "failed");
+      active.erase(job.job.request_id);
     } else if (job.job.state == JobState::kOffered) {
       job.job.state = JobState::kAssigned;
       job.job.runner_id = 0;
       job.runner_assign_time.reset();
     }
   }
-  state_->runners.erase(r);
-  state_->settle_locked();
+  runners.erase(r);
+  settle_locked();
+}
+
+void FakeActions::runner_gone(std::int64_t runner_id) {
+  std::lock_guard lock(state_->mu);
+  state_->remove_runner_locked(runner_id);
 }
 
 void FakeActions::settle() {

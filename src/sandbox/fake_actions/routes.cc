@@ -141,7 +141,10 @@ class Router {
         seg[4] == "messages") {
       return messages(req, seg);
     }
-    if (seg.size() < 3 || seg[0] != "_apis" || seg[1] != "runtime" || seg[2] != "runnerscalesets") {
+    const bool scale_sets = seg.size() >= 3 && seg[0] == "_apis" && seg[1] == "runtime" && seg[2] == "runnerscalesets";
+    const bool agents = seg.size() >= 5 && seg[0] == "_apis" && seg[1] == "distributedtask" && seg[2] == "pools" &&
+                        seg[3] == "0" && seg[4] == "agents";
+    if (!scale_sets && !agents) {
       count("unknown");
       return fail(404, "NotFoundException", "no such route");
     }
@@ -155,6 +158,7 @@ class Router {
       count("bad api-version");
       return fail(400, "VssInvalidApiVersionException", "api-version 6.0-preview required");
     }
+    if (agents) return runners(req, seg);
     if (seg.size() == 3) {
       if (req.method == "GET") return list_scale_sets(req);
       if (req.method == "POST") return create_scale_set(req);
@@ -265,6 +269,41 @@ class Router {
     json::object runner{{"id", r.id}, {"name", r.name}, {"runnerScaleSetId", s.id}};
     return http::Response::json(
         200, json::serialize(json::object{{"runner", std::move(runner)}, {"encodedJITConfig", r.jit_config}}));
+  }
+
+  static json::object runner_json(const State::Runner& r) {
+    return json::object{{"id", r.id}, {"name", r.name}, {"runnerScaleSetId", r.scale_set_id}};
+  }
+
+  // _apis/distributedtask/pools/0/agents: find by name, get, remove (refused while busy).
+  http::Response runners(const http::Request& req, const std::vector<std::string>& seg) {
+    if (seg.size() == 5 && req.method == "GET") {
+      count("get runner by name");
+      const auto name = query_param(req.target, "agentName");
+      if (!name || name->empty()) return fail(400, "ArgumentException", "agentName required");
+      json::array value;
+      for (const auto& [id, r] : st_.runners) {
+        if (r.name == *name) value.push_back(runner_json(r));
+      }
+      const auto n = static_cast<std::int64_t>(value.size());
+      return http::Response::json(200, json::serialize(json::object{{"count", n}, {"value", std::move(value)}}));
+    }
+    const auto id = seg.size() == 6 ? to_int(seg[5]) : std::nullopt;
+    if (!id) return fail(404, "NotFoundException", "no such route");
+    auto r = st_.runners.find(*id);
+    if (req.method == "GET") {
+      count("get runner");
+      if (r == st_.runners.end()) return fail(404, "AgentNotFoundException", "no such runner");
+      return http::Response::json(200, json::serialize(runner_json(r->second)));
+    }
+    if (req.method == "DELETE") {
+      count("remove runner");
+      if (r == st_.runners.end()) return fail(404, "AgentNotFoundException", "no such runner");
+      if (r->second.busy) return fail(400, "JobStillRunningException", "the runner is running a job");
+      st_.remove_runner_locked(*id);
+      return http::Response{204, {}, {}};
+    }
+    return fail(405, "MethodNotAllowed", "GET or DELETE");
   }
 
   json::object session_json(const State::ScaleSet& s) const {

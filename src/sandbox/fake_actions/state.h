@@ -92,6 +92,9 @@ struct FakeActions::State {
   FakeStatistics statistics_locked(std::int64_t scale_set_id) const;
   FakeScaleSetInfo info_locked(const ScaleSet& s) const;
   void remove_scale_set_locked(std::int64_t id);
+  // The runner is deregistered: an offered job goes back to its scale set, a running one
+  // ends "failed".
+  void remove_runner_locked(std::int64_t runner_id);
   ScaleSet* scale_set_named_locked(std::string_view name);
   void offer_locked();
   json::object scale_set_json(const ScaleSet& s) const;
