@@ -6,11 +6,16 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
+#include "core/log.h"
 #include "github/scaleset_fixture.h"
+#include "support/testdata.h"
 
 namespace ghscale::testing {
 namespace {
@@ -509,6 +514,43 @@ TEST_F(ScaleSetFixture, ABusyRunnerCannotBeRemoved) {
   auto still = client->get_runner(busy);
   ASSERT_TRUE(still.ok());
   EXPECT_EQ(still->name, "busy-runner");
+}
+
+TEST_F(ScaleSetFixture, NoTokenReachesTheLog) {
+  const auto log_path =
+      std::filesystem::temp_directory_path() / ("ghscale-scaleset-log-" + std::to_string(::getpid()) + ".jsonl");
+  log::init(log::Format::kJson, log::Level::kDebug, log_path.string());
+  const auto set = make_scale_set();
+  auto session = scaleset::MessageSession::open(client, set.id, "ghscale-test");
+  ASSERT_TRUE(session.ok());
+  const auto job = enqueue();
+  const auto runner = online_runner(set.id, "logged-runner");
+  ASSERT_TRUE(actions->start_job(runner, job));
+  actions->expire_message_tokens();
+  actions->expire_admin_tokens();
+  auto m = (*session)->get_message(0, 5);
+  ASSERT_TRUE(m.ok() && m->has_value());
+  actions->inject(fake_actions::FakeFault{"", "/runner-registration", 503, 100});
+  actions->expire_admin_tokens();
+  EXPECT_FALSE(client->get_scale_set_by_id(set.id).ok());
+  log::init(log::Format::kJson, log::Level::kInfo);  // back to stderr
+  const std::string text = read_file(log_path);
+  std::filesystem::remove(log_path);
+  EXPECT_NE(text.find("scaleset: connected to the Actions service"), std::string::npos);
+  std::vector<std::string> secrets = github_fake->issued_tokens();
+  secrets.push_back(kScaleSetPat);
+  for (const auto& ex : wire->exchanges()) {
+    const std::string auth(ex.request.headers.get("Authorization"));
+    if (auth.find(' ') != std::string::npos) secrets.push_back(auth.substr(auth.find(' ') + 1));
+    if (auto p = ex.response_body.find("\"encodedJITConfig\":\""); p != std::string::npos) {
+      secrets.push_back(ex.response_body.substr(p + 20, ex.response_body.find('"', p + 20) - p - 20));
+    }
+  }
+  ASSERT_GT(secrets.size(), 5u);
+  for (const auto& secret : secrets) {
+    ASSERT_GE(secret.size(), 8u);
+    EXPECT_EQ(text.find(secret), std::string::npos) << "a secret of " << secret.size() << " bytes is in the log";
+  }
 }
 
 TEST(ScaleSetConfigUrl, FollowsTheApiRoot) {

@@ -157,7 +157,7 @@ void FakeActions::State::settle_locked() {
       j.job.state = JobState::kCompleted;
       j.job.result = "canceled";
       j.finish_time = t;
-      active.erase(id);
+      retire_locked(id);
     }
   }
   // Queued jobs go to their scale set while it reports room for them.
@@ -371,10 +371,19 @@ bool FakeActions::finish_job(std::int64_t runner_id, std::int64_t request_id, co
   j->second.job.result = result;
   j->second.finish_time = state_->now();
   state_->emit(EventKind::kCompleted, j->second, &r->second, result);
-  state_->active.erase(request_id);
+  state_->retire_locked(request_id);
   state_->runners.erase(r);  // a JIT runner runs one job
   state_->settle_locked();
   return true;
+}
+
+void FakeActions::State::retire_locked(std::int64_t request_id) {
+  active.erase(request_id);
+  completed.push_back(request_id);
+  while (completed.size() > kMaxCompletedKept) {
+    jobs.erase(completed.front());
+    completed.pop_front();
+  }
 }
 
 void FakeActions::State::remove_runner_locked(std::int64_t runner_id) {
@@ -387,7 +396,7 @@ void FakeActions::State::remove_runner_locked(std::int64_t runner_id) {
       job.job.result = "failed";
       job.finish_time = now();
       emit(EventKind::kCompleted, job, &r->second, "failed");
-      active.erase(job.job.request_id);
+      retire_locked(job.job.request_id);
     } else if (job.job.state == JobState::kOffered) {
       job.job.state = JobState::kAssigned;
       job.job.runner_id = 0;

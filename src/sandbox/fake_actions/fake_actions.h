@@ -145,6 +145,7 @@ class FakeActions {
   void delete_scale_set(std::int64_t id);
 
   // --- observation ---
+  // A job, until 100,000 later ones have completed.
   std::optional<FakeJob> job(std::int64_t request_id) const;
   std::optional<FakeScaleSetInfo> scale_set(std::int64_t id) const;
   std::optional<FakeScaleSetInfo> scale_set_named(std::string_view name) const;
@@ -152,7 +153,7 @@ class FakeActions {
   // Requests answered per route ("runner-registration", "create scale set", "get message", ...).
   std::int64_t requests(std::string_view route) const;
   std::int64_t requests() const;
-  // Sizes of every message delivered, in order (redeliveries included).
+  // Sizes of the messages delivered, in order (redeliveries included; the first 100,000).
   std::vector<std::size_t> delivered_message_sizes() const;
 
   const std::string& api_prefix() const;

@@ -434,7 +434,7 @@ class Router {
     }
     if (chosen == nullptr) return std::nullopt;
     chosen->delivered_at = t;
-    st_.delivered_sizes.push_back(chosen->events);
+    if (st_.delivered_sizes.size() < kMaxDeliveriesRecorded) st_.delivered_sizes.push_back(chosen->events);
     return http::Response::json(200, json::serialize(json::object{{"messageId", chosen->id},
                                                                   {"messageType", "RunnerScaleSetJobMessages"},
                                                                   {"body", chosen->body},

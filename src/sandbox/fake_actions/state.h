@@ -17,6 +17,10 @@
 namespace ghscale::fake_actions {
 namespace json = boost::json;
 
+// Completed jobs stay observable (FakeActions::job) up to this many, oldest forgotten first.
+inline constexpr std::size_t kMaxCompletedKept = 100000;
+inline constexpr std::size_t kMaxDeliveriesRecorded = 100000;
+
 enum class EventKind { kAssigned, kStarted, kCompleted };
 
 struct FakeActions::State {
@@ -70,8 +74,9 @@ struct FakeActions::State {
   std::int64_t next_id = 0;
   std::int64_t next_message_id = 0;
   std::map<std::int64_t, ScaleSet> scale_sets;
-  std::map<std::int64_t, Job> jobs;  // by runner request id, in queue order
-  std::set<std::int64_t> active;     // jobs not completed
+  std::map<std::int64_t, Job> jobs;    // by runner request id, in queue order
+  std::set<std::int64_t> active;       // jobs not completed
+  std::deque<std::int64_t> completed;  // completed jobs still kept, oldest first
   std::map<std::int64_t, Runner> runners;
   std::map<std::string, TimePoint> admin_tokens;  // token -> expiry; erased when expired by fault
   std::vector<FakeFault> faults;
@@ -92,6 +97,8 @@ struct FakeActions::State {
   FakeStatistics statistics_locked(std::int64_t scale_set_id) const;
   FakeScaleSetInfo info_locked(const ScaleSet& s) const;
   void remove_scale_set_locked(std::int64_t id);
+  // A job completed: no longer active, kept for observation within kMaxCompletedKept.
+  void retire_locked(std::int64_t request_id);
   // The runner is deregistered: an offered job goes back to its scale set, a running one
   // ends "failed".
   void remove_runner_locked(std::int64_t runner_id);
