@@ -19,6 +19,22 @@ std::string lease_holder() {
   return std::string(host) + ":" + std::to_string(::getpid());
 }
 
+// The AWS providers' launch ledgers in the store's settings ("ghscale_launches:KEY"), so a
+// restart or the next `reconcile --once` counts what EC2 does not list yet.
+class StoreLaunchLedger final : public provider::LaunchLedger {
+ public:
+  explicit StoreLaunchLedger(std::shared_ptr<store::Store> store) : store_(std::move(store)) {}
+  Result<std::optional<std::string>> read(std::string_view key) override {
+    return store_->get_setting("ghscale_launches:" + std::string(key));
+  }
+  Status write(std::string_view key, std::string_view value) override {
+    return store_->set_setting("ghscale_launches:" + std::string(key), value);
+  }
+
+ private:
+  std::shared_ptr<store::Store> store_;
+};
+
 // github.com's web URL for runner registration; GHES: the API URL without /api/v3.
 std::string web_url(const std::string& api_url) {
   if (api_url == "https://api.github.com") return "https://github.com";
@@ -64,6 +80,7 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
   ropt.web_url = web_url(cfg.github.api_url);
   std::shared_ptr<provider::Provider> sim;
   provider::AwsProviderFactory aws_providers;
+  auto ledger = std::make_shared<StoreLaunchLedger>(ropt.store);
   for (const auto& pool : cfg.pools) {
     std::shared_ptr<provider::Provider> p;
     if (hooks.provider_factory) {
@@ -94,7 +111,7 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
       case config::ProviderConfig::Kind::kAwsFleet: {
         // Pools of one region and endpoint share a session (credentials, retry quota) and
         // the SSM hand-over's pacing; AWS_ENDPOINT_URL* apply when endpoint_url is empty.
-        auto made = aws_providers.make(pool);
+        auto made = aws_providers.make(pool, ledger);
         if (!made) return made.error();
         p = std::move(*made);
         break;

@@ -142,6 +142,46 @@ TEST_F(CliTest, ReconcileOnceSaysWhichCallFailedAndWhy) {
   EXPECT_NE(table.out.find("errors:\n  fleet: scale_out"), std::string::npos) << table.out;
 }
 
+// `reconcile --once` on a schedule is a new process each time: what the last run launched
+// and EC2 does not list yet counts as supply through the store, and is not launched again.
+TEST_F(CliTest, ReconcileOnceRunAgainWhileEc2LagsLaunchesNothingTwice) {
+  if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+  auto gh = std::make_shared<fake_github::FakeGitHub>();
+  gh->add_pat(kToken);
+  auto github = fake_github::FakeGitHubServer::start(gh);
+  ASSERT_TRUE(github.ok()) << github.error().describe();
+  const std::string config = write_config((*github)->api_url(),
+                                          "  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
+                                          "    provider: {type: aws_fleet, launch_template: runner-template, "
+                                          "instance_types: [m7i.large]}\n"
+                                          "    max_runners: 3\n");
+  {
+    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    JobEvent e;
+    e.delivery_id = "d-902";
+    e.event = "workflow_job";
+    e.action = "queued";
+    e.job_id = 902;
+    e.run_id = 2;
+    e.repository = "acme/app";
+    e.owner = "acme";
+    e.labels = LabelSet{"self-hosted", "linux", "x64"};
+    e.received_at = system_clock()->now();
+    ASSERT_TRUE((*store)->record(e).ok());
+    ASSERT_TRUE((*store)->close().ok());
+  }
+  aws_->set_describe_lag(std::chrono::hours(1));
+  for (int run = 0; run < 3; ++run) {
+    auto r = testing::run({testing::ghscale_binary().string(), "reconcile", "--once", "--json", "--config", config},
+                          60s, aws_env());
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    const json::value v = json::parse(r.out);
+    EXPECT_EQ(v.at("pools").at(0).at("launched").as_int64(), run == 0 ? 1 : 0) << "run " << run << ": " << r.out;
+    EXPECT_EQ(aws_->live_instances(), 1) << "run " << run;
+  }
+}
+
 // An error the reconciler only logs (a pool it cannot observe) is named by the call that
 // failed, not counted.
 TEST_F(CliTest, ReconcileOnceNamesTheCallBehindAPoolItCouldNotObserve) {

@@ -154,6 +154,31 @@ TEST_F(AsgProviderTest, CapacityNotYetListedIsPendingSupplyAcrossARestart) {
   for (const auto& c : *listed) EXPECT_FALSE(is_placeholder(c.id)) << c.id;
 }
 
+// A new process while DescribeAutoScalingGroups still answers the group as it was before
+// the raise: with the ledger it starts from the desired capacity set, so its launch adds to
+// it instead of setting the stale value plus its own (which would make the group end
+// instances of its choosing), and the capacity shows as pending supply meanwhile.
+TEST_F(AsgProviderTest, ARestartWhileTheGroupLagsNeverLowersItsDesiredCapacity) {
+  fake_->add_group(group(1));
+  fake_->set_describe_lag(60s);
+  auto ledger = std::make_shared<MemoryLedger>();
+  AsgProviderOptions o = asg_options();
+  o.ledger = ledger;
+  {
+    AsgProvider before(o);
+    ASSERT_TRUE(before.launch(request(0, 3, "before-the-restart")).ok());
+  }
+  ASSERT_EQ(fake_->group("runners")->desired_capacity, 4);
+  EXPECT_GE(ledger->writes(), 1);
+
+  AsgProvider after(o);
+  auto listed = after.describe("linux");
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  EXPECT_EQ(listed->size(), 4u) << "the capacity asked before the restart counts as supply";
+  ASSERT_TRUE(after.launch(request(0, 1, "after-the-restart")).ok());
+  EXPECT_EQ(fake_->group("runners")->desired_capacity, 5) << "set from the stale answer, not added to the one set";
+}
+
 TEST_F(AsgProviderTest, TerminatingAPlaceholderWithdrawsOnlyTheGap) {
   auto g = group(2);
   g.hold_launches = true;

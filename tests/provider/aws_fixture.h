@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,32 @@ namespace ghscale::provider::testing {
 using namespace std::chrono_literals;
 
 inline constexpr const char* kNoTestdata = "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+
+// A launch ledger in memory: what a store keeps for the next process.
+class MemoryLedger final : public LaunchLedger {
+ public:
+  Result<std::optional<std::string>> read(std::string_view key) override {
+    std::lock_guard lock(mu_);
+    auto it = values_.find(std::string(key));
+    if (it == values_.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  Status write(std::string_view key, std::string_view value) override {
+    std::lock_guard lock(mu_);
+    values_[std::string(key)] = std::string(value);
+    ++writes_;
+    return ok_status();
+  }
+  int writes() const {
+    std::lock_guard lock(mu_);
+    return writes_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> values_;  // guarded by mu_
+  int writes_ = 0;                             // guarded by mu_
+};
 
 struct FakeAwsEnv {
   // Starts the fake AWS; fake_ stays null when the shared testdata (its models) is absent.

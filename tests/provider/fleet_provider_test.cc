@@ -5,6 +5,7 @@
 // capacity, throttling bursts and 5xx storms.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "provider/aws/fleet_provider.h"
@@ -292,6 +293,51 @@ TEST_F(FleetProviderTest, ALaunchNotYetListedCountsUntilEc2ShowsItOrTheWindowPas
   EXPECT_EQ(p.describe("fleet")->size(), 3u);
   clock_->advance(11min);
   EXPECT_EQ(p.describe("fleet")->size(), 2u);
+}
+
+// A new process (a restart, the next `reconcile --once`) while EC2 still lists nothing:
+// the ledger's launches count as supply there too, until EC2 shows them or the window
+// passes; without a ledger they would not, and the scaler would launch them again.
+TEST_F(FleetProviderTest, ALaunchEc2DoesNotListYetCountsInTheNextProcessThroughTheLedger) {
+  fake_->set_describe_lag(60s);
+  auto ledger = std::make_shared<MemoryLedger>();
+  FleetProviderOptions o = fleet_options();
+  o.ledger = ledger;
+  std::vector<std::string> launched;
+  {
+    FleetProvider before(o);
+    auto out = before.launch(request(1, 1, "before-the-restart", 41));
+    ASSERT_TRUE(out.ok()) << out.error().describe();
+    launched = out->on_demand_ids;
+    launched.insert(launched.end(), out->spot_ids.begin(), out->spot_ids.end());
+  }
+  ASSERT_EQ(launched.size(), 2u);
+  EXPECT_GE(ledger->writes(), 1);
+  EXPECT_TRUE(FleetProvider(fleet_options()).describe("fleet")->empty()) << "EC2 lags: no ledger, no supply";
+
+  FleetProvider after(o);
+  auto listed = after.describe("fleet");
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  ASSERT_EQ(listed->size(), 2u);
+  for (const auto& c : *listed) {
+    EXPECT_NE(std::find(launched.begin(), launched.end(), c.id), launched.end()) << c.id;
+    EXPECT_EQ(c.lifecycle, Lifecycle::kPending);
+    EXPECT_EQ(c.tags.at("ghscale:job"), "41");
+  }
+  Registration reg;
+  reg.secret = "bGVkZ2VyLWppdA";
+  EXPECT_TRUE(after.hand_over(launched[0], reg).ok()) << "ours by the ledger, listed or not";
+
+  // EC2 caught up: its own view, and the ledger forgets them.
+  advance(61s);
+  EXPECT_EQ(after.describe("fleet")->size(), 2u);
+  EXPECT_EQ(FleetProvider(o).describe("fleet")->size(), 2u);
+  // One EC2 never lists holds capacity no longer than the window, in any process.
+  fake_->set_describe_lag(1h);
+  ASSERT_TRUE(after.launch(request(0, 1, "never-listed")).ok());
+  EXPECT_EQ(FleetProvider(o).describe("fleet")->size(), 3u);
+  clock_->advance(11min);
+  EXPECT_EQ(FleetProvider(o).describe("fleet")->size(), 2u);
 }
 
 TEST_F(FleetProviderTest, LateTagsDoNotHideAnInstanceOrRefuseItsHandOver) {

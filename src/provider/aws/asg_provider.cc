@@ -35,7 +35,9 @@ bool counts_towards_desired(const aws::AsgInstance& i) { return asg_lifecycle(i.
 
 struct AsgProvider::State {
   explicit State(AsgProviderOptions o)
-      : options(std::move(o)), asg(options.autoscaling), ec2(options.ec2), own(options.unseen_launch_window) {}
+      : options(std::move(o)), asg(options.autoscaling), ec2(options.ec2), own(options.unseen_launch_window) {
+    load_ledger();
+  }
 
   const AsgProviderOptions options;
   aws::AutoScalingClient asg;
@@ -51,8 +53,52 @@ struct AsgProvider::State {
     TimePoint until;
   };
   std::optional<Asked> asked;
+  std::uint64_t asked_changes = 0;
   RecentLaunches own;  // instances launch() reported, for hand_over() while EC2 lags
   HandedOver handed;   // registrations written, until their instance is seen gone
+
+  std::mutex ledger_mu;    // guards what follows
+  std::uint64_t kept = 0;  // own.changes() + asked_changes when the ledger was last written
+
+  std::string ledger_key() const { return "aws_asg:" + options.pool; }
+
+  // What an earlier process asked of the group and launched, while the group may still
+  // answer as it was before.
+  void load_ledger() {
+    if (!options.ledger) return;
+    auto text = options.ledger->read(ledger_key());
+    auto state = text.ok() && *text ? decode_ledger(**text) : Result<LedgerState>(LedgerState{});
+    if (!text.ok() || !state.ok()) {
+      log::warn("cannot read the launch ledger: the group's own answer is taken as it is",
+                {{"pool", options.pool}, {"error", (!text.ok() ? text.error() : state.error()).describe()}});
+      return;
+    }
+    const TimePoint now = options.clock->now();
+    for (auto& e : state->unseen) {
+      if (e.deadline > now) own.restore(std::move(e.instance), e.deadline);
+    }
+    if (state->asked && state->asked->second > now) asked = Asked{state->asked->first, state->asked->second};
+  }
+
+  // The ledger follows `asked` and `own` after each change; a failed write is tried at the next.
+  void keep() {
+    if (!options.ledger) return;
+    std::lock_guard keeping(ledger_mu);
+    LedgerState state;
+    std::uint64_t changes = own.changes();
+    {
+      std::lock_guard lock(mu);
+      changes += asked_changes;
+      if (asked) state.asked = std::make_pair(asked->desired, asked->until);
+    }
+    if (changes == kept) return;
+    for (auto& [c, deadline] : own.entries()) state.unseen.push_back({std::move(c), deadline});
+    if (Status st = options.ledger->write(ledger_key(), encode_ledger(state)); !st.ok()) {
+      log::warn("cannot write the launch ledger", {{"pool", options.pool}, {"error", st.error().describe()}});
+      return;
+    }
+    kept = changes;
+  }
 
   Status write(std::string_view instance_id, const Registration& registration) {
     Status st = options.hand_over->write(instance_id, registration);
@@ -66,6 +112,7 @@ struct AsgProvider::State {
     if (!asked) return g.desired_capacity;
     if (now >= asked->until || g.desired_capacity >= asked->desired) {
       asked.reset();  // caught up (or given up on): the group's answer is the truth again
+      ++asked_changes;
       return g.desired_capacity;
     }
     return asked->desired;
@@ -73,11 +120,15 @@ struct AsgProvider::State {
   void set_asked(int desired, TimePoint now) {
     std::lock_guard lock(mu);
     asked = Asked{desired, now + options.unseen_launch_window};
+    ++asked_changes;
   }
   // Capacity taken away here (a decrementing termination, a withdrawn placeholder).
   void lower_asked(int by) {
     std::lock_guard lock(mu);
-    if (asked) asked->desired -= by;
+    if (asked) {
+      asked->desired -= by;
+      ++asked_changes;
+    }
   }
 
   Result<aws::AutoScalingGroup> group() {
@@ -168,6 +219,7 @@ Result<std::vector<CloudInstance>> AsgProvider::describe(std::string_view pool) 
     std::erase_if(s.first_seen, [&](const auto& kv) { return listed.count(kv.first) == 0; });
   }
   s.handed.remove_gone(handed_before, out, *s.options.hand_over);
+  s.keep();
   return out;
 }
 
@@ -210,6 +262,7 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
       return st.error();
     }
     s.set_asked(target, s.options.clock->now());
+    s.keep();  // before waiting for placement: a process ending now must not ask again
     // The group lists new instances a few seconds after the change; wait a little so the
     // scaler can hand them their registrations in this pass. What is not listed in time
     // shows as placeholders in describe() and gets its registration when it appears.
@@ -257,6 +310,7 @@ Result<LaunchOutcome> AsgProvider::launch(const LaunchRequest& request) {
     }
   }
   s.launches.remember(request.client_token, outcome);
+  s.keep();
   return outcome;
 }
 
@@ -315,6 +369,7 @@ Status AsgProvider::terminate(const std::vector<std::string>& ids) {
     }
     s.handed.forget(id);
   }
+  s.keep();
   if (first_error) return *first_error;
   return ok_status();
 }

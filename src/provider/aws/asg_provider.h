@@ -30,6 +30,8 @@
 // instances of its choosing). An instance the group lists, or launch() reported, but
 // DescribeInstances does not show with the group's tag yet gets its registration from
 // hand_over() at once (the group's word proves it ours); only EC2 listing it gone refuses.
+// With options.ledger, a later process (a restart, the next `reconcile --once`) starts
+// from both, so a group that still answers as it was before the raise is not lowered.
 // Thread-safe; calls that change the group are serialized.
 #pragma once
 
@@ -38,6 +40,7 @@
 #include <string_view>
 
 #include "aws/aws_client.h"
+#include "provider/aws/launch_ledger.h"
 #include "provider/aws/ssm_hand_over.h"
 #include "provider/provider.h"
 
@@ -56,6 +59,9 @@ struct AsgProviderOptions {
   Duration unseen_launch_window = std::chrono::minutes(10);
   std::shared_ptr<Clock> clock = system_clock();
   aws::Sleeper sleeper = aws::real_sleeper();
+  // Keeps the desired capacity set and the instances launch() reported beyond this
+  // process (launch_ledger.h), under "aws_asg:POOL"; null: in-process only.
+  std::shared_ptr<LaunchLedger> ledger;
 };
 
 // Placeholder ids start with this; they are never EC2 ids ("i-...").

@@ -14,7 +14,8 @@ Result<std::shared_ptr<aws::Session>> AwsProviderFactory::session(const config::
   return *made;
 }
 
-Result<std::shared_ptr<Provider>> AwsProviderFactory::make(const config::PoolConfig& pool) {
+Result<std::shared_ptr<Provider>> AwsProviderFactory::make(const config::PoolConfig& pool,
+                                                          std::shared_ptr<LaunchLedger> ledger) {
   using Kind = config::ProviderConfig::Kind;
   const config::ProviderConfig& pc = pool.provider;
   if (pc.kind == Kind::kSim) return make_error(ErrorKind::kInvalid, "pool " + pool.name + ": not an AWS pool");
@@ -41,6 +42,7 @@ Result<std::shared_ptr<Provider>> AwsProviderFactory::make(const config::PoolCon
     o.hand_over = hand_over;
     o.sleeper = base_.sleeper;
     if (base_.context.clock) o.clock = base_.context.clock;
+    o.ledger = std::move(ledger);
     return std::shared_ptr<Provider>(std::make_shared<AsgProvider>(std::move(o)));
   }
   if (pc.launch_template.empty() || (pc.instance_types.empty() && pc.subnets.empty())) {
@@ -58,6 +60,7 @@ Result<std::shared_ptr<Provider>> AwsProviderFactory::make(const config::PoolCon
   o.ec2 = (*s)->client(aws::Service::kEc2);
   o.hand_over = hand_over;
   if (base_.context.clock) o.clock = base_.context.clock;
+  o.ledger = std::move(ledger);
   return std::shared_ptr<Provider>(std::make_shared<FleetProvider>(std::move(o)));
 }
 

@@ -27,7 +27,8 @@ class AwsProviderFactory {
   // endpoint.
   Result<std::shared_ptr<aws::Session>> session(const config::ProviderConfig& provider);
   // An aws_asg or aws_fleet pool's provider; kInvalid for a sim pool or a missing field.
-  Result<std::shared_ptr<Provider>> make(const config::PoolConfig& pool);
+  // `ledger`, when given, keeps its launches beyond this process (launch_ledger.h).
+  Result<std::shared_ptr<Provider>> make(const config::PoolConfig& pool, std::shared_ptr<LaunchLedger> ledger = nullptr);
 
  private:
   struct Shared {

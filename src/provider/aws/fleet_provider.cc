@@ -49,7 +49,9 @@ std::optional<Error> market_error(const std::vector<aws::FleetError>& errors, st
 
 struct FleetProvider::State {
   explicit State(FleetProviderOptions o)
-      : options(std::move(o)), ec2(options.ec2), unseen(options.unseen_launch_window) {}
+      : options(std::move(o)), ec2(options.ec2), unseen(options.unseen_launch_window) {
+    load_ledger();
+  }
 
   const FleetProviderOptions options;
   aws::Ec2Client ec2;
@@ -58,6 +60,42 @@ struct FleetProvider::State {
 
   std::mutex mu;  // guards what follows
   LaunchMemo launches;  // idempotency within the process
+
+  std::mutex ledger_mu;  // guards what follows
+  std::uint64_t kept = 0;  // unseen.changes() when the ledger was last written
+
+  std::string ledger_key() const { return "aws_fleet:" + options.pool; }
+
+  // What an earlier process launched and EC2 may still not list.
+  void load_ledger() {
+    if (!options.ledger) return;
+    auto text = options.ledger->read(ledger_key());
+    auto state = text.ok() && *text ? decode_ledger(**text) : Result<LedgerState>(LedgerState{});
+    if (!text.ok() || !state.ok()) {
+      log::warn("cannot read the launch ledger: an earlier process's launches count once EC2 lists them",
+                {{"pool", options.pool}, {"error", (!text.ok() ? text.error() : state.error()).describe()}});
+      return;
+    }
+    const TimePoint now = options.clock->now();
+    for (auto& e : state->unseen) {
+      if (e.deadline > now) unseen.restore(std::move(e.instance), e.deadline);
+    }
+  }
+
+  // The ledger follows `unseen` after each change; a failed write is tried at the next.
+  void keep() {
+    if (!options.ledger) return;
+    std::lock_guard lock(ledger_mu);
+    const std::uint64_t changes = unseen.changes();
+    if (changes == kept) return;
+    LedgerState state;
+    for (auto& [c, deadline] : unseen.entries()) state.unseen.push_back({std::move(c), deadline});
+    if (Status st = options.ledger->write(ledger_key(), encode_ledger(state)); !st.ok()) {
+      log::warn("cannot write the launch ledger", {{"pool", options.pool}, {"error", st.error().describe()}});
+      return;
+    }
+    kept = changes;
+  }
 
   std::vector<aws::FleetOverride> overrides() const {
     std::vector<aws::FleetOverride> out;
@@ -145,6 +183,7 @@ Result<std::vector<CloudInstance>> FleetProvider::describe(std::string_view pool
   if (!found.ok()) return found.error();
   auto answer = [&](std::vector<CloudInstance> out) {
     s.handed.remove_gone(handed_before, out, *s.options.hand_over);
+    s.keep();
     return out;
   };
   std::vector<CloudInstance> out;
@@ -265,6 +304,7 @@ Result<LaunchOutcome> FleetProvider::launch(const LaunchRequest& request) {
   const TimePoint now = s.options.clock->now();
   s.remember(outcome.on_demand_ids, Market::kOnDemand, request, now);
   s.remember(outcome.spot_ids, Market::kSpot, request, now);
+  s.keep();
   s.launches.remember(request.client_token, outcome);
   return outcome;
 }

@@ -18,7 +18,8 @@
 // Eventual consistency: DescribeInstances may miss an instance CreateFleet just answered,
 // or list it without tags, for a while. Until it shows with its tags (or is seen gone, or
 // unseen_launch_window passes) describe() lists it as the launch answer described it, so
-// the scaler counts it as supply and max_runners holds; terminate() ends it by id; and
+// the scaler counts it as supply and max_runners holds — in a later process too, when
+// options.ledger keeps them; terminate() ends it by id; and
 // hand_over() to it writes the registration at once (the launch answer proves it ours),
 // refusing only when EC2 lists it gone.
 //
@@ -33,6 +34,7 @@
 
 #include "aws/aws_client.h"
 #include "aws/services/ec2.h"
+#include "provider/aws/launch_ledger.h"
 #include "provider/aws/ssm_hand_over.h"
 #include "provider/provider.h"
 
@@ -55,6 +57,9 @@ struct FleetProviderOptions {
   // How long an instance launched here counts as live while EC2 does not show it.
   Duration unseen_launch_window = std::chrono::minutes(10);
   std::shared_ptr<Clock> clock = system_clock();
+  // Keeps those instances beyond this process (launch_ledger.h), under "aws_fleet:POOL";
+  // null: in-process only.
+  std::shared_ptr<LaunchLedger> ledger;
 };
 
 class FleetProvider final : public Provider {
