@@ -553,6 +553,33 @@ TEST_F(ScaleSetFixture, NoTokenReachesTheLog) {
   }
 }
 
+TEST_F(ScaleSetFixture, RunnerGroupsAreFoundByNameAndScaleSetsLiveInThem) {
+  const std::int64_t gpu = actions->add_runner_group("gpu");
+  auto found = client->get_runner_group("gpu");
+  ASSERT_TRUE(found.ok()) << found.error().describe();
+  EXPECT_EQ(found->id, gpu);
+  EXPECT_FALSE(found->is_default);
+  auto fallback = client->get_runner_group("Default");
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ(fallback->id, 1);
+  EXPECT_TRUE(fallback->is_default);
+  EXPECT_EQ(client->get_runner_group("nope").error().kind, ErrorKind::kNotFound);
+
+  scaleset::ScaleSetSpec spec;
+  spec.name = "ghscale-gpu";
+  spec.runner_group_id = gpu;
+  auto set = client->ensure_scale_set(spec);
+  ASSERT_TRUE(set.ok()) << set.error().describe();
+  EXPECT_EQ(set->runner_group_id, gpu);
+  EXPECT_EQ(set->runner_group_name, "gpu");
+  // The same name in another group is another scale set.
+  auto in_default = client->get_scale_set(1, "ghscale-gpu");
+  ASSERT_TRUE(in_default.ok());
+  EXPECT_FALSE(in_default->has_value());
+  spec.runner_group_id = 999;
+  EXPECT_EQ(client->create_scale_set(spec).error().kind, ErrorKind::kNotFound);
+}
+
 TEST(ScaleSetConfigUrl, FollowsTheApiRoot) {
   const github::Scope org{github::Scope::Kind::kOrg, "acme"};
   const github::Scope repo{github::Scope::Kind::kRepo, "acme/app"};

@@ -257,6 +257,16 @@ std::vector<RequestShape> reference_shapes() {
                false,
                "",
                {}});
+  s.push_back({"get runner group",
+               "client.go GetRunnerGroupByName",
+               "GET",
+               std::regex("/tenant/1/_apis/runtime/runnergroups/"),
+               {"groupName", "api-version"},
+               {},
+               admin_headers(),
+               false,
+               "",
+               {}});
   const std::string agents = "/tenant/1/_apis/distributedtask/pools/0/agents";
   s.push_back({"get runner",
                "client.go GetRunner",
@@ -361,6 +371,7 @@ class ScaleSetConformance : public ScaleSetFixture {
  protected:
   // Runs every call the client has, and the service's rude turns, through the recorder.
   void run_every_call() {
+    ASSERT_TRUE(client->get_runner_group("Default").ok());
     const auto set = make_scale_set();  // get by name (none) + create
     scaleset::ScaleSetSpec spec;
     spec.name = "ghscale-linux";
@@ -495,11 +506,11 @@ TEST_F(ScaleSetConformance, TheFakesAnswersUseTheReferenceTypesFieldNames) {
   auto dir = reference_dir();
   if (!dir) GTEST_SKIP() << "shared/reference/actions-scaleset not found (set GHSCALE_REFERENCE); skipping";
   const GoStructs go(*dir);
-  for (const char* t :
-       {"RunnerScaleSet", "RunnerScaleSetSession", "RunnerScaleSetStatistic", "runnerScaleSetMessageResponse",
-        "runnerScaleSetsResponse", "RunnerScaleSetJitRunnerConfig", "RunnerReference", "Label", "JobAssigned",
-        "JobStarted", "JobCompleted", "actionsServiceAdminConnection", "actionsExceptionError",
-        "RunnerScaleSetJitRunnerSetting", "userAgent", "SystemInfo", "RunnerReferenceList"}) {
+  for (const char* t : {"RunnerScaleSet", "RunnerScaleSetSession", "RunnerScaleSetStatistic",
+                        "runnerScaleSetMessageResponse", "runnerScaleSetsResponse", "RunnerScaleSetJitRunnerConfig",
+                        "RunnerReference", "Label", "JobAssigned", "JobStarted", "JobCompleted",
+                        "actionsServiceAdminConnection", "actionsExceptionError", "RunnerScaleSetJitRunnerSetting",
+                        "userAgent", "SystemInfo", "RunnerReferenceList", "RunnerGroupList", "RunnerGroup"}) {
     ASSERT_TRUE(go.has(t)) << t << " not found in the reference";
   }
   // The request bodies' allowed fields above are the reference's.
@@ -548,6 +559,10 @@ TEST_F(ScaleSetConformance, TheFakesAnswersUseTheReferenceTypesFieldNames) {
         EXPECT_EQ(keys(e.as_object()), go.tags(type)) << type;
         ++checked[type];
       }
+    } else if (url.path.find("/runnergroups/") != std::string::npos) {
+      EXPECT_EQ(keys(o), go.tags("RunnerGroupList"));
+      for (const auto& g : o.at("value").as_array()) EXPECT_EQ(keys(g.as_object()), go.tags("RunnerGroup"));
+      ++checked["runner group"];
     } else if (url.path.find("/distributedtask/pools/0/agents") != std::string::npos) {
       if (url.query.count("agentName")) {
         EXPECT_EQ(keys(o), go.tags("RunnerReferenceList"));

@@ -224,7 +224,7 @@ struct Client::Impl {
   }
 
   // A call to the Actions service with the admin token; a 401 renews it once.
-  Result<http::ClientResponse> service_call(std::string method, const std::string& path, std::string body,
+  Result<http::ClientResponse> service_call(const std::string& method, const std::string& path, const std::string& body,
                                             std::string_view what) {
     std::string refused;
     for (int round = 0;; ++round) {
@@ -297,6 +297,20 @@ std::string Client::actions_url() const {
 int Client::admin_renewals() const {
   std::lock_guard lock(impl_->admin_mu);
   return impl_->renewals;
+}
+
+Result<RunnerGroupRef> Client::get_runner_group(std::string_view name) {
+  if (name.empty()) return make_error(ErrorKind::kInvalid, "scaleset: a runner group name is required");
+  auto resp = impl_->service_call("GET", "_apis/runtime/runnergroups/?groupName=" + wire::url_encode(name), {},
+                                  "get runner group");
+  if (!resp) return std::move(resp).error();
+  if (resp->status != 200) return impl_->status_error(*resp, "get runner group");
+  auto list = wire::parse_runner_group_list(resp->body, impl_->options.max_scale_sets_listed);
+  if (!list) return std::move(list).error();
+  if (list->empty()) return call_error(ErrorKind::kNotFound, "get runner group", "no runner group of that name");
+  if (list->size() > 1)
+    return call_error(ErrorKind::kConflict, "get runner group", "several runner groups carry that name");
+  return list->front();
 }
 
 Result<std::optional<ScaleSet>> Client::get_scale_set(std::int64_t runner_group_id, std::string_view name) {

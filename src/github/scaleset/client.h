@@ -38,12 +38,12 @@ struct ClientOptions {
   Duration call_timeout = 30s;
   // The service holds a GetMessage about 50 s when there is nothing to say.
   Duration poll_timeout = 70s;
-  std::size_t max_response_bytes = 4 * 1024 * 1024;  // larger answers are refused
-  std::size_t max_events_per_message = 1000;         // GitHub sends at most 50
-  std::size_t max_scale_sets_listed = 100;           // by one name in one group: 0 or 1 expected
-  std::shared_ptr<Clock> clock;                      // default: the system clock
-  std::function<void(Duration)> sleep;               // default: this thread sleeps
-  std::uint64_t jitter_seed = 0;                     // 0 = seeded from the OS
+  std::size_t max_response_bytes = std::size_t{4} * 1024 * 1024;  // larger answers are refused
+  std::size_t max_events_per_message = 1000;                      // GitHub sends at most 50
+  std::size_t max_scale_sets_listed = 100;                        // by one name in one group: 0 or 1 expected
+  std::shared_ptr<Clock> clock;                                   // default: the system clock
+  std::function<void(Duration)> sleep;                            // default: this thread sleeps
+  std::uint64_t jitter_seed = 0;                                  // 0 = seeded from the OS
 };
 
 // Errors: kUnauthorized (401/403 after one renewal), kNotFound (404: the scale set, the
@@ -63,6 +63,9 @@ class Client {
   std::string actions_url() const;
   // How many token exchanges ran (the first one included).
   int admin_renewals() const;
+
+  // The runner group called `name` as the Actions service knows it; kNotFound when none.
+  Result<RunnerGroupRef> get_runner_group(std::string_view name);
 
   // The scale set called `name` in the group, nullopt when there is none.
   Result<std::optional<ScaleSet>> get_scale_set(std::int64_t runner_group_id, std::string_view name);

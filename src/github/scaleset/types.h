@@ -93,6 +93,13 @@ struct Message {
   int unknown_events = 0;
 };
 
+// A runner group as the Actions service names it (GetRunnerGroupByName in the reference).
+struct RunnerGroupRef {
+  std::int64_t id = 0;
+  std::string name;
+  bool is_default = false;
+};
+
 struct RunnerRef {
   std::int64_t id = 0;
   std::string name;

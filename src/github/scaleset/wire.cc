@@ -333,6 +333,26 @@ Result<std::vector<RunnerRef>> parse_runner_list(std::string_view body, std::siz
   return out;
 }
 
+Result<std::vector<RunnerGroupRef>> parse_runner_group_list(std::string_view body, std::size_t max_items) {
+  auto v = parse_json(body);
+  if (!v || !v->is_object()) return shape_error("runner group list");
+  const auto* value = v->as_object().if_contains("value");
+  std::vector<RunnerGroupRef> out;
+  if (value == nullptr || value->is_null()) return out;
+  if (!value->is_array()) return shape_error("runner group list");
+  if (value->as_array().size() > max_items) return shape_error("runner group list (too many)");
+  for (const auto& item : value->as_array()) {
+    if (!item.is_object()) return shape_error("runner group");
+    RunnerGroupRef g;
+    g.id = num(item.as_object(), "id");
+    g.name = str(item.as_object(), "name");
+    g.is_default = boolean(item.as_object(), "isDefaultGroup");
+    if (g.id <= 0) return shape_error("runner group (no id)");
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 ServiceException parse_exception(std::string_view body) {
   ServiceException e;
   auto v = parse_json(body);

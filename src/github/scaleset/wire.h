@@ -45,6 +45,9 @@ Result<ScaleSetJitConfig> parse_jit_config(std::string_view body);
 Result<RunnerRef> parse_runner(std::string_view body);
 Result<std::vector<RunnerRef>> parse_runner_list(std::string_view body, std::size_t max_items);
 
+// {"count": n, "value": [{id, name, size, isDefaultGroup}]}; more than max_items is an error.
+Result<std::vector<RunnerGroupRef>> parse_runner_group_list(std::string_view body, std::size_t max_items);
+
 // The Actions service's error body {"typeName": ..., "message": ...}; empty fields when
 // absent. The message is cut to a few hundred bytes.
 struct ServiceException {

@@ -228,7 +228,7 @@ json::object FakeActions::State::scale_set_json(const ScaleSet& s) const {
   return json::object{{"id", s.id},
                       {"name", s.name},
                       {"runnerGroupId", s.group_id},
-                      {"runnerGroupName", s.group_id == 1 ? "Default" : "group-" + std::to_string(s.group_id)},
+                      {"runnerGroupName", groups.count(s.group_id) != 0 ? groups.at(s.group_id) : std::string()},
                       {"labels", std::move(labels)},
                       {"RunnerSetting", std::move(setting)},
                       {"createdOn", time_json(s.created)},
@@ -293,6 +293,13 @@ void FakeActions::set_public_url(std::string url) {
 void FakeActions::inject(FakeFault fault) {
   std::lock_guard lock(state_->mu);
   state_->faults.push_back(std::move(fault));
+}
+
+std::int64_t FakeActions::add_runner_group(const std::string& name) {
+  std::lock_guard lock(state_->mu);
+  const std::int64_t id = state_->groups.rbegin()->first + 1;  // "Default" is 1
+  state_->groups[id] = name;
+  return id;
 }
 
 void FakeActions::expire_admin_tokens() {

@@ -117,6 +117,8 @@ class FakeActions {
   // The service root URL handed out ("http://127.0.0.1:PORT/tenant/1/"); set by the server.
   void set_public_url(std::string url);
   void inject(FakeFault fault);
+  // A runner group beside "Default" (id 1); returns its id.
+  std::int64_t add_runner_group(const std::string& name);
   // Every admin token issued so far is refused (401) from now on.
   void expire_admin_tokens();
   // Every session's message queue token is refused until the session is refreshed.

@@ -142,9 +142,10 @@ class Router {
       return messages(req, seg);
     }
     const bool scale_sets = seg.size() >= 3 && seg[0] == "_apis" && seg[1] == "runtime" && seg[2] == "runnerscalesets";
+    const bool groups = seg.size() == 3 && seg[0] == "_apis" && seg[1] == "runtime" && seg[2] == "runnergroups";
     const bool agents = seg.size() >= 5 && seg[0] == "_apis" && seg[1] == "distributedtask" && seg[2] == "pools" &&
                         seg[3] == "0" && seg[4] == "agents";
-    if (!scale_sets && !agents) {
+    if (!scale_sets && !agents && !groups) {
       count("unknown");
       return fail(404, "NotFoundException", "no such route");
     }
@@ -159,6 +160,7 @@ class Router {
       return fail(400, "VssInvalidApiVersionException", "api-version 6.0-preview required");
     }
     if (agents) return runners(req, seg);
+    if (groups) return runner_groups(req);
     if (seg.size() == 3) {
       if (req.method == "GET") return list_scale_sets(req);
       if (req.method == "POST") return create_scale_set(req);
@@ -220,6 +222,7 @@ class Router {
     std::string why;
     if (!apply_scale_set_fields(*o, s, why)) return fail(400, "ArgumentException", "bad field " + why);
     if (s.name.empty() || s.labels.empty()) return fail(400, "ArgumentException", "name and labels are required");
+    if (st_.groups.count(s.group_id) == 0) return fail(404, "RunnerGroupNotFoundException", "no such runner group");
     for (const auto& [id, other] : st_.scale_sets) {
       if (other.name == s.name && other.group_id == s.group_id) {
         return fail(409, "RunnerScaleSetExistsException", "a scale set of that name exists in the group");
@@ -240,6 +243,8 @@ class Router {
     State::ScaleSet updated = s->second;
     std::string why;
     if (!apply_scale_set_fields(*o, updated, why)) return fail(400, "ArgumentException", "bad field " + why);
+    if (st_.groups.count(updated.group_id) == 0)
+      return fail(404, "RunnerGroupNotFoundException", "no such runner group");
     s->second.name = updated.name;
     s->second.group_id = updated.group_id;
     s->second.labels = updated.labels;
@@ -269,6 +274,25 @@ class Router {
     json::object runner{{"id", r.id}, {"name", r.name}, {"runnerScaleSetId", s.id}};
     return http::Response::json(
         200, json::serialize(json::object{{"runner", std::move(runner)}, {"encodedJITConfig", r.jit_config}}));
+  }
+
+  http::Response runner_groups(const http::Request& req) {
+    count("get runner group");
+    if (req.method != "GET") return fail(405, "MethodNotAllowed", "GET");
+    const auto name = query_param(req.target, "groupName");
+    if (!name || name->empty()) return fail(400, "ArgumentException", "groupName required");
+    json::array value;
+    for (const auto& [id, group] : st_.groups) {
+      if (group != *name) continue;
+      std::int64_t size = 0;
+      for (const auto& [rid, r] : st_.runners) {
+        auto s = st_.scale_sets.find(r.scale_set_id);
+        if (s != st_.scale_sets.end() && s->second.group_id == id) ++size;
+      }
+      value.push_back(json::object{{"id", id}, {"name", group}, {"size", size}, {"isDefaultGroup", id == 1}});
+    }
+    const auto n = static_cast<std::int64_t>(value.size());
+    return http::Response::json(200, json::serialize(json::object{{"count", n}, {"value", std::move(value)}}));
   }
 
   static json::object runner_json(const State::Runner& r) {
@@ -485,9 +509,9 @@ Result<std::unique_ptr<FakeActionsServer>> FakeActionsServer::start(std::shared_
       return std::find(issued.begin(), issued.end(), token) != issued.end();
     });
   }
-  std::unique_ptr<FakeActionsServer> self(new FakeActionsServer(actions, github));
+  std::unique_ptr<FakeActionsServer> self(new FakeActionsServer(actions, std::move(github)));
   FakeActions* a = actions.get();
-  fake_github::FakeGitHub* g = github.get();
+  fake_github::FakeGitHub* g = self->github_.get();
   http::ServerOptions options;
   options.address = "127.0.0.1";
   options.port = 0;

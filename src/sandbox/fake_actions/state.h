@@ -73,6 +73,7 @@ struct FakeActions::State {
   std::string public_url = "http://127.0.0.1/tenant/1/";
   std::int64_t next_id = 0;
   std::int64_t next_message_id = 0;
+  std::map<std::int64_t, std::string> groups{{1, "Default"}};  // id -> name; 1 is the default
   std::map<std::int64_t, ScaleSet> scale_sets;
   std::map<std::int64_t, Job> jobs;    // by runner request id, in queue order
   std::set<std::int64_t> active;       // jobs not completed
