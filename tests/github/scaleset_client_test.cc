@@ -154,6 +154,21 @@ TEST_F(ScaleSetFixture, TheLongPollEndsEarlyWhenAJobArrives) {
   EXPECT_LT(waited, std::chrono::seconds(4));
 }
 
+TEST_F(ScaleSetFixture, StoppingTheFakeEndsAHeldLongPoll) {
+  fake_actions::FakeActionsOptions ao;
+  ao.long_poll = std::chrono::seconds(30);
+  start(ao);
+  const auto set = make_scale_set();
+  auto session = client->create_session(set.id, "ghscale-test");
+  ASSERT_TRUE(session.ok());
+  std::thread poller([&] { (void)client->get_message(*session, 0, 5); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto begun = std::chrono::steady_clock::now();
+  server.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, std::chrono::seconds(5));
+  poller.join();
+}
+
 TEST_F(ScaleSetFixture, AMessageComesAgainUntilItIsDeleted) {
   const auto set = make_scale_set();
   auto session = client->create_session(set.id, "ghscale-test");

@@ -419,6 +419,12 @@ void FakeActions::runner_gone(std::int64_t runner_id) {
   state_->remove_runner_locked(runner_id);
 }
 
+void FakeActions::end_long_polls() {
+  std::lock_guard lock(state_->mu);
+  state_->closing = true;
+  state_->news.notify_all();
+}
+
 void FakeActions::settle() {
   std::lock_guard lock(state_->mu);
   state_->settle_locked();

@@ -141,6 +141,8 @@ class FakeActions {
   // The runner disappears: an offered job goes back to the scale set, a running one ends
   // "failed".
   void runner_gone(std::int64_t runner_id);
+  // Ends every waiting long poll now (with its 202) and any later one at once.
+  void end_long_polls();
   // Applies what time alone changes (take timeouts, assignments); every call does it too.
   void settle();
   // An out-of-band deletion (an admin removed the scale set in GitHub's UI).

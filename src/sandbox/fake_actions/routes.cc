@@ -419,7 +419,7 @@ class Router {
     if (st_.options.long_poll.count() > 0) {
       st_.news.wait_for(lock_, st_.options.long_poll, [&] {
         auto it = st_.scale_sets.find(scale_set_id);
-        return it == st_.scale_sets.end() || !it->second.session || it->second.session->id != sid ||
+        return st_.closing || it == st_.scale_sets.end() || !it->second.session || it->second.session->id != sid ||
                !it->second.pending.empty();
       });
       auto it = st_.scale_sets.find(scale_set_id);
@@ -527,6 +527,7 @@ Result<std::unique_ptr<FakeActionsServer>> FakeActionsServer::start(std::shared_
 }
 
 FakeActionsServer::~FakeActionsServer() {
+  actions_->end_long_polls();  // a held GetMessage would otherwise hold the shutdown
   server_->shutdown(std::chrono::seconds(1));
 }
 

@@ -69,7 +69,8 @@ struct FakeActions::State {
   std::function<bool(std::string_view)> registration_check;
 
   mutable std::mutex mu;
-  std::condition_variable news;  // a job event was queued somewhere
+  std::condition_variable news;  // a job event was queued somewhere, or the fake is closing
+  bool closing = false;          // long polls end at once
   std::string public_url = "http://127.0.0.1/tenant/1/";
   std::int64_t next_id = 0;
   std::int64_t next_message_id = 0;
