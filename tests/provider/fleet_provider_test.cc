@@ -304,6 +304,7 @@ TEST_F(FleetProviderTest, ALaunchEc2DoesNotListYetCountsInTheNextProcessThroughT
   FleetProviderOptions o = fleet_options();
   o.ledger = ledger;
   std::vector<std::string> launched;
+  FleetProvider standby(o);  // another daemon, started before the launch, takes over after it
   {
     FleetProvider before(o);
     auto out = before.launch(request(1, 1, "before-the-restart", 41));
@@ -315,6 +316,7 @@ TEST_F(FleetProviderTest, ALaunchEc2DoesNotListYetCountsInTheNextProcessThroughT
   EXPECT_GE(ledger->writes(), 1);
   EXPECT_TRUE(FleetProvider(fleet_options()).describe("fleet")->empty()) << "EC2 lags: no ledger, no supply";
 
+  EXPECT_EQ(standby.describe("fleet")->size(), 2u) << "the daemon taking the lease over counts them too";
   FleetProvider after(o);
   auto listed = after.describe("fleet");
   ASSERT_TRUE(listed.ok()) << listed.error().describe();

@@ -63,7 +63,8 @@ struct AsgProvider::State {
   std::string ledger_key() const { return "aws_asg:" + options.pool; }
 
   // What an earlier process asked of the group and launched, while the group may still
-  // answer as it was before.
+  // answer as it was before; read at start and before each describe, so a daemon taking
+  // the lease over from another starts from what that one asked.
   void load_ledger() {
     if (!options.ledger) return;
     auto text = options.ledger->read(ledger_key());
@@ -77,7 +78,8 @@ struct AsgProvider::State {
     for (auto& e : state->unseen) {
       if (e.deadline > now) own.restore(std::move(e.instance), e.deadline);
     }
-    if (state->asked && state->asked->second > now) asked = Asked{state->asked->first, state->asked->second};
+    std::lock_guard lock(mu);
+    if (!asked && state->asked && state->asked->second > now) asked = Asked{state->asked->first, state->asked->second};
   }
 
   // The ledger follows `asked` and `own` after each change; a failed write is tried at the next.
@@ -164,6 +166,7 @@ Result<std::vector<CloudInstance>> AsgProvider::describe(std::string_view pool) 
   State& s = *state_;
   if (pool != s.options.pool) return std::vector<CloudInstance>{};
   const std::set<std::string> handed_before = s.handed.snapshot();
+  s.load_ledger();
   auto g = s.group();
   if (!g.ok()) return g.error();
   auto described = s.ec2.describe_instances(

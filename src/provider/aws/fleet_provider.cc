@@ -66,7 +66,8 @@ struct FleetProvider::State {
 
   std::string ledger_key() const { return "aws_fleet:" + options.pool; }
 
-  // What an earlier process launched and EC2 may still not list.
+  // What an earlier process launched and EC2 may still not list; read at start and before
+  // each describe, so a daemon taking the lease over from another counts its launches too.
   void load_ledger() {
     if (!options.ledger) return;
     auto text = options.ledger->read(ledger_key());
@@ -178,6 +179,7 @@ Result<std::vector<CloudInstance>> FleetProvider::describe(std::string_view pool
   State& s = *state_;
   if (pool != s.options.pool) return std::vector<CloudInstance>{};
   const std::set<std::string> handed_before = s.handed.snapshot();
+  s.load_ledger();
   auto found = s.ec2.describe_instances(
       {{"tag:" + std::string(kTagPool), {s.options.pool}}, {"instance-state-name", ec2_view::kLiveStates}});
   if (!found.ok()) return found.error();
