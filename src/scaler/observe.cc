@@ -61,23 +61,20 @@ Observation observe(const ObserveInput& in) {
       continue;
     }
     // Keep the store's record in step with what the cloud, GitHub and the webhooks say.
+    // The record is read in place and copied only when it changes: a steady pool costs no
+    // copy per instance per pass.
     const auto known = record_of.find(c.id);
     const bool fresh_record = known == record_of.end();
-    Instance rec;
-    if (fresh_record) {
-      rec.pool = in.pool.name;
-      rec.instance_id = c.id;
-      rec.market = c.market;
-      rec.instance_type = c.instance_type;
-      rec.launched_at = c.launched_at;
-      rec.state = InstanceState::kBooting;
-    } else {
-      rec = *known->second;
-    }
-    const Instance before = rec;
+    const Instance* had = fresh_record ? nullptr : known->second;
+    const InstanceState had_state = had != nullptr ? had->state : InstanceState::kBooting;
+    std::optional<TimePoint> registered_at = had != nullptr ? had->registered_at : std::nullopt;
+    std::optional<TimePoint> last_busy_at = had != nullptr ? had->last_busy_at : std::nullopt;
+    std::int64_t runner_id = had != nullptr ? had->runner_id : 0;
+    static const std::string kNoName;
+    const std::string& rec_runner_name = had != nullptr ? had->runner_name : kNoName;
     // The runner of its latest registration (a reused instance has had several).
-    v.registration = rec.runner_name.empty() ? 0 : registration_of(in.pool.name, c.id, rec.runner_name);
-    v.runner_name = v.registration > 0 ? rec.runner_name : runner_name_for(in.pool.name, c.id);
+    v.registration = rec_runner_name.empty() ? 0 : registration_of(in.pool.name, c.id, rec_runner_name);
+    v.runner_name = v.registration > 0 ? rec_runner_name : runner_name_for(in.pool.name, c.id);
     v.registration = std::max(v.registration, 1);
     auto r = runner_by_name.find(v.runner_name);
     const github::Runner* runner = r == runner_by_name.end() ? nullptr : r->second;
@@ -90,25 +87,41 @@ Observation observe(const ObserveInput& in) {
     const bool busy = job_known || v.busy_before_next || (runner != nullptr && listed_busy(*runner));
     // A runner that took a job was online: the in_progress delivery registers it as surely
     // as the list does.
-    if ((online || job_known) && !rec.registered_at) rec.registered_at = in.now;
-    if (runner != nullptr) rec.runner_id = runner->id;
+    if ((online || job_known) && !registered_at) registered_at = in.now;
+    if (runner != nullptr) runner_id = runner->id;
     // last_busy_at moves when busyness changes (the first pass that sees a job start or
     // end), not on every pass while busy: a busy pool costs no record write per pass.
-    if ((before.state == InstanceState::kBusy) != busy) rec.last_busy_at = in.now;
+    if ((had_state == InstanceState::kBusy) != busy) last_busy_at = in.now;
     // An ephemeral runner busy since it registered and not now has run its one job; a
     // stale list may still call it online, but it takes nothing more.
-    v.spent = in.pool.ephemeral && !busy && rec.registered_at && rec.last_busy_at && *rec.last_busy_at >= *rec.registered_at;
-    rec.state = busy ? InstanceState::kBusy
-                : v.spent ? InstanceState::kDraining
-                : online ? InstanceState::kIdle
-                : rec.registered_at ? InstanceState::kDraining
-                                    : InstanceState::kBooting;
-    v.handed_over = !rec.runner_name.empty() || in.handed_over.count(c.id) > 0;
-    v.registered_at = rec.registered_at;
-    v.last_busy_at = rec.last_busy_at;
-    const bool changed = fresh_record || before.state != rec.state || before.registered_at != rec.registered_at ||
-                         before.runner_id != rec.runner_id || before.last_busy_at != rec.last_busy_at;
-    if (changed) out.upserts.push_back(std::move(rec));
+    v.spent = in.pool.ephemeral && !busy && registered_at && last_busy_at && *last_busy_at >= *registered_at;
+    const InstanceState state = busy        ? InstanceState::kBusy
+                                : v.spent   ? InstanceState::kDraining
+                                : online    ? InstanceState::kIdle
+                                : registered_at ? InstanceState::kDraining
+                                                : InstanceState::kBooting;
+    v.handed_over = !rec_runner_name.empty() || in.handed_over.count(c.id) > 0;
+    v.registered_at = registered_at;
+    v.last_busy_at = last_busy_at;
+    const bool changed = fresh_record || had_state != state || had->registered_at != registered_at ||
+                         had->runner_id != runner_id || had->last_busy_at != last_busy_at;
+    if (changed) {
+      Instance rec;
+      if (fresh_record) {
+        rec.pool = in.pool.name;
+        rec.instance_id = c.id;
+        rec.market = c.market;
+        rec.instance_type = c.instance_type;
+        rec.launched_at = c.launched_at;
+      } else {
+        rec = *had;
+      }
+      rec.state = state;
+      rec.registered_at = registered_at;
+      rec.last_busy_at = last_busy_at;
+      rec.runner_id = runner_id;
+      out.upserts.push_back(std::move(rec));
+    }
     snap.instances.push_back(std::move(v));
   }
   // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
