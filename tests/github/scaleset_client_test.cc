@@ -177,21 +177,31 @@ TEST_F(ScaleSetFixture, AMessageComesAgainUntilItIsDeleted) {
   auto m = client->get_message(*session, 0, 5);
   ASSERT_TRUE(m.ok() && m->has_value());
   const std::int64_t id = (*m)->id;
-  // Not acknowledged, not yet seen by lastMessageId: the same message again.
+  EXPECT_EQ((*m)->statistics.total_assigned_jobs, 1);
+  enqueue();
+  // Not acknowledged, not yet seen by lastMessageId: the same message again, with the
+  // statistics of now.
   auto again = client->get_message(*session, 0, 5);
   ASSERT_TRUE(again.ok() && again->has_value());
   EXPECT_EQ((*again)->id, id);
   EXPECT_EQ((*again)->events.size(), 1u);
-  // Seen (lastMessageId) but not acknowledged: quiet for a while, then once more.
-  auto quiet = client->get_message(*session, id, 5);
+  EXPECT_EQ((*again)->statistics.total_assigned_jobs, 2);
+  // Seen (lastMessageId): the next message instead, the second job's.
+  auto second = client->get_message(*session, id, 5);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  const std::int64_t id2 = (*second)->id;
+  EXPECT_GT(id2, id);
+  // Both seen, neither acknowledged: quiet for a while, then the older once more.
+  auto quiet = client->get_message(*session, id2, 5);
   ASSERT_TRUE(quiet.ok());
   EXPECT_FALSE(quiet->has_value());
   clock->advance(std::chrono::seconds(31));
-  again = client->get_message(*session, id, 5);
+  again = client->get_message(*session, id2, 5);
   ASSERT_TRUE(again.ok() && again->has_value());
   EXPECT_EQ((*again)->id, id);
   ASSERT_TRUE(client->delete_message(*session, id).ok());
   ASSERT_TRUE(client->delete_message(*session, id).ok());  // twice is harmless
+  ASSERT_TRUE(client->delete_message(*session, id2).ok());
   clock->advance(std::chrono::seconds(31));
   quiet = client->get_message(*session, 0, 5);
   ASSERT_TRUE(quiet.ok());
