@@ -598,6 +598,10 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
           result = "ok: " + join_ids(out->on_demand_ids.empty() ? out->spot_ids : out->on_demand_ids);
           if (!out->on_demand_ids.empty() && !out->spot_ids.empty()) result += "," + join_ids(out->spot_ids);
           if (ids.empty()) result = "launched none";
+          if (swapped > 0) {
+            result += "; placed in another market than asked (on-demand " + std::to_string(got_on_demand) + " of " +
+                      std::to_string(s.split.on_demand) + ", spot " + std::to_string(got_spot) + " of " + std::to_string(s.split.spot) + ")";
+          }
           if (out->on_demand_error) result += "; on-demand: " + out->on_demand_error->describe();
           if (out->spot_error) result += "; spot: " + out->spot_error->describe();
         }
@@ -752,7 +756,18 @@ bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id
   }
   if (failure.empty()) {
     Status st = ps.provider->hand_over(instance_id, reg);
-    if (!st.ok()) failure = "hand-over: " + st.error().describe();
+    if (!st.ok()) {
+      failure = "hand-over: " + st.error().describe();
+      // The JIT runner exists at GitHub and no instance will ever run it: removed at once
+      // rather than left for the sweep (and its name is free for the next try).
+      if (runner_id != 0) {
+        if (auto del = options_.github->delete_runner(ps.scope, runner_id); del.ok()) {
+          failure += "; its runner was removed";
+        } else {
+          failure += "; removing its runner failed too (the sweep removes it): " + del.error().describe();
+        }
+      }
+    }
   }
   if (!failure.empty()) {
     ++report.errors;

@@ -752,6 +752,9 @@ class ServeAwsTest : public ::testing::Test {
     EXPECT_GT(spot, 0);
     EXPECT_GT(on_demand, 0);
     EXPECT_GT(metric("ghscale_launch_market_mismatch_total"), 0);
+    // ...and its action log says which launch it was.
+    EXPECT_NE(daemon_->err().find("placed in another market than asked"), std::string::npos)
+        << "no scale_out action mentions the market swap";
     std::istringstream log(daemon_->err());
     for (std::string line; std::getline(log, line);) {
       if (line.find(R"("kind":"scale_out")") == std::string::npos) continue;

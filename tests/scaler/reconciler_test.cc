@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "scaler/loop.h"
+#include "provider/sim/faulty_provider.h"
 #include "scaler/reconciler_fixture.h"
 
 namespace ghscale::scaler {
@@ -364,6 +365,35 @@ TEST_F(ReconcilerTest, LaunchFailureIsLoggedAndRetried) {
   EXPECT_EQ(live().size(), 1u);
   const std::string prom = rec->metrics().prometheus();
   EXPECT_NE(prom.find("ghscale_launches_total{market=\"on-demand\",result=\"ok\"} 1"), std::string::npos) << prom;
+}
+
+// A hand-over that fails leaves no runner behind at GitHub: the JIT runner made for it is
+// removed at once (not left for the sweep), and the next pass registers the instance anew.
+TEST_F(ReconcilerTest, AFailedHandOverRemovesItsRunnerAtOnce) {
+  auto faulty = std::make_shared<provider::FaultyProvider>(sim);
+  ReconcilerOptions o;
+  o.pools = {PoolBinding{pool, faulty}};
+  o.holder = "me";
+  o.clock = clock;
+  o.store = store;
+  o.github = gh;
+  auto rec = std::make_shared<Reconciler>(std::move(o));
+  faulty->fail_next(provider::ProviderOp::kHandOver, make_error(ErrorKind::kThrottled, "SSM throttled"));
+  record(1, JobStatus::kQueued);
+  const PassReport first = rec->run_pass(PassKind::kTick);
+  ASSERT_EQ(live().size(), 1u);
+  EXPECT_GE(first.errors, 1);
+  EXPECT_TRUE(fake->runners("orgs/acme").empty()) << "the failed hand-over's runner is still registered";
+  bool logged = false;
+  const std::vector<Action> actions = store->last_actions(20).value();
+  for (const Action& a : actions) {
+    if (a.kind == ActionKind::kRegister && a.result.find("its runner was removed") != std::string::npos) logged = true;
+  }
+  EXPECT_TRUE(logged) << "the action log does not say the runner was removed";
+  rec->run_pass(PassKind::kTick);
+  ASSERT_EQ(fake->runners("orgs/acme").size(), 1u);
+  EXPECT_EQ(fake->runners("orgs/acme").front().name, runner_name_for(pool.name, live().front().id));
+  EXPECT_EQ(faulty->calls(provider::ProviderOp::kHandOver), 2);
 }
 
 // --- the loop ------------------------------------------------------------------------------
