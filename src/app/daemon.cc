@@ -172,6 +172,7 @@ void Daemon::stop() {
     if (p.sampler) p.sampler->stop();
     p.server->shutdown(p.cfg.server.shutdown_grace);
     p.routes->drain();
+    p.scaler.stop_github->store(true);  // a sweep in GitHub's retries gives up at once
     if (p.scaler.loop) p.scaler.loop->stop();  // gives the scaler lease up for another daemon
     if (auto st = p.store->flush(); !st) log::warn("store flush failed", {{"error", st.error().message}});
     if (auto st = p.store->close(); !st) log::warn("store close failed", {{"error", st.error().message}});

@@ -47,7 +47,8 @@ std::string web_url(const std::string& api_url) {
 
 }  // namespace
 
-Result<std::shared_ptr<github::GitHubApi>> github_client(const config::Config& cfg, std::shared_ptr<Clock> clock) {
+Result<std::shared_ptr<github::GitHubApi>> github_client(const config::Config& cfg, std::shared_ptr<Clock> clock,
+                                                         std::shared_ptr<const std::atomic<bool>> stop) {
   auto credentials = github::resolve_credentials(cfg.github.auth);
   if (!credentials) {
     return make_error(ErrorKind::kInvalid, "github credentials: " + credentials.error().message);
@@ -56,6 +57,7 @@ Result<std::shared_ptr<github::GitHubApi>> github_client(const config::Config& c
   gopt.api_url = cfg.github.api_url;
   gopt.rate_limit_reserve = cfg.github.rate_limit_reserve;
   gopt.clock = std::move(clock);
+  gopt.stop = std::move(stop);
   auto client = github::RestClient::create(gopt, std::move(*credentials),
                                            http::make_curl_client({.user_agent = "ghscale/" + std::string(kVersion)}));
   if (!client) return client.error();
@@ -64,9 +66,10 @@ Result<std::shared_ptr<github::GitHubApi>> github_client(const config::Config& c
 
 Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::Store> store, const ScalerHooks& hooks) {
   std::shared_ptr<Clock> clock = hooks.clock ? hooks.clock : system_clock();
+  Scaler out;
   std::shared_ptr<github::GitHubApi> github = hooks.github;
   if (!github) {
-    auto made = github_client(cfg, clock);
+    auto made = github_client(cfg, clock, out.stop_github);
     if (!made) return made.error();
     github = std::move(*made);
   }
@@ -120,7 +123,6 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
     if (hooks.wrap_provider) p = hooks.wrap_provider(pool, std::move(p));
     ropt.pools.push_back(scaler::PoolBinding{pool, std::move(p)});
   }
-  Scaler out;
   out.reconciler = std::make_shared<scaler::Reconciler>(std::move(ropt));
   out.loop = std::make_shared<scaler::ReconcileLoop>(out.reconciler, cfg.reconcile, clock);
   return out;

@@ -2,6 +2,7 @@
 // provider per pool, the reconciler and its loop. Wiring only.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -18,6 +19,10 @@ namespace ghscale::app {
 struct Scaler {
   std::shared_ptr<scaler::Reconciler> reconciler;
   std::shared_ptr<scaler::ReconcileLoop> loop;
+  // Set before stopping the loop: the GitHub client built from the configuration then
+  // makes no further retry or wait, so a sweep stuck in GitHub's 5xx answers cannot hold
+  // a shutdown past its grace.
+  std::shared_ptr<std::atomic<bool>> stop_github = std::make_shared<std::atomic<bool>>(false);
 };
 
 // What the sandbox replaces; null members mean "from the configuration".

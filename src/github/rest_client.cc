@@ -95,6 +95,7 @@ struct RestClient::Impl {
   std::string origin;
   std::string user_agent;
   std::optional<AppJwtSigner> signer;
+  bool default_sleep = false;  // this thread sleeps (no test clock): waits can be sliced
 
   RateLimitTracker limits;
   InFlightLimiter in_flight;
@@ -202,6 +203,27 @@ struct RestClient::Impl {
     return token->token;
   }
 
+  bool stopping() const { return options.stop && options.stop->load(); }
+
+  // Waits d unless the process is stopping; false when it is (the caller gives up). The
+  // default sleep waits in slices, so a stop during a long wait is seen within 100 ms.
+  bool pause(Duration d) {
+    if (stopping()) return false;
+    if (!default_sleep) {
+      options.sleep(d);
+      return !stopping();
+    }
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!stopping()) {
+      const auto left = until - std::chrono::steady_clock::now();
+      if (left <= Duration::zero()) return true;
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(left, 100ms));
+    }
+    return false;
+  }
+
+  Error stopped(const Call& call) const { return call_error(ErrorKind::kRetryable, call.endpoint, "stopping: no further attempt"); }
+
   // Sends with waits and retries. Returns the answer for any status the caller should
   // judge (2xx, 304, 4xx other than rate limits); an Error for exhausted retries.
   Result<http::ClientResponse> execute(const Call& call) {
@@ -210,6 +232,7 @@ struct RestClient::Impl {
     if (call.mutating) serial.lock();
     bool reauthenticated = false;
     for (int attempt = 1;; ++attempt) {
+      if (stopping()) return stopped(call);
       const TimePoint blocked = limits.blocked_until();
       if (blocked > now()) {
         const Duration wait = std::chrono::duration_cast<Duration>(blocked - now());
@@ -218,7 +241,7 @@ struct RestClient::Impl {
           e.retry_after = wait;
           return e;
         }
-        options.sleep(wait);
+        if (!pause(wait)) return stopped(call);
       }
       auto auth = authorization(call.auth);
       if (!auth) return std::move(auth).error();
@@ -240,7 +263,7 @@ struct RestClient::Impl {
       if (!sent) {
         limits.count_call(call.endpoint, "error");
         if (attempt >= options.max_attempts) return call_error(ErrorKind::kRetryable, call.endpoint, sent.error().message);
-        options.sleep(backoff(attempt));
+        if (!pause(backoff(attempt))) return stopped(call);
         continue;
       }
       http::ClientResponse resp = std::move(sent).value();
@@ -270,7 +293,7 @@ struct RestClient::Impl {
         if (attempt >= options.max_attempts) {
           return call_error(ErrorKind::kRetryable, call.endpoint, "HTTP " + std::to_string(resp.status) + " after " + std::to_string(attempt) + " attempts");
         }
-        options.sleep(backoff(attempt));
+        if (!pause(backoff(attempt))) return stopped(call);
         continue;
       }
       return resp;
@@ -376,6 +399,7 @@ Result<std::unique_ptr<RestClient>> RestClient::create(RestClientOptions options
   if (!api) return std::move(api).error();
   options.api_url = *api;
   if (!options.clock) options.clock = system_clock();
+  const bool default_sleep = !options.sleep;
   if (!options.sleep) options.sleep = [](Duration d) { std::this_thread::sleep_for(d); };
   if (options.max_attempts < 1) options.max_attempts = 1;
   if (!transport) return make_error(ErrorKind::kInvalid, "github: no HTTP transport");
@@ -388,6 +412,7 @@ Result<std::unique_ptr<RestClient>> RestClient::create(RestClientOptions options
   }
   auto impl = std::make_unique<Impl>(std::move(options), std::move(credentials), std::move(transport));
   impl->origin = origin_of(impl->options.api_url);
+  impl->default_sleep = default_sleep;
   if (impl->credentials.kind == Credentials::Kind::kApp) {
     log::add_secret(impl->credentials.private_key_pem);
     auto signer = AppJwtSigner::create(impl->credentials.app_id, impl->credentials.private_key_pem);

@@ -6,6 +6,8 @@
 // Thread-safe.
 #pragma once
 
+#include <atomic>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,6 +34,10 @@ struct RestClientOptions {
   std::shared_ptr<Clock> clock;          // default: the system clock
   std::function<void(Duration)> sleep;   // default: this thread sleeps; tests advance a ManualClock
   std::uint64_t jitter_seed = 0;         // 0 = seeded from the OS
+  // Set to true when the process shuts down: a call then makes no further attempt and
+  // waits no longer (its retries and rate-limit waits could hold a stop for minutes); it
+  // ends at once as kRetryable. The request on the wire still runs to its deadline.
+  std::shared_ptr<const std::atomic<bool>> stop;
 };
 
 class RestClient final : public GitHubApi {

@@ -95,9 +95,9 @@ Observation observe(const ObserveInput& in) {
     // An ephemeral runner busy since it registered and not now has run its one job; a
     // stale list may still call it online, but it takes nothing more.
     v.spent = in.pool.ephemeral && !busy && registered_at && last_busy_at && *last_busy_at >= *registered_at;
-    const InstanceState state = busy        ? InstanceState::kBusy
-                                : v.spent   ? InstanceState::kDraining
-                                : online    ? InstanceState::kIdle
+    const InstanceState state = busy            ? InstanceState::kBusy
+                                : v.spent       ? InstanceState::kDraining
+                                : online        ? InstanceState::kIdle
                                 : registered_at ? InstanceState::kDraining
                                                 : InstanceState::kBooting;
     v.handed_over = !rec_runner_name.empty() || in.handed_over.count(c.id) > 0;
