@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "github/json_fields.h"
+
 namespace ghscale::github {
 namespace json = boost::json;
 namespace {
@@ -13,31 +15,10 @@ Error shape_error(std::string_view what) {
   return make_error(ErrorKind::kPermanent, "github: unexpected answer shape for " + std::string(what));
 }
 
-std::optional<json::value> parse_json(std::string_view body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) return std::nullopt;
-  return v;
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t num(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return 0;
-}
-
-bool boolean(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v != nullptr && v->is_bool() && v->as_bool();
-}
+using json_fields::boolean;
+using json_fields::num;
+using json_fields::str;
+constexpr auto parse_json = json_fields::parse;
 
 std::optional<TimePoint> time_of(const json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "github/json_fields.h"
 #include "github/parse.h"
 
 namespace ghscale::scaleset::wire {
@@ -16,31 +17,10 @@ Error shape_error(std::string_view what) {
   return make_error(ErrorKind::kPermanent, "scaleset: unexpected answer shape for " + std::string(what));
 }
 
-std::optional<json::value> parse_json(std::string_view body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) return std::nullopt;
-  return v;
-}
-
-std::string str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::int64_t num(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (v == nullptr) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->as_double());
-  return 0;
-}
-
-bool boolean(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v != nullptr && v->is_bool() && v->as_bool();
-}
+using github::json_fields::boolean;
+using github::json_fields::num;
+using github::json_fields::str;
+constexpr auto parse_json = github::json_fields::parse;
 
 // Go marshals an unset time.Time as year 1; that reads as "no time".
 std::optional<TimePoint> time_of(const json::object& o, std::string_view key) {
