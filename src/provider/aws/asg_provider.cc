@@ -67,19 +67,12 @@ struct AsgProvider::State {
   // the lease over from another starts from what that one asked.
   void load_ledger() {
     if (!options.ledger) return;
-    auto text = options.ledger->read(ledger_key());
-    auto state = text.ok() && *text ? decode_ledger(**text) : Result<LedgerState>(LedgerState{});
-    if (!text.ok() || !state.ok()) {
-      log::warn("cannot read the launch ledger: the group's own answer is taken as it is",
-                {{"pool", options.pool}, {"error", (!text.ok() ? text.error() : state.error()).describe()}});
-      return;
-    }
-    const TimePoint now = options.clock->now();
-    for (auto& e : state->unseen) {
-      if (e.deadline > now) own.restore(std::move(e.instance), e.deadline);
-    }
+    auto state = provider::load_ledger(*options.ledger, ledger_key(), options.pool, options.clock->now(),
+                                       "the group's own answer is taken as it is");
+    if (!state) return;
+    for (auto& e : state->unseen) own.restore(std::move(e.instance), e.deadline);
     std::lock_guard lock(mu);
-    if (!asked && state->asked && state->asked->second > now) asked = Asked{state->asked->first, state->asked->second};
+    if (!asked && state->asked) asked = Asked{state->asked->first, state->asked->second};
   }
 
   // The ledger follows `asked` and `own` after each change; a failed write is tried at the next.

@@ -70,17 +70,10 @@ struct FleetProvider::State {
   // each describe, so a daemon taking the lease over from another counts its launches too.
   void load_ledger() {
     if (!options.ledger) return;
-    auto text = options.ledger->read(ledger_key());
-    auto state = text.ok() && *text ? decode_ledger(**text) : Result<LedgerState>(LedgerState{});
-    if (!text.ok() || !state.ok()) {
-      log::warn("cannot read the launch ledger: an earlier process's launches count once EC2 lists them",
-                {{"pool", options.pool}, {"error", (!text.ok() ? text.error() : state.error()).describe()}});
-      return;
-    }
-    const TimePoint now = options.clock->now();
-    for (auto& e : state->unseen) {
-      if (e.deadline > now) unseen.restore(std::move(e.instance), e.deadline);
-    }
+    auto state = provider::load_ledger(*options.ledger, ledger_key(), options.pool, options.clock->now(),
+                                       "an earlier process's launches count once EC2 lists them");
+    if (!state) return;
+    for (auto& e : state->unseen) unseen.restore(std::move(e.instance), e.deadline);
   }
 
   // The ledger follows `unseen` after each change; a failed write is tried at the next.

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/log.h"
+
 namespace ghscale::provider {
 
 namespace json = boost::json;
@@ -65,6 +67,20 @@ Result<LedgerState> decode_ledger(std::string_view text) {
   } catch (const std::exception& e) {
     return make_error(ErrorKind::kInvalid, std::string("launch ledger: ") + e.what());
   }
+}
+
+std::optional<LedgerState> load_ledger(LaunchLedger& ledger, std::string_view key, std::string_view pool, TimePoint now,
+                                       std::string_view consequence) {
+  auto text = ledger.read(key);
+  auto state = text.ok() && *text ? decode_ledger(**text) : Result<LedgerState>(LedgerState{});
+  if (!text.ok() || !state.ok()) {
+    log::warn("cannot read the launch ledger: " + std::string(consequence),
+              {{"pool", std::string(pool)}, {"error", (!text.ok() ? text.error() : state.error()).describe()}});
+    return std::nullopt;
+  }
+  std::erase_if(state->unseen, [&](const LedgerEntry& e) { return e.deadline <= now; });
+  if (state->asked && state->asked->second <= now) state->asked.reset();
+  return std::move(state).value();
 }
 
 }  // namespace ghscale::provider

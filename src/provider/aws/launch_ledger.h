@@ -40,4 +40,10 @@ std::string encode_ledger(const LedgerState& state);
 // kInvalid for text that is not a ledger (then the provider starts with nothing).
 Result<LedgerState> decode_ledger(std::string_view text);
 
+// What `ledger` holds under `key`, with its entries past their deadline at `now` left
+// out; an empty state when nothing was written. Nullopt when it cannot be read or is not a
+// ledger: that is logged for `pool` with `consequence` (what the provider does instead).
+std::optional<LedgerState> load_ledger(LaunchLedger& ledger, std::string_view key, std::string_view pool, TimePoint now,
+                                       std::string_view consequence);
+
 }  // namespace ghscale::provider
