@@ -4,34 +4,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/markup.h"
+
 namespace ghscale::sandbox {
 namespace {
 
-std::string esc(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view s) { return markup_escaped(s); }
 
 std::string num(double v, int digits) {
   char buf[64];

@@ -6,6 +6,7 @@
 
 #include "aws/encoding.h"
 #include "aws/timestamp.h"
+#include "core/markup.h"
 
 namespace ghscale::fakes::aws_wire {
 
@@ -184,29 +185,7 @@ Status check_json(const Shape& shape, const json::value& v, const std::string& p
   }
 }
 
-void append_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
+void append_escaped(std::string& out, std::string_view s) { append_markup_escaped(out, s); }
 
 std::string scalar_text(const Shape& shape, const json::value& v) {
   switch (shape.type) {
