@@ -182,10 +182,11 @@ aws_ssm() {
   AWS_PAGER="" timeout 60 aws ssm "$@" --region "$region" --cli-connect-timeout 10 --cli-read-timeout 20
 }
 
-# wait_for_registration NAME DEADLINE (a $SECONDS value): prints the value (to the caller's
+# wait_for_registration NAME DEADLINE [MAX_DELAY] (DEADLINE a $SECONDS value; polls back off to
+# MAX_DELAY s, GHSCALE_POLL_MAX_INTERVAL by default): prints the value (to the caller's
 # capture only) once it appears; fails at the deadline.
 wait_for_registration() {
-  local name="$1" deadline="$2" delay=1 value errors="$GHSCALE_STATE_DIR/ssm.err" announced=0
+  local name="$1" deadline="$2" max_delay="${3:-$GHSCALE_POLL_MAX_INTERVAL}" delay=1 value errors="$GHSCALE_STATE_DIR/ssm.err" announced=0
   while :; do
     if value="$(aws_ssm get-parameter --name "$name" --with-decryption \
       --query Parameter.Value --output text 2>"$errors")" && [[ -n "$value" ]]; then
@@ -200,7 +201,7 @@ wait_for_registration() {
     fi
     ((SECONDS < deadline)) || return 1
     sleep $((SECONDS + delay > deadline ? deadline - SECONDS : delay))
-    delay=$((delay * 2 > GHSCALE_POLL_MAX_INTERVAL ? GHSCALE_POLL_MAX_INTERVAL : delay * 2))
+    delay=$((delay * 2 > max_delay ? max_delay : delay * 2))
   done
 }
 
@@ -375,7 +376,7 @@ main() {
     spot_noticed && shutdown_instance "runner exited (status $rc); spot interruption notice, no reuse"
     ((rc == 0)) || shutdown_instance "runner exited (status $rc); a failed runner is not reused"
     if ((GHSCALE_REUSE_WAIT <= 0)) \
-      || ! registration="$(wait_for_registration "$name" $((SECONDS + GHSCALE_REUSE_WAIT)))"; then
+      || ! registration="$(wait_for_registration "$name" $((SECONDS + GHSCALE_REUSE_WAIT)) 1)"; then
       shutdown_instance "runner exited (status $rc); no next registration"
     fi
   done

@@ -172,6 +172,7 @@ int run_sandbox(const SandboxOptions& o) {
   wo.seed = o.seed;
   wo.boot_time = Duration{static_cast<Duration::rep>(o.boot_seconds * 1000)};
   wo.boot_jitter = 10s;
+  wo.reuse_wait = 5s;  // as deploy/runner/bootstrap.sh waits for a next registration
   wo.faults.drop = o.drop;
   wo.faults.duplicate = o.duplicate;
   wo.faults.reorder = o.reorder;

@@ -56,6 +56,9 @@ struct GitHubSim::State {
   std::set<std::int64_t> idle;  // online, not busy
   // Busy instances' next registrations (reuse), started when the current job ends.
   std::unordered_map<std::string, provider::SimEvent> next_ready;
+  // Instances whose runner finished, waiting out reuse_wait for a next registration: when
+  // each shuts itself down unless one arrives.
+  std::unordered_map<std::string, TimePoint> shutting_at;
   bool dirty = false;           // something may now match
   GitHubSimCounts counts;
 
@@ -286,6 +289,7 @@ struct GitHubSim::State {
       }
     }
     if (!event.registration) return;
+    s.shutting_at.erase(event.instance.id);  // a next registration within the wait: it stays
     const provider::Registration& reg = *event.registration;
     std::int64_t id = 0;
     if (reg.kind == provider::Registration::Kind::kJitConfig) {
@@ -439,6 +443,7 @@ void GitHubSim::on_cloud_event(const provider::SimEvent& event) {
       return;
     }
     s.next_ready.erase(event.instance.id);
+    s.shutting_at.erase(event.instance.id);
     // The instance is gone: its runner goes offline and a running job fails.
     auto it = s.runner_by_instance.find(event.instance.id);
     if (it == s.runner_by_instance.end()) return;
@@ -502,11 +507,22 @@ void GitHubSim::step() {
           const provider::SimEvent e = std::move(next->second);
           s.next_ready.erase(next);
           s.start_runner(e);
+        } else if (s.options.reuse_wait > Duration::zero()) {
+          s.shutting_at[*inst] = now + s.options.reuse_wait;
         } else {
           to_terminate.push_back(*inst);
         }
       }
     }
+    for (auto it = s.shutting_at.begin(); it != s.shutting_at.end();) {
+      if (it->second <= now) {
+        to_terminate.push_back(it->first);
+        it = s.shutting_at.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    std::sort(to_terminate.begin(), to_terminate.end());  // the same order on every run
     s.match();
     cloud = s.options.cloud;
   }
@@ -522,6 +538,9 @@ std::optional<TimePoint> GitHubSim::next_event_time() const {
   if (!state_->completions.empty()) t = state_->completions.top().at;
   if (!state_->outbox.empty() && (!t || state_->outbox.top().due < *t)) t = state_->outbox.top().due;
   if (state_->dirty && !state_->idle.empty() && !state_->queue.empty()) t = state_->now();
+  for (const auto& [id, at] : state_->shutting_at) {
+    if (!t || at < *t) t = at;
+  }
   return t;
 }
 

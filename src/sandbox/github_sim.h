@@ -57,6 +57,9 @@ struct GitHubSimOptions {
   std::shared_ptr<provider::Provider> cloud;
   // Sandbox mode: mirror runners and jobs into this fake GitHub. Optional.
   std::shared_ptr<fake_github::FakeGitHub> mirror;
+  // How long an instance whose ephemeral runner finished waits for a next registration
+  // before it shuts itself down (the bootstrap's GHSCALE_REUSE_WAIT); 0 = at once.
+  Duration reuse_wait{0};
 };
 
 struct SimRunner {

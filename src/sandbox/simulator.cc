@@ -117,6 +117,7 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   gh_options.faults = env.faults;
   gh_options.seed = env.seed;
   gh_options.cloud = cloud;
+  gh_options.reuse_wait = env.reuse_wait;
   auto github = std::make_shared<GitHubSim>(gh_options);
   cloud->set_observer([gh = github.get()](const provider::SimEvent& e) { gh->on_cloud_event(e); });
   detail::SimWorld world{clock, github, cloud};

@@ -54,6 +54,9 @@ struct SimEnvironment {
   std::uint64_t seed = 1;
   Duration sample_every = std::chrono::minutes(1);
   Duration drain_limit = std::chrono::hours(12);  // after the last arrival
+  // An instance whose ephemeral runner finished waits this long for a next registration
+  // before shutting itself down, as the runner bootstrap does (GHSCALE_REUSE_WAIT).
+  Duration reuse_wait = std::chrono::seconds(5);
 };
 
 struct Sample {

@@ -63,6 +63,7 @@ Result<std::unique_ptr<World>> World::start(WorldOptions options) {
   go.faults = options.faults;
   go.cloud = options.cloud ? options.cloud : s->cloud;
   go.mirror = s->fake;
+  go.reuse_wait = options.reuse_wait;
   s->github = std::make_shared<GitHubSim>(go);
   s->cloud->set_observer([g = s->github.get()](const provider::SimEvent& e) { g->on_cloud_event(e); });
   return std::unique_ptr<World>(new World(std::move(s)));

@@ -29,6 +29,9 @@ struct WorldOptions {
   double spot_interruption_rate = 0.0;
   DeliveryFaults faults;
   int github_threads = 2;
+  // How long an instance whose ephemeral runner finished waits for a next registration
+  // before shutting itself down (the bootstrap's GHSCALE_REUSE_WAIT); 0 = at once.
+  Duration reuse_wait = 0s;
   // Another cloud in place of the simulated one (a fake AWS in the integration tests):
   // ephemeral runners' instances end themselves through its terminate(), and whoever
   // runs it reports instances ready or gone with github().on_cloud_event(). The world's

@@ -18,6 +18,10 @@ enum class Role { kBusy, kIdle, kBooting, kBootTimedOut, kRunnerGone, kSpent, kS
 // An instance whose one-job runner finished shuts itself down (the bootstrap); one still
 // up this long after is terminated.
 constexpr Duration kSpentShutdown = std::chrono::minutes(2);
+// An instance whose ephemeral runner finished waits GHSCALE_REUSE_WAIT (5 s by default)
+// for a next registration before it shuts down (deploy/runner/bootstrap.sh). It is caught
+// only this soon after the pass that saw the job end, a margin inside that wait.
+constexpr Duration kCatchWindow = std::chrono::seconds(4);
 
 struct Classified {
   const InstanceView* instance;
@@ -263,6 +267,36 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   // Longest busy first (likely the first to finish). Not a scale action: neither cooldown
   // nor the launch budget holds it.
   if (pool.ephemeral && pool.reuse.enabled) {
+    // Caught after its job: with jobs queued beyond the idle runners and the registrations
+    // already promised, an instance whose runner just finished (still in its wait) is
+    // handed its next registration. The oldest waiting job starts in seconds instead of
+    // after a boot, and a boot is saved: the instance launched for that job serves the
+    // next arrival, or idles out. Below max_runners as at it.
+    const int waiting = c.queued - c.idle - c.next;
+    std::vector<const Classified*> caught;
+    for (const Classified& k : classified) {
+      const InstanceView& i = *k.instance;
+      if (static_cast<int>(caught.size()) >= waiting) break;
+      if (k.role != Role::kSpent || i.placeholder || !i.handed_over || i.lifecycle != Lifecycle::kRunning ||
+          i.registration >= pool.reuse.max_jobs || !i.last_busy_at || now - *i.last_busy_at >= kCatchWindow) {
+        continue;
+      }
+      caught.push_back(&k);
+    }
+    for (const Classified* k : caught) {
+      Step s;
+      s.kind = StepKind::kReuse;
+      s.instance_id = k->instance->id;
+      s.runner_name = runner_name_for(pool.name, k->instance->id, k->instance->registration + 1);
+      s.reason = std::to_string(c.queued) + " queued, " + std::to_string(c.idle) +
+                 " idle: next registration for an instance whose runner just finished (job " +
+                 std::to_string(k->instance->registration + 1) + " of at most " + std::to_string(pool.reuse.max_jobs) + ")";
+      out.steps.push_back(std::move(s));
+    }
+    // Supply now, as a booting instance is.
+    c.reused = static_cast<int>(caught.size());
+    c.supply += c.reused;
+
     const int headroom = std::max(0, pool.max_runners - c.running);
     const int beyond = c.demand - c.supply - headroom - c.next;
     std::vector<const Classified*> candidates;
@@ -291,8 +325,8 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
                  " of at most " + std::to_string(pool.reuse.max_jobs) + ")";
       out.steps.push_back(std::move(s));
     }
-    c.reused = static_cast<int>(candidates.size());
-    c.next += c.reused;
+    c.reused += static_cast<int>(candidates.size());
+    c.next += static_cast<int>(candidates.size());
   }
 
   // Cooldown: no scale action within `cooldown` of the pool's last one.

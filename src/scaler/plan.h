@@ -137,7 +137,7 @@ struct PoolCounts {
   int idle = 0;
   int busy = 0;
   int booting = 0;
-  int reused = 0;   // busy instances handed their next registration in this plan (max_runners reached)
+  int reused = 0;   // instances handed their next registration in this plan: caught after their job, or busy at max_runners
   int next = 0;     // busy instances holding a next registration (from this or earlier plans)
   int running = 0;  // live instances, whatever their state
   int desired = 0;  // min(max_runners, busy + demand)

@@ -82,7 +82,9 @@ TEST(OneScaler, SimulateAndSandboxAgree) {
   {
     std::ofstream csv(dir / "w.csv");
     csv << "queued_at,labels,duration_s,repo\n";
-    for (int i = 0; i < 8; ++i) csv << "0,self-hosted;linux;x64,300,acme/app\n";  // a burst
+    // No job is queued as another ends (none is caught by a just-finished instance),
+    // so the launches do not hang on real-time races in the sandbox.
+    for (int i = 0; i < 8; ++i) csv << "0,self-hosted;linux;x64,400,acme/app\n";  // a burst
     for (int i = 0; i < 6; ++i) csv << 120 + i * 45 << ",self-hosted;linux;x64,240,acme/app\n";  // a trickle
   }
   SimulateOptions sim;

@@ -481,6 +481,53 @@ TEST(Reuse, ASpentInstanceIsNeitherSupplyNorTerminatedBeforeItHadTimeToShutDown)
   EXPECT_EQ(t[0]->termination, TerminationReason::kRunnerGone);
 }
 
+// Caught after its job: a just-finished instance (its bootstrap waits a few seconds for a
+// next registration) serves a waiting job at once and saves a boot, below the cap too.
+TEST(Reuse, AJustFinishedInstanceIsCaughtForAJobWithNoRunnerAndCountsAsSupply) {
+  auto spent = [](const std::string& id, Duration ago) {
+    auto i = instance("linux", id, kT0 - 20min, kT0 - 19min);
+    i.spent = true;
+    i.registration = 1;
+    i.last_busy_at = kT0 - ago;
+    return i;
+  };
+  Snapshot s;
+  s.instances.push_back(spent("i-a", 1s));
+  s.instances.push_back(spent("i-b", 2s));
+  s.queued_jobs.push_back(queued_job(1));
+  Plan p = plan(s, make_pool(), {}, kT0);
+  auto r = steps_of(p, StepKind::kReuse);
+  ASSERT_EQ(r.size(), 1u);  // one waiting job, one caught
+  EXPECT_EQ(r[0]->runner_name, runner_name_for("linux", r[0]->instance_id, 2));
+  EXPECT_EQ(launched(p), 0);  // the caught instance is the supply for it
+  EXPECT_EQ(p.counts.supply, 1);
+  EXPECT_EQ(p.counts.reused, 1);
+
+  // Past the wait its bootstrap has shut it down: launched for instead.
+  Snapshot late;
+  late.instances.push_back(spent("i-a", 5s));
+  late.queued_jobs.push_back(queued_job(1));
+  Plan pl = plan(late, make_pool(), {}, kT0);
+  EXPECT_TRUE(steps_of(pl, StepKind::kReuse).empty());
+  EXPECT_EQ(launched(pl), 1);
+
+  // An idle runner takes the job: nothing to catch for.
+  Snapshot idle = s;
+  auto ready = instance("linux", "i-idle", kT0 - 10min, kT0 - 9min);
+  idle.instances.push_back(ready);
+  idle.runners.push_back(runner_for(ready, 21, true, false));
+  EXPECT_TRUE(steps_of(plan(idle, make_pool(), {}, kT0), StepKind::kReuse).empty());
+
+  // Not beyond max_jobs, not with reuse off, not for long-lived runners.
+  auto pool = make_pool();
+  Snapshot last = s;
+  for (auto& i : last.instances) i.registration = pool.reuse.max_jobs;
+  EXPECT_TRUE(steps_of(plan(last, pool, {}, kT0), StepKind::kReuse).empty());
+  auto off = pool;
+  off.reuse.enabled = false;
+  EXPECT_TRUE(steps_of(plan(s, off, {}, kT0), StepKind::kReuse).empty());
+}
+
 TEST(Reuse, RunnerNamesCarryTheRegistrationNumber) {
   EXPECT_EQ(runner_name_for("linux", "i-0abc"), "ghscale-linux-i-0abc");
   EXPECT_EQ(runner_name_for("linux", "i-0abc", 3), "ghscale-linux-i-0abc-r3");
