@@ -109,7 +109,7 @@ void Routes::drain() {
 }
 
 bool Routes::is_status_path(std::string_view path) const {
-  return path.substr(0, 8) == "/api/v1/" || (cfg_.metrics.enabled && path == cfg_.metrics.path) || is_ui_path(path);
+  return path.substr(0, 8) == "/api/v1/" || (cfg_.metrics.enabled && path == cfg_.metrics.path) || is_ui_path(path, cfg_.server.ui_path);
 }
 
 std::optional<http::Response> Routes::refuse_status_read(const http::Request& req) const {
@@ -181,7 +181,7 @@ http::Response Routes::route(const http::Request& req) const {
   if (path == "/readyz") return only_get([&] { return readyz(ready_, store_.get(), workers_->readiness); });
   if (cfg_.metrics.enabled && path == cfg_.metrics.path) return only_get([&] { return metrics(); });
   if (path.substr(0, 8) == "/api/v1/") return only_get([&] { return api(req); });
-  if (is_ui_path(path)) return only_get([&] { return *ui_response(path); });
+  if (is_ui_path(path, cfg_.server.ui_path)) return only_get([&] { return *ui_response(path, cfg_.server.ui_path); });
   return http::Response::error(404, "not found");
 }
 

@@ -1,4 +1,4 @@
-// GET /ui (the dashboard page) and /ui/<file> (its script and style), from the files
+// GET /ui (server.ui_path: the dashboard page) and /ui/<file> (its script and style), from the files
 // compiled into the binary. The page reads /api/v1/series, /api/v1/status and
 // /api/v1/actions, under the status API's access rule like the page itself.
 #pragma once
@@ -10,10 +10,10 @@
 
 namespace ghscale::app {
 
-constexpr std::string_view kUiPath = "/ui";
-
-bool is_ui_path(std::string_view path);
-// The asset at `path`, or nothing when `path` is not one of the dashboard's.
-std::optional<http::Response> ui_response(std::string_view path);
+// `base` is server.ui_path (default "/ui"); an empty base serves no dashboard.
+bool is_ui_path(std::string_view path, std::string_view base);
+// The asset at `path`, or nothing when `path` is not one of the dashboard's. The page
+// names its files under `base`.
+std::optional<http::Response> ui_response(std::string_view path, std::string_view base);
 
 }  // namespace ghscale::app

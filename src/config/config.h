@@ -25,6 +25,8 @@ struct ServerConfig {
   std::string address = "0.0.0.0";
   int port = 8080;  // 0 = any free port (tests)
   std::string webhook_path = "/webhook";
+  // The dashboard's page (and its files below it); empty = no dashboard.
+  std::string ui_path = "/ui";
   std::optional<TlsConfig> tls;
   int threads = 0;  // 0 = one per core
   // workflow_job payloads are 10-30 KB; GitHub's 25 MiB cap is for events we never act on.

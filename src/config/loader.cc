@@ -86,7 +86,7 @@ class Loader {
   void server(const YAML::Node& n) {
     const std::string p = "server";
     if (!r_.check_map(n, p,
-                      {"address", "port", "webhook_path", "tls", "threads", "max_body_bytes", "max_header_bytes",
+                      {"address", "port", "webhook_path", "ui_path", "tls", "threads", "max_body_bytes", "max_header_bytes",
                        "max_inflight_body_bytes", "max_connections", "max_connections_per_peer", "read_timeout",
                        "idle_timeout", "shutdown_grace", "status_token"})) {
       return;
@@ -96,6 +96,14 @@ class Loader {
     r_.read(n, "port", p, s.port, 0, 65535);
     if (r_.read(n, "webhook_path", p, s.webhook_path) && (s.webhook_path.empty() || s.webhook_path[0] != '/')) {
       r_.error(n["webhook_path"], p + ".webhook_path", "must start with /");
+    }
+    if (r_.read(n, "ui_path", p, s.ui_path) && !s.ui_path.empty()) {
+      const std::string& u = s.ui_path;
+      if (u[0] != '/' || u == "/" || u.back() == '/') {
+        r_.error(n["ui_path"], p + ".ui_path", "must start with / and not end with one (e.g. /ui), or be empty for no dashboard");
+      } else if (u == s.webhook_path || u == "/api" || u.rfind("/api/", 0) == 0 || u == "/healthz" || u == "/readyz") {
+        r_.error(n["ui_path"], p + ".ui_path", "is taken by another endpoint");
+      }
     }
     r_.read(n, "threads", p, s.threads, 0, 256);
     r_.read(n, "max_body_bytes", p, s.max_body_bytes);

@@ -149,6 +149,21 @@ TEST_F(UiRoutesTest, ThePageAndItsFilesComeFromTheBinary) {
   for (const auto& asset : ui_assets()) EXPECT_FALSE(asset.body.empty()) << asset.name;
 }
 
+TEST_F(UiRoutesTest, ThePageMovesWithServerUiPathAndCanBeTurnedOff) {
+  cfg_.server.ui_path = "/ops/dashboard";
+  const http::Response page = get("/ops/dashboard", "127.0.0.1");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("\"/ops/dashboard/dashboard.js\""), std::string::npos) << "the page names its files under its path";
+  EXPECT_NE(page.body.find("\"/ops/dashboard/dashboard.css\""), std::string::npos);
+  EXPECT_EQ(page.body.find("\"/ui/"), std::string::npos);
+  EXPECT_EQ(get("/ops/dashboard/dashboard.js", "127.0.0.1").status, 200);
+  EXPECT_EQ(get("/ui", "127.0.0.1").status, 404);
+  EXPECT_EQ(get("/ops/dashboard", "203.0.113.7").status, 403);  // the access rule follows it
+  cfg_.server.ui_path.clear();
+  EXPECT_EQ(get("/ui", "127.0.0.1").status, 404);
+  EXPECT_EQ(get("/api/v1/status", "127.0.0.1").status, 200);  // the status API stays
+}
+
 TEST_F(UiRoutesTest, TheDashboardFollowsTheStatusApisAccessRule) {
   EXPECT_EQ(get("/ui", "203.0.113.7").status, 403);
   EXPECT_EQ(get("/ui/dashboard.js", "203.0.113.7").status, 403);

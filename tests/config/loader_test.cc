@@ -127,6 +127,21 @@ TEST(Loader, ReplayWindowReadAndChecked) {
   EXPECT_NE(errors(garbage).find("reconcile.replay_window"), std::string::npos) << errors(garbage);
 }
 
+TEST(Loader, UiPathReadAndChecked) {
+  EXPECT_EQ(load(kMinimal).config->server.ui_path, "/ui");
+  auto moved = load(std::string(kMinimal) + "server: {ui_path: /ops/dashboard}\n");
+  ASSERT_TRUE(moved.ok()) << errors(moved);
+  EXPECT_EQ(moved.config->server.ui_path, "/ops/dashboard");
+  auto off = load(std::string(kMinimal) + "server: {ui_path: ''}\n");
+  ASSERT_TRUE(off.ok()) << errors(off);
+  EXPECT_TRUE(off.config->server.ui_path.empty());
+  for (const char* bad : {"ui", "/", "/ui/", "/webhook", "/api/v1/ui", "/healthz"}) {
+    auto r = load(std::string(kMinimal) + "server: {ui_path: '" + bad + "'}\n");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(errors(r).find("server.ui_path"), std::string::npos) << bad << ": " << errors(r);
+  }
+}
+
 TEST(Loader, GitHubAppAndDynamoDb) {
   auto r = load(std::string(kMinimal) +
                 "github:\n"
