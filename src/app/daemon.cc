@@ -69,7 +69,9 @@ std::string priced_type(const config::Config& c, const std::string& pool) {
 }  // namespace
 
 void Daemon::start_series(const config::Config& c, const std::shared_ptr<Clock>& clock, Parts& parts) {
-  auto series = std::make_shared<Series>();
+  SeriesOptions series_options;
+  for (const auto& [type, price] : c.prices) series_options.prices[type] = provider::InstancePrice{price.on_demand, price.spot};
+  auto series = std::make_shared<Series>(std::move(series_options));
   parts.routes->set_series(series);
   auto reconciler = parts.scaler.reconciler;
   auto rest = std::dynamic_pointer_cast<github::RestClient>(reconciler->options().github);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -174,6 +175,12 @@ struct MetricsConfig {
   std::string path = "/metrics";
 };
 
+// Dollars per instance-hour of one instance type, for the dashboard's cost.
+struct InstancePriceConfig {
+  double on_demand = 0;
+  double spot = 0;
+};
+
 struct Config {
   std::string source_path;  // the file it came from
   ServerConfig server;
@@ -184,6 +191,8 @@ struct Config {
   ReconcileConfig reconcile;
   LoggingConfig logging;
   MetricsConfig metrics;
+  // By instance type ("default" for types not listed), over the built-in table.
+  std::map<std::string, InstancePriceConfig, std::less<>> prices;
 };
 
 }  // namespace ghscale::config

@@ -56,7 +56,7 @@ class Loader {
       r_.error(root, "", "the file is empty; it needs at least webhook.secrets");
       return;
     }
-    if (!r_.check_map(root, "", {"server", "github", "webhook", "store", "pools", "reconcile", "logging", "metrics"})) {
+    if (!r_.check_map(root, "", {"server", "github", "webhook", "store", "pools", "reconcile", "logging", "metrics", "prices"})) {
       return;
     }
     if (root["server"]) server(root["server"]);
@@ -67,6 +67,7 @@ class Loader {
     if (root["reconcile"]) reconcile(root["reconcile"]);
     if (root["logging"]) logging(root["logging"]);
     if (root["metrics"]) metrics(root["metrics"]);
+    if (root["prices"]) prices(root["prices"]);
     cfg_.store.sqlite_path = resolve_path(cfg_.store.sqlite_path);
   }
 
@@ -438,6 +439,26 @@ class Loader {
                      std::to_string(pool.max_runners) + ")");
       }
       cfg_.pools.push_back(std::move(pool));
+    }
+  }
+
+  // prices: {m7i.large: {on_demand: 0.1008, spot: 0.035}, default: {...}}
+  void prices(const YAML::Node& n) {
+    if (!n.IsMap()) {
+      r_.error(n, "prices", "must be a map of instance type to {on_demand, spot} dollars per hour");
+      return;
+    }
+    for (const auto& entry : n) {
+      const std::string type = entry.first.as<std::string>();
+      const std::string p = "prices." + type;
+      const YAML::Node& v = entry.second;
+      if (!r_.check_map(v, p, {"on_demand", "spot"})) continue;
+      InstancePriceConfig price;
+      const bool od = r_.read(v, "on_demand", p, price.on_demand, 0.0, 1000.0);
+      const bool spot = r_.read(v, "spot", p, price.spot, 0.0, 1000.0);
+      if (!v["on_demand"]) r_.error(v, p + ".on_demand", "is required");
+      if (!v["spot"]) r_.error(v, p + ".spot", "is required");
+      if (od && spot) cfg_.prices[type] = price;
     }
   }
 

@@ -142,6 +142,22 @@ TEST(Loader, UiPathReadAndChecked) {
   }
 }
 
+TEST(Loader, PricesReadAndChecked) {
+  EXPECT_TRUE(load(kMinimal).config->prices.empty());
+  auto r = load(std::string(kMinimal) + "prices: {m7i.large: {on_demand: 0.1008, spot: 0.035}, default: {on_demand: 0.2, spot: 0.07}}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  ASSERT_EQ(r.config->prices.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.config->prices.at("m7i.large").spot, 0.035);
+  EXPECT_DOUBLE_EQ(r.config->prices.at("default").on_demand, 0.2);
+  for (const char* bad : {"prices: [1, 2]\n", "prices: {m7i.large: {on_demand: 0.1}}\n",
+                          "prices: {m7i.large: {on_demand: -1, spot: 0.03}}\n",
+                          "prices: {m7i.large: {on_demand: 0.1, spot: 0.03, reserved: 0.05}}\n"}) {
+    auto b = load(std::string(kMinimal) + bad);
+    ASSERT_FALSE(b.ok()) << bad;
+    EXPECT_NE(errors(b).find("prices"), std::string::npos) << bad << ": " << errors(b);
+  }
+}
+
 TEST(Loader, GitHubAppAndDynamoDb) {
   auto r = load(std::string(kMinimal) +
                 "github:\n"
