@@ -282,6 +282,27 @@ std::string format_html_report(const std::vector<PolicyResult>& results, const H
     out += line_chart("wait-distribution", "Jobs that waited at most x seconds (%): p50, p90, p95, p99, max", lines,
                       "seconds (log scale)", 0, true);
   }
+  out += "</div>\n<div class=\"card\">";
+  {
+    // Every job's wait, counted in buckets: the share of jobs in each, per policy.
+    std::vector<std::string> buckets;
+    double low = 0;
+    for (double e : kWaitBucketEdges) {
+      buckets.push_back(num(low, 0) + "–" + num(e, 0) + " s");
+      low = e;
+    }
+    buckets.push_back("> " + num(low, 0) + " s");
+    std::vector<BarSeries> bars;
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto& r = results[i];
+      double total = 0;
+      for (std::int64_t n : r.wait_histogram) total += static_cast<double>(n);
+      BarSeries s{r.policy, color(i), {}};
+      for (std::int64_t n : r.wait_histogram) s.values.push_back(total > 0 ? 100.0 * static_cast<double>(n) / total : 0.0);
+      bars.push_back(std::move(s));
+    }
+    out += bar_chart("wait-histogram", "Jobs by queue wait (% of each policy's jobs)", buckets, bars, false, 0);
+  }
   out += "</div>\n</div>\n";
 
   // --- cost and calls ---

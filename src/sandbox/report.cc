@@ -70,6 +70,19 @@ std::string format_table(const std::vector<PolicyResult>& results) {
   return out;
 }
 
+namespace {
+
+// {"le_seconds":[10,30,…,null],"jobs":[…]}: null is the bucket above every edge.
+json::object wait_histogram_json(const PolicyResult& r) {
+  json::array edges, jobs;
+  for (double e : kWaitBucketEdges) edges.push_back(e);
+  edges.push_back(nullptr);
+  for (std::int64_t n : r.wait_histogram) jobs.push_back(n);
+  return json::object{{"le_seconds", std::move(edges)}, {"jobs", std::move(jobs)}};
+}
+
+}  // namespace
+
 std::string format_json(const std::vector<PolicyResult>& results) {
   json::array arr;
   for (const auto& r : results) {
@@ -83,6 +96,7 @@ std::string format_json(const std::vector<PolicyResult>& results) {
         {"skipped", r.skipped},
         {"reruns", r.reruns},
         {"queue_wait_seconds", json::object{{"p50", r.wait_p50}, {"p90", r.wait_p90}, {"p95", r.wait_p95}, {"p99", r.wait_p99}, {"max", r.wait_max}}},
+        {"queue_wait_histogram", wait_histogram_json(r)},
         {"instance_hours", json::object{{"on_demand", r.on_demand_hours}, {"spot", r.spot_hours}}},
         {"cost_usd", json::object{{"on_demand", r.on_demand_cost}, {"spot", r.spot_cost}, {"total", r.cost()}}},
         {"idle_fraction", r.idle_fraction},

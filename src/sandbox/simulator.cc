@@ -199,6 +199,11 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
     if (j.started_at) busy_hours += seconds(j.completed_at.value_or(now) - *j.started_at) / 3600.0;
   }
   std::sort(waits.begin(), waits.end());
+  result.wait_histogram.assign(std::size(kWaitBucketEdges) + 1, 0);
+  for (double w : waits) {
+    const auto bucket = std::lower_bound(std::begin(kWaitBucketEdges), std::end(kWaitBucketEdges), w) - std::begin(kWaitBucketEdges);
+    ++result.wait_histogram[static_cast<std::size_t>(bucket)];
+  }
   result.wait_p50 = percentile(waits, 0.50);
   result.wait_p90 = percentile(waits, 0.90);
   result.wait_p95 = percentile(waits, 0.95);

@@ -67,6 +67,9 @@ struct Sample {
   int booting = 0;
 };
 
+// Seconds: the upper edges of the wait histogram's buckets.
+inline constexpr double kWaitBucketEdges[] = {10, 30, 60, 120, 300, 600, 1800, 3600};
+
 struct PolicyResult {
   std::string policy;
   std::int64_t jobs = 0;        // workload jobs
@@ -77,6 +80,9 @@ struct PolicyResult {
   std::int64_t skipped = 0;     // dependants never queued because a need failed
   std::int64_t reruns = 0;      // jobs lost with their runner and queued again
   double wait_p50 = 0, wait_p90 = 0, wait_p95 = 0, wait_p99 = 0, wait_max = 0;  // seconds
+  // Jobs by wait: wait_histogram[k] counts waits ≤ kWaitBucketEdges[k] (and above the edge
+  // before); the last entry those above every edge.
+  std::vector<std::int64_t> wait_histogram;
   double on_demand_hours = 0, spot_hours = 0;
   double on_demand_cost = 0, spot_cost = 0;
   double idle_fraction = 0;  // instance time not running a job (booting included)

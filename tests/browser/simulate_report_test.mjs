@@ -32,7 +32,7 @@ try {
       [tr.children[0].textContent, [...tr.children].slice(1).map((c) => c.textContent)])),
   }));
   await check('every chart is drawn', () => {
-    for (const c of ['wait-percentiles', 'wait-distribution', 'cost', 'calls-per-job', 'instances']) {
+    for (const c of ['wait-percentiles', 'wait-distribution', 'wait-histogram', 'cost', 'calls-per-job', 'instances']) {
       assert(dom.charts.includes(c), `no ${c} chart`);
     }
     for (const p of policies) assert(dom.charts.includes(`demand-${p}`), `no demand chart for ${p}`);
@@ -47,6 +47,17 @@ try {
     const n = policies.length;
     assertEqual(dom.bars.cost.length, 2 * n, 'cost bars');
     assertEqual(dom.bars['wait-percentiles'].length, 4 * n, 'wait bars');
+    // The histogram: per bucket, one bar per policy, its share of that policy's jobs.
+    const buckets = json.policies[0].queue_wait_histogram.jobs.length;
+    assertEqual(dom.bars['wait-histogram'].length, buckets * n, 'histogram bars');
+    json.policies.forEach((p, i) => {
+      const jobs = p.queue_wait_histogram.jobs;
+      const total = jobs.reduce((a, b) => a + b, 0);
+      jobs.forEach((count, b) => {
+        const share = total > 0 ? (100 * count) / total : 0;
+        assert(Math.abs(dom.bars['wait-histogram'][b * n + i] - share) < 1e-3, `${p.policy} bucket ${b}: ${share}%`);
+      });
+    });
     json.policies.forEach((p, i) => {
       // Stacked per policy: on-demand then spot.
       assert(Math.abs(dom.bars.cost[2 * i] - p.cost_usd.on_demand) < 1e-3, `${p.policy} on-demand cost`);

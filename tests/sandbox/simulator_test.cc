@@ -26,6 +26,9 @@ TEST(Simulator, OneJobOneRunnerWaitsTheBoot) {
   EXPECT_EQ(r.completed, 1);
   EXPECT_EQ(r.unfinished, 0);
   EXPECT_DOUBLE_EQ(r.wait_max, 30.0);
+  // In the histogram's second bucket (10 s < wait ≤ 30 s), and nowhere else.
+  ASSERT_EQ(r.wait_histogram.size(), std::size(kWaitBucketEdges) + 1);
+  for (std::size_t b = 0; b < r.wait_histogram.size(); ++b) EXPECT_EQ(r.wait_histogram[b], b == 1 ? 1 : 0) << "bucket " << b;
   EXPECT_EQ(r.instances_launched, 1);
   EXPECT_EQ(r.busy_terminations, 0);
   // One on-demand instance (on_demand_base 1) alive for boot + job + the bootstrap's 5 s
@@ -198,6 +201,10 @@ TEST(Simulator, BeatsPerJobOnWaitAndCostWithALooseCap) {
   const PolicyResult ours = simulate(w, ghscale_policy(400), env);
   const PolicyResult per_job = simulate(w, per_job_policy(400), env);
   EXPECT_EQ(ours.unfinished, 0);
+  // Every servable job's wait is in the histogram once.
+  std::int64_t counted = 0;
+  for (std::int64_t n : ours.wait_histogram) counted += n;
+  EXPECT_EQ(counted, ours.jobs - ours.unmatched);
   EXPECT_LE(ours.wait_p95, per_job.wait_p95);
   EXPECT_LE(ours.cost(), per_job.cost());
   // Exactly what the queue needs: at most 1 % more instances than jobs.
