@@ -7,30 +7,13 @@
 
 #include <future>
 
+#include "app/routes_fixture.h"
 #include "store/memory_store.h"
 
 namespace ghscale::app {
 namespace {
 
-class RoutesTest : public ::testing::Test {
- protected:
-  RoutesTest() : store_(store::make_memory_store(system_clock())), routes_(cfg_, store_, nullptr, nullptr, 1) {}
-
-  http::Response get(const std::string& target, const std::string& from, const std::string& authorization = "") {
-    http::Request req;
-    req.method = "GET";
-    req.target = target;
-    req.remote_address = from;
-    if (!authorization.empty()) req.headers.set("Authorization", authorization);
-    std::promise<http::Response> answered;
-    routes_.handler()(std::move(req), [&](http::Response r) { answered.set_value(std::move(r)); });
-    return answered.get_future().get();
-  }
-
-  config::Config cfg_;
-  std::shared_ptr<store::Store> store_;
-  Routes routes_;
-};
+class RoutesTest : public testing::RoutesFixture {};
 
 TEST_F(RoutesTest, WithoutATokenOnlyLoopbackReadsTheStatusApiAndMetrics) {
   for (const std::string from : {"127.0.0.1", "127.0.0.53", "::1", "::ffff:127.0.0.1"}) {

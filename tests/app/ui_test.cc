@@ -10,6 +10,7 @@
 #include "app/series.h"
 #include "app/ui_assets.h"
 #include "app/ui_routes.h"
+#include "app/routes_fixture.h"
 #include "store/memory_store.h"
 
 namespace ghscale::app {
@@ -115,25 +116,7 @@ TEST(SeriesSampler, SamplesAtOnceAndStopsWhenAsked) {
   EXPECT_GE(v.at("pools").at(0).at("samples").at("at").as_array().size(), 1u);
 }
 
-class UiRoutesTest : public ::testing::Test {
- protected:
-  UiRoutesTest() : store_(store::make_memory_store(system_clock())), routes_(cfg_, store_, nullptr, nullptr, 1) {}
-
-  http::Response get(const std::string& target, const std::string& from, const std::string& authorization = "") {
-    http::Request req;
-    req.method = "GET";
-    req.target = target;
-    req.remote_address = from;
-    if (!authorization.empty()) req.headers.set("Authorization", authorization);
-    std::promise<http::Response> answered;
-    routes_.handler()(std::move(req), [&](http::Response r) { answered.set_value(std::move(r)); });
-    return answered.get_future().get();
-  }
-
-  config::Config cfg_;
-  std::shared_ptr<store::Store> store_;
-  Routes routes_;
-};
+class UiRoutesTest : public testing::RoutesFixture {};
 
 TEST_F(UiRoutesTest, ThePageAndItsFilesComeFromTheBinary) {
   const http::Response page = get("/ui", "127.0.0.1");
