@@ -5,10 +5,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <thread>
 
+#include "core/backoff.h"
 #include "core/log.h"
 #include "core/version.h"
 #include "github/jwt.h"
@@ -114,26 +114,21 @@ struct RestClient::Impl {
   };
   std::map<std::string, Cached> etag_cache;  // guarded by cache_mu; URL of a page -> last 200
 
-  std::mutex rng_mu;
-  std::mt19937_64 rng;  // guarded by rng_mu
+  JitterBackoff backoff;  // 5xx and transport failures
 
   Impl(RestClientOptions o, Credentials c, std::shared_ptr<http::Client> t)
-      : options(std::move(o)), credentials(std::move(c)), transport(std::move(t)), in_flight(options.max_in_flight) {
+      : options(std::move(o)),
+        credentials(std::move(c)),
+        transport(std::move(t)),
+        in_flight(options.max_in_flight),
+        backoff(options.backoff_base, options.backoff_cap, options.jitter_seed) {
     user_agent = "ghscale/" + std::string(kVersion);
-    rng.seed(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}());
     installation_id = credentials.installation_id;
   }
 
   TimePoint now() const { return options.clock->now(); }
 
   std::string url(std::string_view path) const { return options.api_url + std::string(path); }
-
-  Duration backoff(int attempt) {
-    const auto ceiling = std::min<Duration::rep>(options.backoff_cap.count(),
-                                                 options.backoff_base.count() << std::min(attempt, 16));
-    std::lock_guard lock(rng_mu);
-    return Duration{std::uniform_int_distribution<Duration::rep>(0, std::max<Duration::rep>(ceiling, 0))(rng)};
-  }
 
   // Below the reserve (or with the bucket empty), a call of this urgency must not go out.
   std::optional<Error> budget_check(const Call& call) {
@@ -263,7 +258,7 @@ struct RestClient::Impl {
       if (!sent) {
         limits.count_call(call.endpoint, "error");
         if (attempt >= options.max_attempts) return call_error(ErrorKind::kRetryable, call.endpoint, sent.error().message);
-        if (!pause(backoff(attempt))) return stopped(call);
+        if (!pause(backoff.delay(attempt))) return stopped(call);
         continue;
       }
       http::ClientResponse resp = std::move(sent).value();
@@ -293,7 +288,7 @@ struct RestClient::Impl {
         if (attempt >= options.max_attempts) {
           return call_error(ErrorKind::kRetryable, call.endpoint, "HTTP " + std::to_string(resp.status) + " after " + std::to_string(attempt) + " attempts");
         }
-        if (!pause(backoff(attempt))) return stopped(call);
+        if (!pause(backoff.delay(attempt))) return stopped(call);
         continue;
       }
       return resp;

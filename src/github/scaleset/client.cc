@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <mutex>
-#include <random>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "core/log.h"
+#include "core/backoff.h"
 #include "core/version.h"
 #include "github/parse.h"
 #include "github/rest_client.h"
@@ -105,17 +106,9 @@ struct Client::Impl {
   TimePoint admin_expires{};    // guarded by admin_mu
   int renewals = 0;             // guarded by admin_mu
 
-  std::mutex rng_mu;
-  std::mt19937_64 rng;  // guarded by rng_mu
+  std::optional<JitterBackoff> backoff;  // set by create(): 5xx and transport failures
 
   TimePoint now() const { return options.clock->now(); }
-
-  Duration backoff(int attempt) {
-    const auto ceiling =
-        std::min<Duration::rep>(options.backoff_cap.count(), options.backoff_base.count() << std::min(attempt, 16));
-    std::lock_guard lock(rng_mu);
-    return Duration{std::uniform_int_distribution<Duration::rep>(0, std::max<Duration::rep>(ceiling, 0))(rng)};
-  }
 
   // One request, again after transport failures and 5xx (and, when asked, 401/403) up to
   // max_attempts. Any other status is the caller's to judge.
@@ -125,7 +118,7 @@ struct Client::Impl {
       const bool last = attempt >= options.max_attempts;
       if (!sent) {
         if (last) return call_error(ErrorKind::kRetryable, what, sent.error().message);
-        options.sleep(backoff(attempt));
+        options.sleep(backoff->delay(attempt));
         continue;
       }
       http::ClientResponse resp = std::move(sent).value();
@@ -136,7 +129,7 @@ struct Client::Impl {
       const bool auth_failure = resp.status == 401 || resp.status == 403;
       if ((resp.status >= 500 || (retry_auth && auth_failure)) && !last) {
         log::debug("scaleset: retrying", {{"call", std::string(what)}, {"status", resp.status}, {"attempt", attempt}});
-        options.sleep(backoff(attempt));
+        options.sleep(backoff->delay(attempt));
         continue;
       }
       return resp;
@@ -279,7 +272,7 @@ Result<std::unique_ptr<Client>> Client::create(ClientOptions options, std::share
   impl->github = std::move(github);
   impl->transport = std::move(transport);
   impl->user_agent = wire::render_user_agent("ghscale", kVersion, impl->options.subsystem, 0);
-  impl->rng.seed(impl->options.jitter_seed != 0 ? impl->options.jitter_seed : std::random_device{}());
+  impl->backoff.emplace(impl->options.backoff_base, impl->options.backoff_cap, impl->options.jitter_seed);
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
