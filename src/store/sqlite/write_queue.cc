@@ -122,11 +122,13 @@ void WriteQueue::loop() {
       take(batch);
     }
     average_batch_ = (1 - kNewBatchWeight) * average_batch_ + kNewBatchWeight * static_cast<double>(batch.size());
+    // Counted before commit_batch() finishes the writes: a caller that saw its write
+    // done must also see it counted.
+    batches_.fetch_add(1, std::memory_order_relaxed);
+    writes_.fetch_add(batch.size(), std::memory_order_relaxed);
     const auto started = std::chrono::steady_clock::now();
     commit_batch(batch);
     last_commit_ = std::chrono::steady_clock::now() - started;
-    batches_.fetch_add(1, std::memory_order_relaxed);
-    writes_.fetch_add(batch.size(), std::memory_order_relaxed);
     batch.clear();
   }
 }
