@@ -131,6 +131,16 @@ struct ReuseConfig {
   int max_jobs = 30;  // jobs one instance serves in its life (1 = never reused)
 };
 
+// How a pool learns of its jobs. Webhooks: workflow_job deliveries to the daemon's
+// endpoint. Scale set: the daemon registers a runner scale set with GitHub's Actions
+// service and long-polls its messages; no public endpoint, no webhook secret.
+enum class Demand { kWebhook, kScaleSet };
+
+struct ScaleSetConfig {
+  std::string name;  // what workflows target with runs-on; empty in the file = the pool's name
+  bool disable_update = false;  // the scale set's runners skip self-update
+};
+
 struct PoolConfig {
   std::string name;
   LabelSet labels;  // as written plus the implied self-hosted, os and arch labels
@@ -149,6 +159,8 @@ struct PoolConfig {
   Duration boot_timeout = 5min;
   WarmPoolConfig warm_pool;
   ReuseConfig reuse;
+  Demand demand = Demand::kWebhook;
+  ScaleSetConfig scale_set;  // demand: scale_set only (name filled in by the loader)
 };
 
 struct ReconcileConfig {

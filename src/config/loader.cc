@@ -3,6 +3,7 @@
 #include "config/yaml_include.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +45,14 @@ bool valid_pool_name(std::string_view name) {
   return true;
 }
 
+// Scale set names appear in workflows' runs-on and in the Actions service's URLs.
+bool valid_scale_set_name(std::string_view name) {
+  if (name.empty() || name.size() > 100) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+}
+
 class Loader {
  public:
   Loader(std::string name, std::string base_dir, std::vector<Diagnostic>& errors)
@@ -61,9 +70,9 @@ class Loader {
     }
     if (root["server"]) server(root["server"]);
     if (root["github"]) github(root["github"]);
-    webhook(root["webhook"], root);
     if (root["store"]) store(root["store"]);
     if (root["pools"]) pools(root["pools"]);
+    webhook(root["webhook"], root);  // after the pools: scale-set pools need no webhook
     if (root["reconcile"]) reconcile(root["reconcile"]);
     if (root["logging"]) logging(root["logging"]);
     if (root["metrics"]) metrics(root["metrics"]);
@@ -215,7 +224,13 @@ class Loader {
   void webhook(const YAML::Node& n, const YAML::Node& root) {
     const std::string p = "webhook";
     if (!n) {
-      r_.error(root, p + ".secrets", "is required: at least one webhook secret reference");
+      // Pools that all learn their jobs from a scale set need no endpoint and no secret.
+      const bool all_scale_set =
+          !cfg_.pools.empty() && std::all_of(cfg_.pools.begin(), cfg_.pools.end(),
+                                             [](const PoolConfig& pool) { return pool.demand == Demand::kScaleSet; });
+      if (!all_scale_set) {
+        r_.error(root, p + ".secrets", "is required: at least one webhook secret reference");
+      }
       return;
     }
     if (!r_.check_map(n, p, {"secrets"})) return;
@@ -351,6 +366,7 @@ class Loader {
       return;
     }
     std::map<std::string, std::pair<std::size_t, YAML::Mark>> names;
+    std::map<std::string, std::size_t> scale_set_names;  // lower-cased, as GitHub compares them
     std::vector<std::pair<std::string, std::size_t>> label_keys;
     for (std::size_t i = 0; i < n.size(); ++i) {
       const YAML::Node pn = n[i];
@@ -358,7 +374,7 @@ class Loader {
       if (!r_.check_map(pn, p,
                         {"name", "labels", "os", "arch", "scope", "runner_group", "provider", "min_idle",
                          "max_runners", "on_demand_base", "ephemeral", "cooldown", "idle_timeout", "min_lifetime",
-                         "boot_timeout", "warm_pool", "reuse"})) {
+                         "boot_timeout", "warm_pool", "reuse", "demand", "scale_set"})) {
         continue;
       }
       PoolConfig pool;
@@ -432,6 +448,7 @@ class Loader {
           r_.read(u, "max_jobs", rp, pool.reuse.max_jobs, 1, 100000);
         }
       }
+      demand(pn, p, i, pool, scale_set_names);
       if ((have_min || have_max) && pool.min_idle > pool.max_runners) {
         YAML::Node at = have_min ? pn["min_idle"] : pn["max_runners"];
         r_.error(at, p + (have_min ? ".min_idle" : ".max_runners"),
@@ -439,6 +456,43 @@ class Loader {
                      std::to_string(pool.max_runners) + ")");
       }
       cfg_.pools.push_back(std::move(pool));
+    }
+  }
+
+  // demand: webhook | scale_set, and scale_set: {name, disable_update} for the latter.
+  void demand(const YAML::Node& pn, const std::string& p, std::size_t index, PoolConfig& pool,
+              std::map<std::string, std::size_t>& taken) {
+    std::string demand = "webhook";
+    r_.read_enum(pn, "demand", p, demand, {"webhook", "scale_set"});
+    pool.demand = demand == "scale_set" ? Demand::kScaleSet : Demand::kWebhook;
+    YAML::Node s = pn["scale_set"];
+    if (pool.demand == Demand::kWebhook) {
+      if (s) r_.error(s, p + ".scale_set", "applies only with demand: scale_set");
+      return;
+    }
+    const std::string sp = p + ".scale_set";
+    if (s && r_.check_map(s, sp, {"name", "disable_update"})) {
+      if (r_.read(s, "name", sp, pool.scale_set.name) && !valid_scale_set_name(pool.scale_set.name)) {
+        r_.error(s["name"], sp + ".name",
+                 "\"" + pool.scale_set.name + "\" must be 1 to 100 letters, digits, -, _ or . (workflows name it in runs-on)");
+      }
+      r_.read(s, "disable_update", sp, pool.scale_set.disable_update);
+    }
+    if (pool.scale_set.name.empty()) pool.scale_set.name = pool.name;
+    // Scale-set runners are one-job JIT runners issued by the Actions service.
+    if (!pool.ephemeral) {
+      r_.error(pn["ephemeral"] ? pn["ephemeral"] : pn, p + ".ephemeral", "must be true with demand: scale_set (its runners take one job each)");
+    }
+    if (pool.max_runners == 0) {
+      r_.error(pn["max_runners"] ? pn["max_runners"] : pn, p + ".max_runners",
+               "must be at least 1 with demand: scale_set (it is the capacity reported to GitHub)");
+    }
+    std::string key = pool.scale_set.name;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (auto [it, inserted] = taken.try_emplace(key, index); !inserted) {
+      r_.error(s ? s : pn, sp + ".name",
+               "scale set \"" + pool.scale_set.name + "\" is already pools[" + std::to_string(it->second) +
+                   "]'s: one scale set has one session, so one pool");
     }
   }
 

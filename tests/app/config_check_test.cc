@@ -82,6 +82,13 @@ INSTANTIATE_TEST_SUITE_P(
         Broken{"overlapping_labels.yaml",
                {"{F}:9:13: pools[1].labels: same label set as pools[0]; every job would go to the first of them, "
                 "so this pool would never be used"}},
+        Broken{"scale_set_errors.yaml",
+               {"{F}:1:1: webhook.secrets: is required: at least one webhook secret reference",
+                "{F}:7:13: pools[0].demand: \"scale-set\" is not one of webhook, scale_set; did you mean \"scale_set\"?",
+                "{F}:12:16: pools[1].scale_set: applies only with demand: scale_set",
+                "{F}:18:16: pools[2].ephemeral: must be true with demand: scale_set (its runners take one job each)",
+                "{F}:19:23: pools[2].scale_set.name: \"my set\" must be 1 to 100 letters, digits, -, _ or . (workflows "
+                "name it in runs-on)"}},
         Broken{"many_errors.yaml",
                {"{F}:1:1: webhook.secrets: is required: at least one webhook secret reference",
                 "{F}:2:3: server.prot: unknown key \"prot\"; did you mean \"port\"?",

@@ -308,3 +308,87 @@ TEST(Loader, TopLevelMustBeAMap) {
 
 }  // namespace
 }  // namespace ghscale::config
+
+namespace ghscale::config {
+namespace {
+
+constexpr const char* kScaleSetPool =
+    "github: {auth: {pat: env:GITHUB_TOKEN}}\n"
+    "pools:\n"
+    "  - name: linux\n"
+    "    labels: [linux]\n"
+    "    scope: {org: acme}\n"
+    "    provider: {type: sim}\n";
+
+TEST(LoaderDemand, WebhookIsTheDefaultAndNeedsItsSecret) {
+  auto r = load(std::string(kMinimal) + "pools:\n  - {name: a, labels: [x], scope: {org: acme}, provider: {type: sim}}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  EXPECT_EQ(r.config->pools.at(0).demand, Demand::kWebhook);
+  EXPECT_EQ(r.config->pools.at(0).scale_set.name, "");
+  // Without the webhook section a webhook pool has no way to learn of its jobs.
+  auto missing = load(kScaleSetPool);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(errors(missing).find("webhook.secrets: is required"), std::string::npos) << errors(missing);
+}
+
+TEST(LoaderDemand, ScaleSetPoolsNeedNoWebhookAndNameTheirScaleSet) {
+  auto r = load(std::string(kScaleSetPool) + "    demand: scale_set\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  const PoolConfig& p = r.config->pools.at(0);
+  EXPECT_EQ(p.demand, Demand::kScaleSet);
+  EXPECT_EQ(p.scale_set.name, "linux");  // the pool's name by default
+  EXPECT_FALSE(p.scale_set.disable_update);
+  EXPECT_TRUE(r.config->webhook.secrets.empty());
+
+  auto named = load(std::string(kScaleSetPool) + "    demand: scale_set\n    scale_set: {name: Big-Runners.v2, disable_update: true}\n");
+  ASSERT_TRUE(named.ok()) << errors(named);
+  EXPECT_EQ(named.config->pools.at(0).scale_set.name, "Big-Runners.v2");
+  EXPECT_TRUE(named.config->pools.at(0).scale_set.disable_update);
+
+  // One webhook pool among them brings the webhook section back.
+  auto mixed = load(std::string(kScaleSetPool) + "    demand: scale_set\n" +
+                    "  - {name: b, labels: [y], scope: {org: acme}, provider: {type: sim}}\n");
+  ASSERT_FALSE(mixed.ok());
+  EXPECT_NE(errors(mixed).find("webhook.secrets: is required"), std::string::npos) << errors(mixed);
+}
+
+TEST(LoaderDemand, BadValuesAreRefused) {
+  auto bad = load(std::string(kScaleSetPool) + "    demand: scale-set\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(errors(bad).find("pools[0].demand: \"scale-set\" is not one of webhook, scale_set"), std::string::npos)
+      << errors(bad);
+
+  auto stray = load(std::string(kMinimal) +
+                    "pools:\n  - {name: a, labels: [x], scope: {org: acme}, provider: {type: sim}, scale_set: {name: a}}\n");
+  ASSERT_FALSE(stray.ok());
+  EXPECT_NE(errors(stray).find("pools[0].scale_set: applies only with demand: scale_set"), std::string::npos) << errors(stray);
+
+  auto reusable = load(std::string(kScaleSetPool) + "    demand: scale_set\n    ephemeral: false\n");
+  ASSERT_FALSE(reusable.ok());
+  EXPECT_NE(errors(reusable).find("pools[0].ephemeral: must be true with demand: scale_set"), std::string::npos)
+      << errors(reusable);
+
+  auto no_room = load(std::string(kScaleSetPool) + "    demand: scale_set\n    max_runners: 0\n");
+  ASSERT_FALSE(no_room.ok());
+  EXPECT_NE(errors(no_room).find("pools[0].max_runners: must be at least 1 with demand: scale_set"), std::string::npos)
+      << errors(no_room);
+
+  auto spaced = load(std::string(kScaleSetPool) + "    demand: scale_set\n    scale_set: {name: \"my set\"}\n");
+  ASSERT_FALSE(spaced.ok());
+  EXPECT_NE(errors(spaced).find("pools[0].scale_set.name: \"my set\" must be"), std::string::npos) << errors(spaced);
+
+  auto unknown = load(std::string(kScaleSetPool) + "    demand: scale_set\n    scale_set: {nmae: x}\n");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(errors(unknown).find("pools[0].scale_set.nmae: unknown key"), std::string::npos) << errors(unknown);
+
+  // Two pools on one scale set would fight over its one session (names compare case-insensitively).
+  auto twice = load(std::string(kScaleSetPool) + "    demand: scale_set\n    scale_set: {name: Shared}\n" +
+                    "  - {name: b, labels: [y], scope: {org: acme}, provider: {type: sim}, demand: scale_set, "
+                    "scale_set: {name: shared}}\n");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(errors(twice).find("pools[1].scale_set.name: scale set \"shared\" is already pools[0]'s"), std::string::npos)
+      << errors(twice);
+}
+
+}  // namespace
+}  // namespace ghscale::config
