@@ -147,7 +147,15 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
     if (auto c = cloud->next_event_time()) t = std::min(t, *c);
     if (auto d = controller->next_deadline()) t = std::min(t, *d);
     t = std::max(t, now);
-    if (t > stop_by) break;
+    if (t > stop_by) {
+      // Cut off with work left: every policy is judged at the same instant, so a job still
+      // waiting waited until stop_by and live instances are billed until then, whenever
+      // the policy's own last event happened.
+      now = stop_by;
+      clock->set(now);
+      cloud->advance(now);
+      break;
+    }
     now = t;
     clock->set(now);
     // Every job is handed over in workload order at its queued_at; one with needs waits in
