@@ -202,10 +202,23 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
 
   c.desired = std::min(pool.max_runners, c.busy + c.demand);
 
+  // A spent instance that will get no next registration (it served max_jobs, reuse is
+  // off, or the catch window passed) only waits to shut itself down. When jobs wait at
+  // max_runners its slot is worth a boot's head start: it is terminated now and counted
+  // as gone below.
+  const bool slots_wanted = c.queued > c.idle + c.booting + c.next && c.running >= pool.max_runners;
+  const auto exhausted = [&](const InstanceView& i) {
+    return !pool.reuse.enabled || !pool.ephemeral || i.registration >= pool.reuse.max_jobs ||
+           now - i.last_busy_at.value_or(now) >= kCatchWindow;
+  };
+  int leaving = 0, leaving_on_demand = 0;
   // Cleanup is never held by cooldown: it removes what cannot serve, not capacity.
   for (const Classified& k : classified) {
     if (k.role != Role::kBootTimedOut && k.role != Role::kRunnerGone && k.role != Role::kSpent) continue;
-    if (k.role == Role::kSpent && now - k.instance->last_busy_at.value_or(now) < kSpentShutdown) continue;
+    const bool slot_back = k.role == Role::kSpent && slots_wanted && exhausted(*k.instance);
+    if (k.role == Role::kSpent && !slot_back && now - k.instance->last_busy_at.value_or(now) < kSpentShutdown) continue;
+    leaving += slot_back ? 1 : 0;
+    leaving_on_demand += slot_back && k.instance->market == Market::kOnDemand ? 1 : 0;
     Step s;
     s.kind = StepKind::kTerminate;
     s.instance_id = k.instance->id;
@@ -216,7 +229,9 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
                  " after launch (boot_timeout " + ms_text(pool.boot_timeout) + ")";
     } else {
       s.termination = TerminationReason::kRunnerGone;
-      s.reason = k.role == Role::kSpent ? "still up " + ms_text(kSpentShutdown) + " after its ephemeral runner finished its job"
+      s.reason = slot_back ? "finished its last job (" + std::to_string(k.instance->registration) + " of at most " +
+                                 std::to_string(pool.reuse.max_jobs) + ") with jobs waiting at max_runners: its slot goes to a new instance"
+                 : k.role == Role::kSpent ? "still up " + ms_text(kSpentShutdown) + " after its ephemeral runner finished its job"
                  : k.runner == nullptr     ? "runner gone from GitHub and no job running"
                                            : "runner offline and no job running";
     }
@@ -297,7 +312,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     c.reused = static_cast<int>(caught.size());
     c.supply += c.reused;
 
-    const int headroom = std::max(0, pool.max_runners - c.running);
+    const int headroom = std::max(0, pool.max_runners - (c.running - leaving));
     const int beyond = c.demand - c.supply - headroom - c.next;
     std::vector<const Classified*> candidates;
     for (const Classified& k : classified) {
@@ -343,7 +358,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
 
   if (c.demand > c.supply) {
     const int want = c.demand - c.supply;
-    const int headroom = std::max(0, pool.max_runners - c.running);
+    const int headroom = std::max(0, pool.max_runners - (c.running - leaving));
     const int budget = std::max(0, settings.launch_budget);
     const int n = std::min({want, headroom, budget});
     if (headroom < want) {
@@ -354,7 +369,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     if (n > 0) {
       Step s;
       s.kind = StepKind::kLaunch;
-      s.split.on_demand = std::clamp(pool.on_demand_base - c.on_demand, 0, n);
+      s.split.on_demand = std::clamp(pool.on_demand_base - (c.on_demand - leaving_on_demand), 0, n);
       s.split.spot = n - s.split.on_demand;
       for (const Job& j : snap.queued_jobs) {
         if (static_cast<int>(s.job_ids.size()) >= n) break;

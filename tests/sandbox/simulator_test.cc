@@ -69,9 +69,10 @@ TEST(Simulator, CapacityCapMakesWaitsGrow) {
   no_reuse.pool.reuse.enabled = false;
   const PolicyResult rebooted = simulate(w, no_reuse, exact_env());
   EXPECT_EQ(rebooted.completed, 20);
-  // Each wave: the job, the bootstrap's 5 s wait for a next registration and the tick that
-  // then sees room (10 s after the job), a boot.
-  EXPECT_NEAR(rebooted.wait_max, 30.0 + 3 * (600 + 10 + 30), 1.0);
+  // Each wave: the job, then a boot. The pass that sees a job end with jobs waiting at
+  // the cap terminates the instance (it gets no next registration) and launches in its
+  // place at once, instead of waiting for it to shut itself down.
+  EXPECT_NEAR(rebooted.wait_max, 30.0 + 3 * (600 + 30), 1.0);
   EXPECT_EQ(rebooted.instances_launched, 20);
   EXPECT_LT(capped.on_demand_cost + capped.spot_cost, rebooted.on_demand_cost + rebooted.spot_cost);
   // The same with the cloud's capacity as the limit: launches fail and are retried.

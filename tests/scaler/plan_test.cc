@@ -528,6 +528,47 @@ TEST(Reuse, AJustFinishedInstanceIsCaughtForAJobWithNoRunnerAndCountsAsSupply) {
   EXPECT_TRUE(steps_of(plan(s, off, {}, kT0), StepKind::kReuse).empty());
 }
 
+TEST(Reuse, AnInstanceDoneWithItsLastJobGivesItsSlotBackAtTheCap) {
+  auto pool = make_pool();
+  pool.max_runners = 2;
+  pool.on_demand_base = 1;
+  auto done = instance("linux", "i-done", kT0 - 3h, kT0 - 3h);
+  done.spent = true;
+  done.registration = pool.reuse.max_jobs;
+  done.last_busy_at = kT0 - 1s;
+  done.market = Market::kOnDemand;
+  auto busy = instance("linux", "i-busy", kT0 - 1h, kT0 - 1h);
+  Snapshot s;
+  s.instances = {done, busy};
+  s.runners.push_back(runner_for(busy, 31, true, true));
+  s.queued_jobs.push_back(queued_job(1));
+  s.queued_jobs.push_back(queued_job(2));
+  Plan p = plan(s, pool, {}, kT0);
+  auto t = steps_of(p, StepKind::kTerminate);
+  ASSERT_EQ(t.size(), 1u);  // not the busy one, ever
+  EXPECT_EQ(t[0]->instance_id, "i-done");
+  EXPECT_EQ(t[0]->termination, TerminationReason::kRunnerGone);
+  // Its slot is launched into in the same pass, on-demand as the base asks.
+  const auto launch = steps_of(p, StepKind::kLaunch).at(0);
+  EXPECT_EQ(launch->split.on_demand + launch->split.spot, 1);
+  EXPECT_EQ(launch->split.on_demand, 1);
+
+  // Below the cap it may shut itself down: nothing to hurry.
+  auto roomy = pool;
+  roomy.max_runners = 10;
+  EXPECT_TRUE(steps_of(plan(s, roomy, {}, kT0), StepKind::kTerminate).empty());
+  // With no job waiting beyond the supply, likewise.
+  Snapshot calm = s;
+  calm.queued_jobs.clear();
+  EXPECT_TRUE(steps_of(plan(calm, pool, {}, kT0), StepKind::kTerminate).empty());
+  // One that may still be handed a next registration is caught instead.
+  Snapshot reusable = s;
+  reusable.instances[0].registration = 1;
+  Plan pr = plan(reusable, pool, {}, kT0);
+  EXPECT_TRUE(steps_of(pr, StepKind::kTerminate).empty());
+  EXPECT_EQ(steps_of(pr, StepKind::kReuse).size(), 1u);
+}
+
 TEST(Reuse, RunnerNamesCarryTheRegistrationNumber) {
   EXPECT_EQ(runner_name_for("linux", "i-0abc"), "ghscale-linux-i-0abc");
   EXPECT_EQ(runner_name_for("linux", "i-0abc", 3), "ghscale-linux-i-0abc-r3");
