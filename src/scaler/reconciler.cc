@@ -412,9 +412,12 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
 
 namespace {
 
-// Jobs the store has from GitHub's API (the sweep, a confirmation) rather than from a
-// delivery: their timestamps say nothing of a replay.
-bool from_github_api(const Job& job) { return job.delivery_id.rfind("sweep:", 0) == 0 || job.delivery_id.rfind("verify:", 0) == 0; }
+// Jobs the store has from GitHub's API (the sweep, a confirmation, a scale set's message
+// session) rather than from a delivery: their timestamps say nothing of a replay.
+bool from_github_api(const Job& job) {
+  return job.delivery_id.rfind("sweep:", 0) == 0 || job.delivery_id.rfind("verify:", 0) == 0 ||
+         job.delivery_id.rfind("scaleset:", 0) == 0;
+}
 
 constexpr std::size_t kMaxHeld = 10000;  // jobs waiting for, or refused by, confirmation
 
@@ -795,6 +798,11 @@ bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id
   if (auto st = options_.store->upsert_instance(updated); !st.ok()) ++report.errors;
   log_action(pool.name, ActionKind::kRegister, 1, why + " [" + instance_id + "]", "ok: " + name, report);
   return true;
+}
+
+bool Reconciler::holds_lease(TimePoint now) const {
+  std::lock_guard lock(status_mu_);
+  return lease_expires_ && now < *lease_expires_;
 }
 
 ScalerStatus Reconciler::status() const {

@@ -111,6 +111,10 @@ class Reconciler {
   // A discovery under way stops at its next GitHub call (shutdown does not wait a sweep out).
   void request_stop() { stop_requested_ = true; }
 
+  // Whether this process holds the scaler lease at `now` as far as its last take or
+  // renewal says (no store call): the scale-set listener polls only while it does.
+  bool holds_lease(TimePoint now) const;
+
   ScalerStatus status() const;
   ScalerMetrics& metrics() { return *metrics_; }
   const ReconcilerOptions& options() const { return options_; }
