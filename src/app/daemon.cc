@@ -120,15 +120,20 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
     if (!built) return built.error();
     parts->scaler = std::move(*built);
   }
-  webhook::HandlerConfig hc;
-  hc.path = c.server.webhook_path;
-  hc.secrets = std::move(*secrets);
-  hc.max_body_bytes = c.server.max_body_bytes;
-  auto handler = webhook::Handler::create(std::move(hc), clock, std::make_shared<StoreSink>(parts->store),
-                                          parts->scaler.loop);
-  if (!handler) return handler.error();
+  // No secrets: every pool learns its jobs from a scale set, and there is no webhook endpoint.
+  std::unique_ptr<webhook::Handler> webhook_handler;
+  if (!secrets->empty()) {
+    webhook::HandlerConfig hc;
+    hc.path = c.server.webhook_path;
+    hc.secrets = std::move(*secrets);
+    hc.max_body_bytes = c.server.max_body_bytes;
+    auto handler = webhook::Handler::create(std::move(hc), clock, std::make_shared<StoreSink>(parts->store),
+                                            parts->scaler.loop);
+    if (!handler) return handler.error();
+    webhook_handler = std::move(*handler);
+  }
   parts->routes =
-      std::make_unique<Routes>(c, parts->store, std::move(*handler), parts->scaler.reconciler,
+      std::make_unique<Routes>(c, parts->store, std::move(webhook_handler), parts->scaler.reconciler,
                                parts->store->records_asynchronously() ? 1 : kBlockingWebhookWorkers);
   if (c.server.status_token) {
     auto token = resolve_secret(*c.server.status_token);
@@ -157,7 +162,10 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
                           {"tls", c.server.tls.has_value()},
                           {"version", std::string(kVersion)},
                           {"pools", static_cast<int>(c.pools.size())}});
-  if (parts->scaler.loop) parts->scaler.loop->start();
+  if (parts->scaler.loop) {
+    parts->scaler.loop->start();
+    start_listeners(parts->scaler, clock);
+  }
   return std::unique_ptr<Daemon>(new Daemon(std::move(parts)));
 }
 
@@ -175,6 +183,7 @@ void Daemon::stop() {
     p.server->shutdown(p.cfg.server.shutdown_grace);
     p.routes->drain();
     p.scaler.stop_github->store(true);  // a sweep in GitHub's retries gives up at once
+    stop_listeners(p.scaler);  // polling ends at once and the sessions are deleted
     if (p.scaler.loop) p.scaler.loop->stop();  // gives the scaler lease up for another daemon
     if (auto st = p.store->flush(); !st) log::warn("store flush failed", {{"error", st.error().message}});
     if (auto st = p.store->close(); !st) log::warn("store close failed", {{"error", st.error().message}});

@@ -2,13 +2,17 @@
 
 #include <unistd.h>
 
+#include <thread>
+
 #include "core/version.h"
 #include "github/auth.h"
 #include "github/rest_client.h"
+#include "github/scaleset/client.h"
 #include "http/client.h"
 #include "provider/aws/aws_providers.h"
 #include "provider/remote/remote_provider.h"
 #include "provider/sim/sim_cloud.h"
+#include "scaler/scale_set_github.h"
 
 namespace ghscale::app {
 namespace {
@@ -45,7 +49,52 @@ std::string web_url(const std::string& api_url) {
   return api_url;
 }
 
+// The listeners of the scale-set pools, each with its own Actions service client (the
+// admin token is per scope). Its retries' waits end at once when the daemon stops.
+Result<std::vector<std::shared_ptr<scaler::ScaleSetListener>>> scale_set_listeners(
+    const config::Config& cfg, const std::shared_ptr<github::GitHubApi>& github, const std::shared_ptr<store::Store>& store,
+    const std::shared_ptr<Clock>& clock, const std::string& holder, const std::shared_ptr<std::atomic<bool>>& stop) {
+  std::vector<std::shared_ptr<scaler::ScaleSetListener>> out;
+  for (const auto& pool : cfg.pools) {
+    if (pool.demand != config::Demand::kScaleSet) continue;
+    scaleset::ClientOptions co;
+    co.api_url = cfg.github.api_url;
+    co.scope = scaler::github_scope_of(pool.scope);
+    co.clock = clock;
+    co.sleep = [clock, stop](Duration d) {
+      const auto until = std::chrono::steady_clock::now() + clock->real_time(d);
+      while (!stop->load() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
+      }
+    };
+    auto client = scaleset::Client::create(
+        co, github, http::make_curl_client({.user_agent = "ghscale/" + std::string(kVersion)}));
+    if (!client) return make_error(client.error().kind, "pool " + pool.name + ": scale set client: " + client.error().message);
+    scaler::ScaleSetListenerOptions lo;
+    lo.pool = pool;
+    lo.client = std::shared_ptr<scaleset::Client>(std::move(*client));
+    lo.store = store;
+    lo.holder = holder;
+    lo.clock = clock;
+    out.push_back(std::make_shared<scaler::ScaleSetListener>(std::move(lo)));
+  }
+  return out;
+}
+
 }  // namespace
+
+void start_listeners(const Scaler& scaler, std::shared_ptr<Clock> clock) {
+  for (const auto& l : scaler.listeners) {
+    l->start([r = scaler.reconciler, clock] { return r->holds_lease(clock->now()); }, scaler.loop);
+  }
+}
+
+void stop_listeners(const Scaler& scaler) {
+  // In parallel: each may wait a poll out, within its bound.
+  std::vector<std::thread> stopping;
+  for (const auto& l : scaler.listeners) stopping.emplace_back([l] { l->stop(); });
+  for (auto& t : stopping) t.join();
+}
 
 Result<std::shared_ptr<github::GitHubApi>> github_client(const config::Config& cfg, std::shared_ptr<Clock> clock,
                                                          std::shared_ptr<const std::atomic<bool>> stop) {
@@ -73,10 +122,16 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
     if (!made) return made.error();
     github = std::move(*made);
   }
+  const std::string holder = lease_holder();
+  // Scale-set pools' runners get their JIT configs from their scale set.
+  auto listeners = scale_set_listeners(cfg, github, store, clock, holder, out.stop_github);
+  if (!listeners) return listeners.error();
+  out.listeners = std::move(*listeners);
+  github = scaler::route_scale_set_runners(std::move(github), out.listeners);
   if (hooks.wrap_github) github = hooks.wrap_github(std::move(github));
   scaler::ReconcilerOptions ropt;
   ropt.reconcile = cfg.reconcile;
-  ropt.holder = lease_holder();
+  ropt.holder = holder;
   ropt.clock = clock;
   ropt.store = std::move(store);
   ropt.github = std::move(github);

@@ -12,6 +12,7 @@
 #include "provider/provider.h"
 #include "scaler/loop.h"
 #include "scaler/reconciler.h"
+#include "scaler/scale_set_listener.h"
 #include "store/store.h"
 
 namespace ghscale::app {
@@ -23,7 +24,14 @@ struct Scaler {
   // makes no further retry or wait, so a sweep stuck in GitHub's 5xx answers cannot hold
   // a shutdown past its grace.
   std::shared_ptr<std::atomic<bool>> stop_github = std::make_shared<std::atomic<bool>>(false);
+  // One per `demand: scale_set` pool, in config order; started by start_listeners().
+  std::vector<std::shared_ptr<scaler::ScaleSetListener>> listeners;
 };
+
+// The scale-set pools' listeners poll while this process holds the scaler lease and wake
+// the loop as a webhook does. After the loop started; stop_listeners() before it stops.
+void start_listeners(const Scaler& scaler, std::shared_ptr<Clock> clock);
+void stop_listeners(const Scaler& scaler);
 
 // What the sandbox replaces; null members mean "from the configuration".
 struct ScalerHooks {

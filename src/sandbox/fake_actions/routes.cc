@@ -368,6 +368,7 @@ class Router {
     count("delete session");
     if (!s.session || s.session->id != sid) return fail(404, "TaskAgentSessionExpiredException", "no such session");
     s.session.reset();
+    st_.news.notify_all();  // a poll held on the deleted session ends now, as GitHub's does
     return http::Response{204, {}, {}};
   }
 
