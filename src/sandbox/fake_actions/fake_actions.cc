@@ -132,6 +132,14 @@ void FakeActions::State::offer_locked() {
 
 void FakeActions::State::settle_locked() {
   const TimePoint t = now();
+  if (mirror) {
+    // Removed through GitHub's REST API (a scale-in): gone here too.
+    std::vector<std::int64_t> gone;
+    for (const auto& [id, r] : runners) {
+      if (!mirror->runner(id)) gone.push_back(id);
+    }
+    for (std::int64_t id : gone) drop_runner_locked(id);
+  }
   // A runner that sat on its offer too long loses the job: canceled, then assigned again.
   for (std::int64_t id : std::vector<std::int64_t>(active.begin(), active.end())) {
     Job& j = jobs.at(id);
@@ -262,7 +270,11 @@ void FakeActions::State::remove_scale_set_locked(std::int64_t id) {
     j.scale_set_assign_time.reset();
     j.runner_assign_time.reset();
   }
-  std::erase_if(runners, [id](const auto& kv) { return kv.second.scale_set_id == id; });
+  std::erase_if(runners, [this, id](const auto& kv) {
+    if (kv.second.scale_set_id != id) return false;
+    if (mirror) mirror->remove_runner(kv.first);
+    return true;
+  });
   news.notify_all();
 }
 
@@ -341,6 +353,7 @@ std::optional<std::int64_t> FakeActions::runner_online(std::string_view encoded_
   for (auto& [id, r] : state_->runners) {
     if (r.jit_config != encoded_jit_config) continue;
     r.online = true;
+    if (state_->mirror) state_->mirror->set_runner(id, true, false);
     state_->settle_locked();
     return id;
   }
@@ -363,6 +376,7 @@ bool FakeActions::start_job(std::int64_t runner_id, std::int64_t request_id) {
   if (r == state_->runners.end() || j == state_->jobs.end()) return false;
   if (r->second.job != request_id || j->second.job.state != JobState::kOffered) return false;
   r->second.busy = true;
+  if (state_->mirror) state_->mirror->set_runner(runner_id, true, true);
   j->second.job.state = JobState::kRunning;
   state_->emit(EventKind::kStarted, j->second, &r->second);
   return true;
@@ -380,6 +394,7 @@ bool FakeActions::finish_job(std::int64_t runner_id, std::int64_t request_id, co
   state_->emit(EventKind::kCompleted, j->second, &r->second, result);
   state_->retire_locked(request_id);
   state_->runners.erase(r);  // a JIT runner runs one job
+  if (state_->mirror) state_->mirror->remove_runner(runner_id);
   state_->settle_locked();
   return true;
 }
@@ -394,6 +409,24 @@ void FakeActions::State::retire_locked(std::int64_t request_id) {
 }
 
 void FakeActions::State::remove_runner_locked(std::int64_t runner_id) {
+  drop_runner_locked(runner_id);
+  settle_locked();
+}
+
+std::int64_t FakeActions::State::new_runner_id_locked(const std::string& name, const ScaleSet& s, const std::string& jit_config) {
+  if (!mirror) return ++next_id;
+  fake_github::FakeRunner r;
+  r.scope = mirror_scope;
+  r.name = name;
+  r.online = false;
+  r.group_id = s.group_id;
+  r.labels = s.labels;
+  r.jit_config = jit_config;
+  return mirror->add_runner(std::move(r));
+}
+
+void FakeActions::State::drop_runner_locked(std::int64_t runner_id) {
+  if (mirror) mirror->remove_runner(runner_id);
   auto r = runners.find(runner_id);
   if (r == runners.end()) return;
   if (auto j = jobs.find(r->second.job); j != jobs.end()) {
@@ -411,7 +444,12 @@ void FakeActions::State::remove_runner_locked(std::int64_t runner_id) {
     }
   }
   runners.erase(r);
-  settle_locked();
+}
+
+void FakeActions::mirror_runners_into(std::shared_ptr<fake_github::FakeGitHub> github, std::string scope) {
+  std::lock_guard lock(state_->mu);
+  state_->mirror = std::move(github);
+  state_->mirror_scope = std::move(scope);
 }
 
 void FakeActions::runner_gone(std::int64_t runner_id) {

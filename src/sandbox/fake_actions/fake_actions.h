@@ -125,6 +125,12 @@ class FakeActions {
   void expire_message_tokens();
   // The service forgets every session (the messages stay, unacknowledged ones redeliver).
   void lose_sessions();
+  // Scale-set runners are also the scope's runners in GitHub's REST API, under the same
+  // ids: listed there (offline until online, busy while running a job), removed there when
+  // they finish or are removed here, and a runner removed through the REST API is gone
+  // here too (its offered job goes back to the scale set). `scope` as the fake GitHub
+  // keys it ("orgs/acme"). Call before the first JIT config.
+  void mirror_runners_into(std::shared_ptr<fake_github::FakeGitHub> github, std::string scope);
 
   // --- simulation: jobs and runners ---
   // kThrottled past max_jobs.

@@ -261,15 +261,20 @@ class Router {
       return fail(400, "ArgumentException", "name and workFolder are required");
     }
     const std::string name(o->at("name").as_string());
+    st_.settle_locked();  // runners removed through the REST API free their names
     for (const auto& [id, r] : st_.runners) {
       if (r.name == name) return fail(409, "AgentExistsException", "a runner of that name exists");
     }
+    // The scope's other runners share the name space.
+    if (st_.mirror && st_.mirror->find_runner(st_.mirror_scope, name)) {
+      return fail(409, "AgentExistsException", "a runner of that name exists");
+    }
     if (st_.runners.size() >= st_.options.max_runners) return fail(429, "TooManyRunnersException", "runner limit");
     State::Runner r;
-    r.id = ++st_.next_id;
     r.name = name;
     r.scale_set_id = s.id;
     r.jit_config = "jit-" + st_.random_hex(48);
+    r.id = st_.new_runner_id_locked(name, s, r.jit_config);
     st_.runners[r.id] = r;
     json::object runner{{"id", r.id}, {"name", r.name}, {"runnerScaleSetId", s.id}};
     return http::Response::json(

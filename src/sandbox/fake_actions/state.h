@@ -67,6 +67,8 @@ struct FakeActions::State {
 
   FakeActionsOptions options;
   std::function<bool(std::string_view)> registration_check;
+  std::shared_ptr<fake_github::FakeGitHub> mirror;  // set once, before runners exist
+  std::string mirror_scope;
 
   mutable std::mutex mu;
   std::condition_variable news;  // a job event was queued somewhere, or the fake is closing
@@ -104,6 +106,10 @@ struct FakeActions::State {
   // The runner is deregistered: an offered job goes back to its scale set, a running one
   // ends "failed".
   void remove_runner_locked(std::int64_t runner_id);
+  // The same without settling (settle_locked uses it for runners the mirror removed).
+  void drop_runner_locked(std::int64_t runner_id);
+  // The id of a new runner: the mirror's, when runners are mirrored.
+  std::int64_t new_runner_id_locked(const std::string& name, const ScaleSet& s, const std::string& jit_config);
   ScaleSet* scale_set_named_locked(std::string_view name);
   void offer_locked();
   json::object scale_set_json(const ScaleSet& s) const;
