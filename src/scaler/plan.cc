@@ -282,12 +282,16 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   // Longest busy first (likely the first to finish). Not a scale action: neither cooldown
   // nor the launch budget holds it.
   if (pool.ephemeral && pool.reuse.enabled) {
-    // Caught after its job: with jobs queued beyond the idle runners and the registrations
-    // already promised, an instance whose runner just finished (still in its wait) is
-    // handed its next registration. The oldest waiting job starts in seconds instead of
-    // after a boot, and a boot is saved: the instance launched for that job serves the
-    // next arrival, or idles out. Below max_runners as at it.
-    const int waiting = c.queued - c.idle - c.next;
+    // Caught after its job: with jobs queued beyond the idle runners, an instance whose
+    // runner just finished (still in its wait) is handed its next registration. The oldest
+    // waiting job starts in seconds instead of after a boot, and a boot is saved: the
+    // instance launched for that job serves the next arrival, or idles out. Below
+    // max_runners as at it. Registrations held by busy instances (next) do not hold it
+    // back: they serve only when their job ends, and whichever runner is free first
+    // takes the oldest job, so a free instance let go at the cap is a slot lost to a boot.
+    // Beyond the queue, it is kept for the idle floor (min_idle, the warm pool's too): an
+    // instance already up is a cheaper idle runner than one launched for it.
+    const int waiting = c.demand - c.idle;
     std::vector<const Classified*> caught;
     for (const Classified& k : classified) {
       const InstanceView& i = *k.instance;
@@ -303,8 +307,8 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
       s.kind = StepKind::kReuse;
       s.instance_id = k->instance->id;
       s.runner_name = runner_name_for(pool.name, k->instance->id, k->instance->registration + 1);
-      s.reason = std::to_string(c.queued) + " queued, " + std::to_string(c.idle) +
-                 " idle: next registration for an instance whose runner just finished (job " +
+      s.reason = std::to_string(c.queued) + " queued, " + std::to_string(c.idle) + " idle, min_idle " + std::to_string(c.min_idle) +
+                 ": next registration for an instance whose runner just finished (job " +
                  std::to_string(k->instance->registration + 1) + " of at most " + std::to_string(pool.reuse.max_jobs) + ")";
       out.steps.push_back(std::move(s));
     }

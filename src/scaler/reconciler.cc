@@ -504,8 +504,10 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     }
   }
   if (pool.warm_pool.enabled) {
+    // Boots as the warm pool sizes it: launch to first registration (a reused instance's
+    // later runners start in seconds, not a boot).
     for (const Instance& rec : seen.upserts) {
-      if (!rec.registered_at) continue;
+      if (!rec.registered_at || registration_of(pool.name, rec.instance_id, rec.runner_name) != 1) continue;
       auto before = std::find_if(stored->begin(), stored->end(), [&](const Instance& i) { return i.instance_id == rec.instance_id; });
       if (before != stored->end() && before->registered_at) continue;
       ps.boot_seconds.push_back(std::chrono::duration<double>(*rec.registered_at - rec.launched_at).count());

@@ -569,6 +569,39 @@ TEST(Reuse, AnInstanceDoneWithItsLastJobGivesItsSlotBackAtTheCap) {
   EXPECT_EQ(steps_of(pr, StepKind::kReuse).size(), 1u);
 }
 
+TEST(Reuse, AFreeInstanceIsCaughtEvenWhenBusyOnesHoldRegistrationsForTheQueue) {
+  // At the cap a busy instance holds a next registration for the one queued job, but it
+  // serves only when its job ends; the instance free now takes the job at once.
+  auto pool = make_pool();
+  pool.max_runners = 2;
+  auto free_now = instance("linux", "i-free", kT0 - 20min, kT0 - 19min);
+  free_now.spent = true;
+  free_now.last_busy_at = kT0 - 1s;
+  auto busy = instance("linux", "i-busy", kT0 - 20min, kT0 - 19min);
+  busy.busy_before_next = true;
+  busy.registration = 2;
+  busy.runner_name = runner_name_for("linux", "i-busy", 2);
+  Snapshot s;
+  s.instances = {free_now, busy};
+  s.queued_jobs.push_back(queued_job(1));
+  Plan p = plan(s, pool, {}, kT0);
+  auto r = steps_of(p, StepKind::kReuse);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0]->instance_id, "i-free");
+  EXPECT_EQ(launched(p), 0);
+
+  // And for the idle floor, instead of a launch for it.
+  Snapshot calm;
+  calm.instances = {free_now};
+  auto floor = make_pool();
+  floor.min_idle = 1;
+  Plan pf = plan(calm, floor, {}, kT0);
+  EXPECT_EQ(steps_of(pf, StepKind::kReuse).size(), 1u);
+  EXPECT_EQ(launched(pf), 0);
+  // Without a floor and nothing queued it is let go.
+  EXPECT_TRUE(steps_of(plan(calm, make_pool(), {}, kT0), StepKind::kReuse).empty());
+}
+
 TEST(Reuse, RunnerNamesCarryTheRegistrationNumber) {
   EXPECT_EQ(runner_name_for("linux", "i-0abc"), "ghscale-linux-i-0abc");
   EXPECT_EQ(runner_name_for("linux", "i-0abc", 3), "ghscale-linux-i-0abc-r3");
