@@ -157,6 +157,12 @@ int main(int argc, char** argv) {
   sandbox_cmd->add_option("--drop", sandbox.drop, "Webhook drop probability")->check(CLI::Range(0.0, 1.0));
   sandbox_cmd->add_option("--duplicate", sandbox.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
   sandbox_cmd->add_option("--reorder", sandbox.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));
+  sandbox_cmd->add_option("--demand", sandbox.demand, "How the daemon learns of jobs: webhook or scale_set (no endpoint)")
+      ->check(CLI::IsMember({"webhook", "scale_set"}));
+  sandbox_cmd->add_option("--lose-sessions", sandbox.lose_sessions, "scale_set: times the service loses the session")
+      ->check(CLI::Range(0, 1000));
+  sandbox_cmd->add_option("--unacked", sandbox.unacked, "scale_set: acknowledgements that fail (messages come again)")
+      ->check(CLI::Range(0, 100000));
 
   ReconcileCommandOptions reconcile;
   auto* reconcile_cmd = cli.add_subcommand("reconcile", "Run one reconcile pass (--once) and print what it did");

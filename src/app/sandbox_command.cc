@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "app/exit_codes.h"
 #include "app/sandbox_commands.h"
 #include "core/log.h"
+#include "sandbox/scale_set_world.h"
 #include "sandbox/scaled_clock.h"
 #include "sandbox/workload.h"
 #include "sandbox/world.h"
@@ -98,10 +100,10 @@ class StopSignals {
 // Keeps stepping the simulated world (so the dashboard stays live: idle runners are
 // scaled in, the charts move on) until `seconds` have passed, Enter is pressed on a
 // terminal, or a stop signal arrives.
-void linger(sandbox::World& world, double seconds, bool terminal) {
+void linger(const std::function<void()>& step, double seconds, bool terminal) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   while (!g_stop && std::chrono::steady_clock::now() < until) {
-    world.step();
+    step();
     if (terminal) {
       pollfd in{STDIN_FILENO, POLLIN, 0};
       if (::poll(&in, 1, 20) > 0) {
@@ -115,11 +117,171 @@ void linger(sandbox::World& world, double seconds, bool terminal) {
   }
 }
 
+// --demand scale_set: the same daemon with no webhook section; jobs are queued at a fake
+// Actions service for the pool's scale set, which the daemon learns of from its message
+// session. The report says what the webhook one says, with the scale set's side.
+int run_scale_set(const SandboxOptions& o, const sandbox::Workload& workload, const std::filesystem::path& dir,
+                  bool temporary) {
+  constexpr const char* kScaleSet = "linux";
+  auto clock = std::make_shared<sandbox::ScaledClock>(system_clock()->now(), o.speed);
+  sandbox::ScaleSetWorldOptions wo;
+  wo.clock = clock;
+  wo.seed = o.seed;
+  wo.boot_time = Duration{static_cast<Duration::rep>(o.boot_seconds * 1000)};
+  wo.boot_jitter = 10s;
+  wo.actions.long_poll = 500ms;  // real time: GitHub holds a poll about 50 s; shortened
+  auto started = sandbox::ScaleSetWorld::start(wo);
+  if (!started) {
+    std::cerr << "ghscale: " << started.error().message << "\n";
+    return kExitFailure;
+  }
+  std::unique_ptr<sandbox::ScaleSetWorld> world = std::move(*started);
+  log::add_secret(world->github_token());
+  ::setenv(kTokenEnv, world->github_token().c_str(), 1);
+  auto cloud = world->cloud();
+
+  config::Config cfg;
+  cfg.source_path = (dir / "sandbox.yaml").string();
+  cfg.server.address = "127.0.0.1";
+  cfg.server.port = o.port;
+  cfg.server.threads = 2;
+  cfg.github.api_url = world->api_url();
+  cfg.github.auth.kind = config::GitHubAuth::Kind::kPat;
+  cfg.github.auth.token = config::SecretRef{config::SecretRef::Kind::kEnv, kTokenEnv};
+  cfg.store.sqlite_path = (dir / "ghscale.db").string();
+  config::PoolConfig pool;
+  pool.name = "linux";
+  pool.labels = LabelSet{"self-hosted", "linux", "x64"};
+  pool.scope.kind = config::PoolScope::Kind::kOrg;
+  pool.scope.name = "acme";
+  pool.max_runners = o.max_runners;
+  pool.provider.kind = config::ProviderConfig::Kind::kSim;
+  pool.provider.boot_time = wo.boot_time;
+  pool.demand = config::Demand::kScaleSet;
+  pool.scale_set.name = kScaleSet;
+  pool.reuse.enabled = false;  // the world's runners end their instance after their one job
+  cfg.pools.push_back(pool);
+  cfg.logging.level = "warn";
+
+  app::DaemonHooks hooks;
+  hooks.clock = clock;
+  hooks.provider_factory = [cloud](const config::PoolConfig&) -> std::shared_ptr<provider::Provider> { return cloud; };
+  auto daemon = Daemon::start(cfg, hooks);
+  if (!daemon) {
+    std::cerr << "ghscale: cannot start the daemon: " << daemon.error().message << "\n";
+    return kExitFailure;
+  }
+  const std::string base = "http://127.0.0.1:" + std::to_string((*daemon)->port());
+  std::cout << "ghscale sandbox (scale-set mode): dashboard " << base << "/ui\n"
+            << "  " << workload.jobs.size() << " jobs over "
+            << std::chrono::duration_cast<std::chrono::minutes>(workload.span()).count() << " virtual minutes at " << o.speed
+            << "x, assigned to the scale set \"" << kScaleSet << "\"; no webhook endpoint\n  status  " << base
+            << "/api/v1/status\n  metrics " << base << "/metrics\n  data    " << dir.string()
+            << (temporary ? " (removed at the end)" : "") << "\n"
+            << std::flush;
+
+  const StopSignals stop_signals;
+  const TimePoint start = clock->now();
+  Duration longest{0};
+  for (const auto& j : workload.jobs) longest = std::max(longest, j.duration);
+  const TimePoint stop_by = start + workload.span() + longest + 15min;
+  // Faults spread over the workload's span: sessions lost, acknowledgements failed.
+  std::vector<TimePoint> losses;
+  for (int i = 1; i <= o.lose_sessions; ++i) losses.push_back(start + workload.span() * i / (o.lose_sessions + 1));
+  std::size_t next_loss = 0;
+  bool acks_failed = o.unacked == 0;
+  std::size_t next = 0;
+  auto last_line = std::chrono::steady_clock::now();
+  const bool tty_out = ::isatty(STDOUT_FILENO) == 1;
+  const auto line_every = tty_out ? std::chrono::seconds(1) : std::chrono::seconds(10);
+  auto p_wait = [&](double q) {
+    std::vector<double> w;
+    for (Duration d : world->waits()) w.push_back(std::chrono::duration<double>(d).count());
+    return percentile(std::move(w), q);
+  };
+  bool done = false;
+  while (clock->now() < stop_by && !g_stop) {
+    const TimePoint now = clock->now();
+    while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) {
+      world->enqueue(kScaleSet, workload.jobs[next].duration, workload.jobs[next].repo);
+      ++next;
+    }
+    if (next_loss < losses.size() && now >= losses[next_loss]) {
+      world->actions().lose_sessions();
+      ++next_loss;
+    }
+    if (!acks_failed && now >= start + workload.span() / 3) {
+      world->actions().inject(fake_actions::FakeFault{"DELETE", "/messages/", 500, o.unacked});
+      acks_failed = true;
+    }
+    world->step();
+    const sandbox::ScaleSetWorldCounts c = world->counts();
+    done = next == workload.jobs.size() && c.queued == 0 && c.running == 0;
+    const auto real_now = std::chrono::steady_clock::now();
+    if (!o.quiet && (done || real_now - last_line >= line_every)) {
+      last_line = real_now;
+      const int live = cloud->live_count();
+      std::printf("%s[%5.1f min] jobs %lld queued %lld running %lld done | instances %d (runners online %lld) | wait p50 %.0fs p95 %.0fs | $%.3f%s",
+                  tty_out ? "\r" : "", std::chrono::duration<double, std::ratio<60>>(now - start).count(),
+                  static_cast<long long>(c.queued), static_cast<long long>(c.running), static_cast<long long>(c.done), live,
+                  static_cast<long long>(c.runners_online), p_wait(0.5), p_wait(0.95), cloud->usage(now).cost(),
+                  tty_out ? "   " : "\n");
+      std::fflush(stdout);
+    }
+    if (done) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  if (!o.quiet && tty_out) std::printf("\n");
+  const bool interrupted = g_stop;
+  if (!interrupted) std::this_thread::sleep_for(scaled(30s, o.speed));
+
+  const sandbox::ScaleSetWorldCounts c = world->counts();
+  const sandbox::CloudUsage& u = c.cloud;
+  std::vector<double> waits;
+  for (Duration d : world->waits()) waits.push_back(std::chrono::duration<double>(d).count());
+  const double max_wait = waits.empty() ? 0.0 : *std::max_element(waits.begin(), waits.end());
+  auto& actions = world->actions();
+  std::printf("\nsandbox report (scale-set mode)\n");
+  std::printf("  jobs            %zu queued by the workload, %lld done, %lld failed (lost runner or canceled), %lld unfinished\n",
+              workload.jobs.size(), static_cast<long long>(c.done), static_cast<long long>(c.failed),
+              static_cast<long long>(c.queued + c.running));
+  std::printf("  queue wait      p50 %.1f s, p95 %.1f s, max %.1f s (boot time %.0f s)\n", percentile(waits, 0.5),
+              percentile(waits, 0.95), max_wait, o.boot_seconds);
+  std::printf("  instances       %lld launched, busy terminations %lld\n", static_cast<long long>(u.launched),
+              static_cast<long long>(c.busy_terminations));
+  std::printf("  cost            $%.3f (on-demand %.2f h $%.3f, spot %.2f h $%.3f)\n", u.cost(), u.on_demand_hours,
+              u.on_demand_cost, u.spot_hours, u.spot_cost);
+  std::printf("  scale set       %lld polls, %lld messages acknowledged, %lld sessions opened; faults: %d sessions lost, %lld acknowledgements failed\n",
+              static_cast<long long>(actions.requests("get message")), static_cast<long long>(actions.requests("delete message")),
+              static_cast<long long>(actions.requests("create session")), o.lose_sessions,
+              static_cast<long long>(std::min<std::int64_t>(o.unacked, actions.requests("fault"))));
+  std::printf("  requests        Actions service %lld, GitHub API %lld; webhooks none (no endpoint)\n",
+              static_cast<long long>(c.actions_requests), static_cast<long long>(c.github_requests));
+  const bool ok = done && c.busy_terminations == 0 && c.failed == 0 && c.not_scale_set == 0;
+  std::printf("  result          %s\n", ok            ? "OK: every job done, no busy runner terminated"
+                                        : interrupted ? "INTERRUPTED before every job was done"
+                                                      : "FAILED");
+  const bool terminal = ::isatty(STDIN_FILENO) == 1;
+  const double stay = interrupted ? 0.0 : o.linger_seconds >= 0 ? o.linger_seconds : (terminal ? 600.0 : 0.0);
+  if (stay > 0) {
+    std::printf("\ndashboard still up at %s/ui for %.0f s; %s\n", base.c_str(), stay,
+                terminal ? "press Enter or Ctrl-C to stop now" : "Ctrl-C to stop now");
+    std::fflush(stdout);
+    linger([&] { world->step(); }, stay, terminal);
+  }
+  (*daemon)->stop();
+  return ok ? kExitOk : kExitFailure;
+}
+
 }  // namespace
 
 int run_sandbox(const SandboxOptions& o) {
   if (o.speed <= 0 || o.minutes <= 0 || o.jobs_per_hour < 0 || o.max_runners < 1 || o.boot_seconds < 0) {
     std::cerr << "ghscale: --speed, --minutes must be > 0; --jobs-per-hour, --boot-time >= 0; --max-runners >= 1\n";
+    return kExitUsage;
+  }
+  if (o.demand != "webhook" && o.demand != "scale_set") {
+    std::cerr << "ghscale: --demand must be webhook or scale_set, got '" << o.demand << "'\n";
     return kExitUsage;
   }
   // --- the workload ---
@@ -164,6 +326,16 @@ int run_sandbox(const SandboxOptions& o) {
   } cleanup{dir, temporary};
 
   log::init(log::Format::kText, log::Level::kWarn, (dir / "ghscale.log").string());
+  if (o.demand == "scale_set") {
+    // The fake Actions service queues jobs as they come; it has no runs with needs.
+    for (const auto& j : workload.jobs) {
+      if (!j.needs.empty()) {
+        std::cerr << "ghscale: --demand scale_set replays independent jobs; this workload has jobs with needs\n";
+        return kExitUsage;
+      }
+    }
+    return run_scale_set(o, workload, dir, temporary);
+  }
 
   // --- simulated GitHub and cloud on a fast clock ---
   auto clock = std::make_shared<sandbox::ScaledClock>(system_clock()->now(), o.speed);
@@ -300,7 +472,7 @@ int run_sandbox(const SandboxOptions& o) {
     std::printf("\ndashboard still up at %s/ui for %.0f s; %s\n", base.c_str(), stay,
                 terminal ? "press Enter or Ctrl-C to stop now" : "Ctrl-C to stop now");
     std::fflush(stdout);
-    linger(*world, stay, terminal);
+    linger([&] { world->step(); }, stay, terminal);
   }
   (*daemon)->stop();
   return ok ? kExitOk : kExitFailure;

@@ -47,6 +47,13 @@ struct SandboxOptions {
   // Webhook delivery faults, as GitHub sometimes shows them: --drop --duplicate --reorder
   // (probabilities). Dropped deliveries are recovered by the daemon's sweep.
   double drop = 0.0, duplicate = 0.0, reorder = 0.0;
+  // --demand webhook|scale_set: how the daemon learns of jobs. scale_set: a fake Actions
+  // service assigns them to the pool's scale set, no webhook endpoint is configured.
+  std::string demand = "webhook";
+  // scale_set faults: --lose-sessions N (the service forgets the session N times, spread
+  // over the run), --unacked N (N acknowledgements fail, so those messages come again).
+  int lose_sessions = 0;
+  int unacked = 0;
 };
 int run_sandbox(const SandboxOptions& options);
 

@@ -34,12 +34,14 @@ struct ScaleSetWorld::State {
 
   std::mutex step_mu;  // one step at a time
   mutable std::mutex mu;
-  std::map<std::string, std::int64_t> runner_of;   // guarded by mu: instance -> its runner (booted)
-  std::map<std::int64_t, Running> running;         // guarded by mu: by runner
-  std::map<std::int64_t, Duration> durations;      // guarded by mu: by request, until it starts
-  std::vector<std::int64_t> enqueued;              // guarded by mu
-  std::int64_t busy_terminations = 0;              // guarded by mu
-  std::int64_t not_scale_set = 0;                  // guarded by mu
+  std::map<std::string, std::int64_t> runner_of;  // guarded by mu: instance -> its runner (booted)
+  std::map<std::int64_t, Running> running;        // guarded by mu: by runner
+  std::map<std::int64_t, Duration> durations;     // guarded by mu: by request, until it starts
+  std::map<std::int64_t, TimePoint> queued_at;    // guarded by mu: by request, until it starts
+  std::vector<Duration> waits;                    // guarded by mu
+  std::vector<std::int64_t> enqueued;             // guarded by mu
+  std::int64_t busy_terminations = 0;             // guarded by mu
+  std::int64_t not_scale_set = 0;                 // guarded by mu
 
   // The cloud's observer; never calls into the cloud.
   void on_cloud_event(const provider::SimEvent& e) {
@@ -87,7 +89,8 @@ Result<std::unique_ptr<ScaleSetWorld>> ScaleSetWorld::start(ScaleSetWorldOptions
   s->actions = std::make_shared<fake_actions::FakeActions>(ao);
   s->actions->mirror_runners_into(s->github, "orgs/" + options.org);
   auto server = fake_actions::FakeActionsServer::start(s->actions, s->github, options.threads);
-  if (!server) return make_error(server.error().kind, "cannot start the fake Actions service: " + server.error().message);
+  if (!server)
+    return make_error(server.error().kind, "cannot start the fake Actions service: " + server.error().message);
   s->server = std::move(*server);
 
   provider::SimCloudOptions co;
@@ -107,8 +110,12 @@ ScaleSetWorld::~ScaleSetWorld() {
   state_->server.reset();  // ends held polls, then stops serving
 }
 
-std::string ScaleSetWorld::api_url() const { return state_->server->api_url(); }
-const std::string& ScaleSetWorld::github_token() const { return state_->token; }
+std::string ScaleSetWorld::api_url() const {
+  return state_->server->api_url();
+}
+const std::string& ScaleSetWorld::github_token() const {
+  return state_->token;
+}
 
 std::int64_t ScaleSetWorld::enqueue(const std::string& scale_set, Duration duration, const std::string& repository) {
   fake_actions::FakeJobSpec spec;
@@ -119,6 +126,7 @@ std::int64_t ScaleSetWorld::enqueue(const std::string& scale_set, Duration durat
   auto id = state_->actions->enqueue_job(spec);
   if (!id) return 0;
   state_->durations[*id] = duration;
+  state_->queued_at[*id] = state_->options.clock->now();
   state_->enqueued.push_back(*id);
   return *id;
 }
@@ -139,6 +147,10 @@ void ScaleSetWorld::step() {
       Duration d{0};
       if (auto it = s.durations.find(*offered); it != s.durations.end()) d = it->second;
       s.running[runner] = State::Running{instance, *offered, now + d};
+      if (auto q = s.queued_at.find(*offered); q != s.queued_at.end()) {
+        s.waits.push_back(now - q->second);
+        s.queued_at.erase(q);
+      }
     }
     // Finished jobs complete; their one-job runner leaves and its instance shuts down.
     for (auto it = s.running.begin(); it != s.running.end();) {
@@ -187,8 +199,19 @@ ScaleSetWorldCounts ScaleSetWorld::counts() const {
   return c;
 }
 
-std::shared_ptr<provider::SimCloud> ScaleSetWorld::cloud() const { return state_->cloud; }
-fake_actions::FakeActions& ScaleSetWorld::actions() { return *state_->actions; }
-fake_github::FakeGitHub& ScaleSetWorld::github() { return *state_->github; }
+std::vector<Duration> ScaleSetWorld::waits() const {
+  std::lock_guard lock(state_->mu);
+  return state_->waits;
+}
+
+std::shared_ptr<provider::SimCloud> ScaleSetWorld::cloud() const {
+  return state_->cloud;
+}
+fake_actions::FakeActions& ScaleSetWorld::actions() {
+  return *state_->actions;
+}
+fake_github::FakeGitHub& ScaleSetWorld::github() {
+  return *state_->github;
+}
 
 }  // namespace ghscale::sandbox

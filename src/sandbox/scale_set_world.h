@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -26,7 +27,7 @@ using namespace std::chrono_literals;
 struct ScaleSetWorldOptions {
   std::shared_ptr<Clock> clock;  // required: the system clock, or a ScaledClock
   std::uint64_t seed = 7;
-  std::string org = "acme";      // the pools' scope: runners are mirrored into orgs/ORG
+  std::string org = "acme";  // the pools' scope: runners are mirrored into orgs/ORG
   Duration boot_time = 30s;
   Duration boot_jitter = 0s;
   // The fake service's behaviour (its clock is the world's); long_poll is real time.
@@ -36,10 +37,10 @@ struct ScaleSetWorldOptions {
 
 struct ScaleSetWorldCounts {
   std::int64_t enqueued = 0;
-  std::int64_t queued = 0;    // not started yet (waiting for the scale set or a runner)
+  std::int64_t queued = 0;  // not started yet (waiting for the scale set or a runner)
   std::int64_t running = 0;
-  std::int64_t done = 0;      // completed, succeeded
-  std::int64_t failed = 0;    // completed otherwise (a runner lost, canceled after reassignments)
+  std::int64_t done = 0;    // completed, succeeded
+  std::int64_t failed = 0;  // completed otherwise (a runner lost, canceled after reassignments)
   std::int64_t runners_online = 0;
   std::int64_t busy_terminations = 0;  // an instance terminated while its runner ran a job: must stay 0
   std::int64_t not_scale_set = 0;      // instances that booted with a registration that is no scale-set JIT config
@@ -66,6 +67,8 @@ class ScaleSetWorld {
   void step();
 
   ScaleSetWorldCounts counts() const;
+  // How long each started job waited, from its enqueue to a runner taking it.
+  std::vector<Duration> waits() const;
   std::shared_ptr<provider::SimCloud> cloud() const;
   fake_actions::FakeActions& actions();
   fake_github::FakeGitHub& github();

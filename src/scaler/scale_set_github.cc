@@ -8,7 +8,8 @@ class ScaleSetGitHub final : public github::GitHubApi {
   ScaleSetGitHub(std::shared_ptr<github::GitHubApi> inner, std::vector<std::shared_ptr<ScaleSetListener>> listeners)
       : inner_(std::move(inner)), listeners_(std::move(listeners)) {}
 
-  Result<github::JitConfig> generate_jit_config(const github::Scope& scope, const github::JitConfigRequest& request) override {
+  Result<github::JitConfig> generate_jit_config(const github::Scope& scope,
+                                                const github::JitConfigRequest& request) override {
     const LabelSet labels(request.labels);
     for (const auto& l : listeners_) {
       const config::PoolConfig& pool = l->pool();
@@ -17,14 +18,18 @@ class ScaleSetGitHub final : public github::GitHubApi {
     return inner_->generate_jit_config(scope, request);
   }
 
-  Result<std::vector<github::Runner>> list_runners(const github::Scope& scope) override { return inner_->list_runners(scope); }
+  Result<std::vector<github::Runner>> list_runners(const github::Scope& scope) override {
+    return inner_->list_runners(scope);
+  }
   Result<github::Runner> get_runner(const github::Scope& scope, std::int64_t runner_id) override {
     return inner_->get_runner(scope, runner_id);
   }
   Status delete_runner(const github::Scope& scope, std::int64_t runner_id) override {
     return inner_->delete_runner(scope, runner_id);
   }
-  Result<github::Token> registration_token(const github::Scope& scope) override { return inner_->registration_token(scope); }
+  Result<github::Token> registration_token(const github::Scope& scope) override {
+    return inner_->registration_token(scope);
+  }
   Result<github::Token> remove_token(const github::Scope& scope) override { return inner_->remove_token(scope); }
   Result<std::vector<github::RunnerGroup>> list_runner_groups(const github::Scope& scope) override {
     return inner_->list_runner_groups(scope);
@@ -38,7 +43,8 @@ class ScaleSetGitHub final : public github::GitHubApi {
   Result<std::vector<github::WorkflowJob>> list_run_jobs(std::string_view repo, std::int64_t run_id) override {
     return inner_->list_run_jobs(repo, run_id);
   }
-  Result<std::vector<github::WorkflowRun>> list_runs_created(std::string_view repo, TimePoint from, TimePoint to) override {
+  Result<std::vector<github::WorkflowRun>> list_runs_created(std::string_view repo, TimePoint from,
+                                                             TimePoint to) override {
     return inner_->list_runs_created(repo, from, to);
   }
   Result<std::vector<std::string>> list_org_repos(std::string_view org) override { return inner_->list_org_repos(org); }

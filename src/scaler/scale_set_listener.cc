@@ -27,7 +27,9 @@ std::string conclusion_of(std::string_view result) {
   return std::string(result);
 }
 
-std::string setting_name(const config::PoolConfig& pool) { return "scaleset_session:" + pool.name; }
+std::string setting_name(const config::PoolConfig& pool) {
+  return "scaleset_session:" + pool.name;
+}
 
 }  // namespace
 
@@ -85,19 +87,19 @@ struct ScaleSetListener::Core {
   explicit Core(ScaleSetListenerOptions o) : options(std::move(o)) {}
 
   const ScaleSetListenerOptions options;
-  std::function<bool()> holds_lease;       // set once by start()
-  std::shared_ptr<webhook::Waker> waker;   // set once by start()
+  std::function<bool()> holds_lease;      // set once by start()
+  std::shared_ptr<webhook::Waker> waker;  // set once by start()
 
   mutable std::mutex mu;
   std::condition_variable cv;
-  bool stopping = false;                   // guarded by mu
-  bool exited = false;                     // guarded by mu: the thread is done
+  bool stopping = false;                     // guarded by mu
+  bool exited = false;                       // guarded by mu: the thread is done
   std::optional<scaleset::Session> session;  // guarded by mu
-  ScaleSetListenerCounts counts;           // guarded by mu
+  ScaleSetListenerCounts counts;             // guarded by mu
   std::atomic<std::int64_t> scale_set_id{0};
-  std::mutex ensure_mu;                    // one ensure at a time (the thread, a JIT config)
-  Duration backoff{0};                     // the thread's only
-  std::optional<TimePoint> last_check;     // the thread's only: statistics compared
+  std::mutex ensure_mu;                 // one ensure at a time (the thread, a JIT config)
+  Duration backoff{0};                  // the thread's only
+  std::optional<TimePoint> last_check;  // the thread's only: statistics compared
 
   bool stopped() const {
     std::lock_guard lock(mu);
@@ -122,7 +124,8 @@ struct ScaleSetListener::Core {
     if (const std::int64_t id = scale_set_id.load(); id != 0) return id;
     const config::PoolConfig& pool = options.pool;
     auto group = options.client->get_runner_group(pool.runner_group);
-    if (!group) return make_error(group.error().kind, "runner group " + pool.runner_group + ": " + group.error().message);
+    if (!group)
+      return make_error(group.error().kind, "runner group " + pool.runner_group + ": " + group.error().message);
     scaleset::ScaleSetSpec spec;
     spec.name = pool.scale_set.name;
     spec.runner_group_id = group->id;
@@ -135,7 +138,9 @@ struct ScaleSetListener::Core {
     auto set = options.client->ensure_scale_set(spec);
     if (!set) return set.error();
     scale_set_id = set->id;
-    log::info("scale set ready", {{"pool", pool.name}, {"scale_set", set->name}, {"scale_set_id", set->id},
+    log::info("scale set ready", {{"pool", pool.name},
+                                  {"scale_set", set->name},
+                                  {"scale_set_id", set->id},
                                   {"runner_group", pool.runner_group}});
     return set->id;
   }
@@ -157,7 +162,8 @@ void ScaleSetListener::Core::close_session() {
   if (!s) return;
   auto st = options.client->delete_session(s->scale_set_id, s->session_id);
   if (!st && st.error().kind != ErrorKind::kNotFound) {
-    log::warn("scale set: cannot delete the message session", {{"pool", options.pool.name}, {"error", st.error().describe()}});
+    log::warn("scale set: cannot delete the message session",
+              {{"pool", options.pool.name}, {"error", st.error().describe()}});
   } else {
     log::info("scale set: message session closed", {{"pool", options.pool.name}});
   }
@@ -194,7 +200,8 @@ bool ScaleSetListener::Core::open_session(std::int64_t id) {
     return false;
   }
   if (auto st = options.store->set_setting(setting_name(options.pool), created->session_id); !st) {
-    log::warn("scale set: cannot name the session in the store", {{"pool", options.pool.name}, {"error", st.error().describe()}});
+    log::warn("scale set: cannot name the session in the store",
+              {{"pool", options.pool.name}, {"error", st.error().describe()}});
   }
   log::info("scale set: message session opened", {{"pool", options.pool.name}, {"scale_set_id", id}});
   if (created->statistics) check_statistics(*created->statistics);
@@ -264,7 +271,8 @@ void ScaleSetListener::Core::run() {
     }
     auto id = ensure();
     if (!id) {
-      log::warn("scale set: cannot ensure the scale set", {{"pool", options.pool.name}, {"error", id.error().describe()}});
+      log::warn("scale set: cannot ensure the scale set",
+                {{"pool", options.pool.name}, {"error", id.error().describe()}});
       fail_and_back_off();
       continue;
     }
@@ -319,7 +327,8 @@ void ScaleSetListener::Core::run() {
     last_message_id = std::max(last_message_id, m.id);
     if (auto st = options.client->delete_message(*s, m.id); !st) {
       // Recorded already: a redelivery is deduplicated by the store.
-      log::warn("scale set: cannot acknowledge a message", {{"pool", options.pool.name}, {"error", st.error().describe()}});
+      log::warn("scale set: cannot acknowledge a message",
+                {{"pool", options.pool.name}, {"error", st.error().describe()}});
       std::lock_guard lock(mu);
       ++counts.failures;
     } else {
@@ -339,7 +348,9 @@ ScaleSetListener::ScaleSetListener(ScaleSetListenerOptions options)
   if (!core_->options.clock) throw std::invalid_argument("scale set listener: a clock is required");
 }
 
-ScaleSetListener::~ScaleSetListener() { stop(); }
+ScaleSetListener::~ScaleSetListener() {
+  stop();
+}
 
 void ScaleSetListener::start(std::function<bool()> holds_lease, std::shared_ptr<webhook::Waker> waker) {
   {
@@ -375,7 +386,8 @@ void ScaleSetListener::stop() {
   }
   std::unique_lock lock(core_->mu);
   if (!core_->cv.wait_for(lock, core_->options.stop_bound, [&] { return core_->exited; })) {
-    log::warn("scale set: a poll did not end within the bound; leaving it behind", {{"pool", core_->options.pool.name}});
+    log::warn("scale set: a poll did not end within the bound; leaving it behind",
+              {{"pool", core_->options.pool.name}});
   }
 }
 
@@ -393,9 +405,13 @@ Result<github::JitConfig> ScaleSetListener::jit_config(const std::string& runner
   return out;
 }
 
-const config::PoolConfig& ScaleSetListener::pool() const { return core_->options.pool; }
+const config::PoolConfig& ScaleSetListener::pool() const {
+  return core_->options.pool;
+}
 
-std::int64_t ScaleSetListener::scale_set_id() const { return core_->scale_set_id.load(); }
+std::int64_t ScaleSetListener::scale_set_id() const {
+  return core_->scale_set_id.load();
+}
 
 bool ScaleSetListener::has_session() const {
   std::lock_guard lock(core_->mu);

@@ -33,16 +33,16 @@ namespace ghscale::scaler {
 using namespace std::chrono_literals;
 
 struct ScaleSetListenerOptions {
-  config::PoolConfig pool;               // demand == kScaleSet
+  config::PoolConfig pool;  // demand == kScaleSet
   std::shared_ptr<scaleset::Client> client;
   std::shared_ptr<store::Store> store;
-  std::string holder;                    // the session's owner name: this process's lease identity
+  std::string holder;  // the session's owner name: this process's lease identity
   std::shared_ptr<Clock> clock;
-  Duration lease_check = 500ms;          // how often a process without the lease looks again
-  Duration backoff_base = 1s;            // after a failure or a conflict, doubling...
-  Duration backoff_cap = 30s;            // ...up to this
-  Duration stop_bound = 3s;              // stop() waits at most this for the poll to end
-  Duration statistics_check = 10s;       // the store's count is compared at most this often
+  Duration lease_check = 500ms;     // how often a process without the lease looks again
+  Duration backoff_base = 1s;       // after a failure or a conflict, doubling...
+  Duration backoff_cap = 30s;       // ...up to this
+  Duration stop_bound = 3s;         // stop() waits at most this for the poll to end
+  Duration statistics_check = 10s;  // the store's count is compared at most this often
 };
 
 // The job id a scale-set assignment is stored under. One request can be assigned more
@@ -55,12 +55,12 @@ std::int64_t scale_set_job_id(std::int64_t runner_request_id, std::optional<Time
 std::optional<JobEvent> to_job_event(const scaleset::JobEvent& event, const config::PoolConfig& pool, TimePoint now);
 
 struct ScaleSetListenerCounts {
-  std::int64_t messages = 0;       // acknowledged
-  std::int64_t events = 0;         // recorded (duplicates included)
+  std::int64_t messages = 0;  // acknowledged
+  std::int64_t events = 0;    // recorded (duplicates included)
   std::int64_t sessions_opened = 0;
-  std::int64_t conflicts = 0;      // session held by another owner when opening
-  std::int64_t takeovers = 0;      // stale sessions of this store's daemons deleted
-  std::int64_t failures = 0;       // polls, acknowledgements or writes that failed
+  std::int64_t conflicts = 0;  // session held by another owner when opening
+  std::int64_t takeovers = 0;  // stale sessions of this store's daemons deleted
+  std::int64_t failures = 0;   // polls, acknowledgements or writes that failed
 };
 
 class ScaleSetListener {

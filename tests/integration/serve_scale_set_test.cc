@@ -249,8 +249,8 @@ TEST_F(ServeScaleSetTest, LostSessionsRedeliveriesAnd5xxLoseNothing) {
 TEST_F(ServeScaleSetTest, TwoDaemonsOnOneDynamoDbStoreHoldOneSessionAndTakeOverAfterSigkill) {
   auto dynalite = testing::start_dynalite();
   if (!dynalite->child) GTEST_SKIP() << "dynalite unavailable: " << dynalite->unavailable;
-  const std::string store = "store: {dynamodb: {table: ghscale-scaleset, region: us-east-1, endpoint_url: \"" +
-                            dynalite->endpoint + "\"}}";
+  const std::string store =
+      "store: {dynamodb: {table: ghscale-scaleset, region: us-east-1, endpoint_url: \"" + dynalite->endpoint + "\"}}";
   const std::string config_a = write_config(store, "a.yaml");
   const std::string config_b = write_config(store, "b.yaml");
   auto init = testing::run({testing::ghscale_binary().string(), "store", "init", "--config", config_a}, 30s, env());

@@ -53,6 +53,57 @@ TEST(SandboxCommand, RealDaemonServesEveryJobAndEndsByItself) {
   EXPECT_NE(out.find("OK: every job done"), std::string::npos) << out;
 }
 
+TEST(SandboxCommand, ScaleSetModeServesEveryJobWithoutAWebhook) {
+  SandboxOptions o;
+  o.minutes = 10;
+  o.jobs_per_hour = 120;
+  o.speed = 120;
+  o.quiet = true;
+  o.demand = "scale_set";
+  testing::internal::CaptureStdout();
+  const int rc = run_sandbox(o);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("sandbox report (scale-set mode)"), std::string::npos) << out;
+  EXPECT_NE(out.find("busy terminations 0"), std::string::npos) << out;
+  EXPECT_NE(out.find(" 0 failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("webhooks none"), std::string::npos) << out;
+  EXPECT_NE(out.find("OK: every job done"), std::string::npos) << out;
+}
+
+TEST(SandboxCommand, ScaleSetModeLosesNothingToLostSessionsAndUnacknowledgedMessages) {
+  SandboxOptions o;
+  o.minutes = 10;
+  o.jobs_per_hour = 120;
+  o.speed = 120;
+  o.quiet = true;
+  o.demand = "scale_set";
+  o.lose_sessions = 3;
+  o.unacked = 4;
+  testing::internal::CaptureStdout();
+  const int rc = run_sandbox(o);
+  const std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("faults: 3 sessions lost, 4 acknowledgements failed"), std::string::npos) << out;
+  EXPECT_NE(out.find("OK: every job done"), std::string::npos) << out;
+
+}
+
+TEST(SandboxCommand, ScaleSetModeRefusesRunsWithNeeds) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("ghscale-sandbox-needs-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "w.csv") << "0,self-hosted;linux,10,acme/app,1,build\n0,self-hosted;linux,10,acme/app,1,test,build\n";
+  SandboxOptions o;
+  o.workload_csv = (dir / "w.csv").string();
+  o.quiet = true;
+  o.demand = "scale_set";  // the fake service queues jobs as they come: no runs with needs
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_sandbox(o), 2);
+  EXPECT_NE(testing::internal::GetCapturedStderr().find("jobs with needs"), std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(SimulateCommand, JobsNoPoolServesExitThreeAndAreNamed) {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / ("ghscale-sim-unmatched-" + std::to_string(::getpid()));

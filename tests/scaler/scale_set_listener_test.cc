@@ -39,17 +39,25 @@ class FlakyStore final : public store::Store {
     }
     return inner_->record(e);
   }
-  Result<std::vector<Job>> queued_jobs(const std::optional<LabelSet>& l, std::size_t n) override { return inner_->queued_jobs(l, n); }
+  Result<std::vector<Job>> queued_jobs(const std::optional<LabelSet>& l, std::size_t n) override {
+    return inner_->queued_jobs(l, n);
+  }
   Result<Job> get_job(std::int64_t id) override { return inner_->get_job(id); }
   Result<store::JobCounts> job_counts() override { return inner_->job_counts(); }
   Result<std::vector<Job>> list_jobs(const store::JobFilter& f) override { return inner_->list_jobs(f); }
   Status upsert_instance(const Instance& i) override { return inner_->upsert_instance(i); }
   Result<Instance> get_instance(std::string_view id) override { return inner_->get_instance(id); }
-  Result<std::vector<Instance>> list_instances(std::string_view p, bool t) override { return inner_->list_instances(p, t); }
-  Status update_instance_state(std::string_view id, InstanceState s) override { return inner_->update_instance_state(id, s); }
+  Result<std::vector<Instance>> list_instances(std::string_view p, bool t) override {
+    return inner_->list_instances(p, t);
+  }
+  Status update_instance_state(std::string_view id, InstanceState s) override {
+    return inner_->update_instance_state(id, s);
+  }
   Result<std::int64_t> append_action(const Action& a) override { return inner_->append_action(a); }
   Result<std::vector<Action>> last_actions(std::size_t n) override { return inner_->last_actions(n); }
-  Result<std::optional<Action>> last_action(std::string_view p, ActionKind k) override { return inner_->last_action(p, k); }
+  Result<std::optional<Action>> last_action(std::string_view p, ActionKind k) override {
+    return inner_->last_action(p, k);
+  }
   Result<std::optional<std::string>> get_setting(std::string_view n) override { return inner_->get_setting(n); }
   Status set_setting(std::string_view n, std::string_view v) override { return inner_->set_setting(n, v); }
   Result<store::Lease> acquire_lease(std::string_view n, std::string_view h, Duration t, TimePoint now) override {
@@ -58,7 +66,9 @@ class FlakyStore final : public store::Store {
   Result<store::Lease> renew_lease(std::string_view n, std::string_view h, Duration t, TimePoint now) override {
     return inner_->renew_lease(n, h, t, now);
   }
-  Status release_lease(std::string_view n, std::string_view h, TimePoint now) override { return inner_->release_lease(n, h, now); }
+  Status release_lease(std::string_view n, std::string_view h, TimePoint now) override {
+    return inner_->release_lease(n, h, now);
+  }
   Result<store::PruneResult> prune(const store::RetentionPolicy& p) override { return inner_->prune(p); }
   Status ping() override { return inner_->ping(); }
   Status flush() override { return inner_->flush(); }
