@@ -148,6 +148,10 @@ Result<std::unique_ptr<Daemon>> Daemon::start(config::Config cfg, DaemonHooks ho
       parts->routes->add_metrics_source([rest](std::string& out) { rest->append_metrics(out); });
     }
   }
+  if (!parts->scaler.listeners.empty()) {
+    parts->routes->add_metrics_source(
+        [listeners = parts->scaler.listeners](std::string& out) { scaler::append_scale_set_metrics(listeners, out); });
+  }
   if (parts->scaler.reconciler) {
     start_series(c, clock, *parts);
   } else {

@@ -423,4 +423,40 @@ ScaleSetListenerCounts ScaleSetListener::counts() const {
   return core_->counts;
 }
 
+void append_scale_set_metrics(const std::vector<std::shared_ptr<ScaleSetListener>>& listeners, std::string& out) {
+  if (listeners.empty()) return;
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::int64_t ScaleSetListenerCounts::*field;
+  };
+  static const Counter kCounters[] = {
+      {"ghscale_scale_set_messages_total", "Messages of the scale set's session recorded and acknowledged.",
+       &ScaleSetListenerCounts::messages},
+      {"ghscale_scale_set_events_total", "Job events read from the scale set's messages (redeliveries included).",
+       &ScaleSetListenerCounts::events},
+      {"ghscale_scale_set_sessions_opened_total", "Message sessions this daemon opened.",
+       &ScaleSetListenerCounts::sessions_opened},
+      {"ghscale_scale_set_session_conflicts_total", "Sessions found held by another owner when opening one.",
+       &ScaleSetListenerCounts::conflicts},
+      {"ghscale_scale_set_session_takeovers_total", "Stale sessions of this store's daemons deleted to take over.",
+       &ScaleSetListenerCounts::takeovers},
+      {"ghscale_scale_set_failures_total", "Polls, acknowledgements and writes of the listener that failed.",
+       &ScaleSetListenerCounts::failures},
+  };
+  std::vector<std::pair<std::string, ScaleSetListenerCounts>> counts;
+  for (const auto& l : listeners) counts.emplace_back(l->pool().name, l->counts());
+  for (const auto& c : kCounters) {
+    out += std::string("# HELP ") + c.name + " " + c.help + "\n# TYPE " + c.name + " counter\n";
+    for (const auto& [pool, n] : counts)
+      out += std::string(c.name) + "{pool=\"" + pool + "\"} " + std::to_string(n.*c.field) + "\n";
+  }
+  out +=
+      "# HELP ghscale_scale_set_session Whether this daemon holds the scale set's message session.\n"
+      "# TYPE ghscale_scale_set_session gauge\n";
+  for (const auto& l : listeners) {
+    out += "ghscale_scale_set_session{pool=\"" + l->pool().name + "\"} " + (l->has_session() ? "1" : "0") + "\n";
+  }
+}
+
 }  // namespace ghscale::scaler

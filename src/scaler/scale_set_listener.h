@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/clock.h"
@@ -88,5 +89,8 @@ class ScaleSetListener {
   struct Core;
   std::shared_ptr<Core> core_;  // shared with the thread, which may outlive stop()'s bound
 };
+
+// The listeners' counts in Prometheus text format (ghscale_scale_set_*{pool=...}), for /metrics.
+void append_scale_set_metrics(const std::vector<std::shared_ptr<ScaleSetListener>>& listeners, std::string& out);
 
 }  // namespace ghscale::scaler

@@ -216,6 +216,18 @@ TEST_F(ServeScaleSetTest, JobsAssignedToTheScaleSetAreServedOneInstanceEach) {
       10s))
       << testing::http_request(d.port, "GET", "/metrics").body;
 
+  const std::string metrics = testing::http_request(d.port, "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("ghscale_scale_set_session{pool=\"linux\"} 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("ghscale_scale_set_sessions_opened_total{pool=\"linux\"} 1\n"), std::string::npos) << metrics;
+  EXPECT_EQ(metrics.find("ghscale_scale_set_messages_total{pool=\"linux\"} 0\n"), std::string::npos) << metrics;
+  if (fs::exists("/usr/bin/promtool")) {  // Prometheus' own linter, as metrics_lint_test uses it
+    const std::string file = (dir_ / "metrics.txt").string();
+    std::ofstream(file) << metrics;
+    auto lint = testing::run({"/bin/sh", "-c", "/usr/bin/promtool check metrics < " + file});
+    EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+    EXPECT_EQ(lint.out + lint.err, "") << "promtool complained";
+  }
+
   // SIGTERM ends the held poll at once and deletes the session.
   const auto t0 = std::chrono::steady_clock::now();
   d.process->signal(SIGTERM);
