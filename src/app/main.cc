@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--synthetic", sim.synthetic, "Synthetic shape: day (independent jobs) or dag (runs: build, tests, deploy)")
       ->check(CLI::IsMember({"day", "dag"}));
   std::vector<std::string> policies;
-  simulate_cmd->add_option("--policy", policies, "ghscale, ghscale-warm[:COVERAGE], original or per-job (repeatable; default: ghscale, original, per-job)");
+  simulate_cmd->add_option("--policy", policies, "ghscale, ghscale-warm[:COVERAGE], ghscale-scale-set, original or per-job (repeatable; default: ghscale, original, per-job)");
   simulate_cmd->add_option("--max-runners", sim.max_runners, "Capacity cap")->check(CLI::Range(1, 1000000));
   simulate_cmd->add_option("--on-demand-base", sim.on_demand_base,
                            "On-demand instances kept first, the same for every policy (default: ghscale and original 1, per-job 0)")

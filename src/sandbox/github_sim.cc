@@ -61,6 +61,11 @@ struct GitHubSim::State {
   std::unordered_map<std::string, TimePoint> shutting_at;
   bool dirty = false;           // something may now match
   GitHubSimCounts counts;
+  // Scale-set mode: jobs assigned to the scale set and not done; queued ones waiting for
+  // room, oldest first; when the listener's current long poll began.
+  std::set<std::int64_t> assigned;
+  std::list<std::int64_t> unassigned;
+  TimePoint poll_since = now();  // the session opens with the simulation
 
   // Workload structure. Jobs are handed over in workload order; the n-th has ordinal n.
   struct Node {  // a job of a workload run
@@ -78,6 +83,11 @@ struct GitHubSim::State {
 
   TimePoint now() const { return options.clock->now(); }
   std::int64_t new_id() { return ++next_id; }
+  // Scale-set mode: long polls that ended with nothing between the last message and t.
+  std::int64_t empty_polls(TimePoint t) const {
+    const auto poll = std::max<Duration::rep>(1, options.scale_set.long_poll.count());
+    return std::max<Duration::rep>(0, std::chrono::duration_cast<Duration>(t - poll_since).count()) / poll;
+  }
 
   std::string delivery_guid() {
     char buf[48];
@@ -111,6 +121,11 @@ struct GitHubSim::State {
     e.started_at = j.started_at;
     e.completed_at = j.completed_at;
     const DeliveryFaults& f = options.faults;
+    if (options.scale_set.enabled) {  // a message: delivered once, in order, acknowledged
+      e.delivery_id = "scaleset:" + e.delivery_id;
+      outbox.push(Outgoing{now() + f.latency, ++seq, std::move(e)});
+      return;
+    }
     std::uniform_real_distribution<double> coin(0.0, 1.0);
     if (f.drop > 0 && coin(rng) < f.drop) {
       ++counts.dropped;
@@ -173,8 +188,24 @@ struct GitHubSim::State {
     queue.push_back(id);
     dirty = true;
     if (options.mirror) options.mirror->set_run_status(stored.run_id, "queued");
-    emit(stored, "queued", nullptr);
+    if (options.scale_set.enabled) {
+      unassigned.push_back(id);
+      assign_to_scale_set();
+    } else {
+      emit(stored, "queued", nullptr);
+    }
     return id;
+  }
+
+  // Scale-set mode: queued jobs are assigned, oldest first, while the set has room.
+  void assign_to_scale_set() {
+    while (!unassigned.empty() && static_cast<int>(assigned.size()) < std::max(1, options.scale_set.capacity)) {
+      const std::int64_t id = unassigned.front();
+      unassigned.pop_front();
+      assigned.insert(id);
+      dirty = true;
+      emit(jobs.at(id), "queued", nullptr);  // JobAssigned
+    }
   }
 
   // The mirror's run status from its jobs: queued while one of them is (so a sweep of
@@ -346,6 +377,7 @@ struct GitHubSim::State {
   std::optional<std::string> finish(SimJob& j, SimRunner* r, const std::string& conclusion) {
     j.completed_at = now();
     j.conclusion = conclusion;
+    if (options.scale_set.enabled && assigned.erase(j.id) != 0) assign_to_scale_set();
     ++(conclusion == "success" ? counts.done : counts.failed);
     if (conclusion == "success") release_dependants(j.id);
     if (options.mirror) {
@@ -376,7 +408,10 @@ struct GitHubSim::State {
       auto rit = runners.find(rid);
       if (rit == runners.end()) continue;
       SimRunner& r = rit->second;
-      auto qit = std::find_if(queue.begin(), queue.end(), [&](std::int64_t jid) { return jobs.at(jid).labels.subset_of(r.labels); });
+      // A scale set's runners take only the jobs assigned to the set.
+      auto qit = std::find_if(queue.begin(), queue.end(), [&](std::int64_t jid) {
+        return (!options.scale_set.enabled || assigned.count(jid) != 0) && jobs.at(jid).labels.subset_of(r.labels);
+      });
       if (qit == queue.end()) continue;
       if (options.mirror && !options.mirror->claim_runner(r.id)) {
         // Deleted (or taken offline) by the scaler since we last looked.
@@ -553,6 +588,13 @@ std::vector<JobEvent> GitHubSim::take_due_deliveries() {
     state_->outbox.pop();
   }
   state_->counts.deliveries += static_cast<std::int64_t>(out.size());
+  if (state_->options.scale_set.enabled && !out.empty()) {
+    // The long polls that ended empty since the last message, then this batch's messages:
+    // each one fetched and acknowledged.
+    const std::int64_t messages = (static_cast<std::int64_t>(out.size()) + 49) / 50;
+    state_->counts.api_calls += state_->empty_polls(now) + 2 * messages;
+    state_->poll_since = now;
+  }
   return out;
 }
 
@@ -560,7 +602,7 @@ Result<JitRunner> GitHubSim::generate_jit_config(const std::string& name, const 
   std::lock_guard lock(state_->mu);
   State& s = *state_;
   ++s.counts.api_calls;
-  ++s.counts.api_quota_calls;
+  if (!s.options.scale_set.enabled) ++s.counts.api_quota_calls;  // the Actions service's: no REST quota
   if (s.runner_by_name.count(name) != 0) return make_error(ErrorKind::kConflict, "generate_jit_config: a runner named " + name + " exists");
   SimRunner r;
   r.id = s.new_id();
@@ -677,6 +719,7 @@ GitHubSimCounts GitHubSim::counts() const {
   GitHubSimCounts c = state_->counts;
   c.queued = static_cast<std::int64_t>(state_->queue.size());
   c.running = static_cast<std::int64_t>(state_->completions.size());
+  if (state_->options.scale_set.enabled) c.api_calls += state_->empty_polls(state_->now());  // the poll still open
   for (const auto& [id, r] : state_->runners) {
     if (!r.online) ++c.runners_offline;
     else if (r.busy) ++c.runners_busy;

@@ -45,6 +45,20 @@ struct DeliveryFaults {
   Duration reorder_delay = 5s;
 };
 
+// Scale-set mode (a `demand: scale_set` pool), standalone only: the scaler learns of jobs
+// from its scale set's messages, not from webhooks. GitHub assigns a queued job to the
+// scale set only while fewer than `capacity` of its jobs are assigned and not done (the
+// X-ScaleSetMaxCapacity its listener reports), and only an assigned job can be taken by
+// the set's runners: the queued event (JobAssigned) comes then. Messages are acknowledged
+// and come again until they are, so none is dropped, duplicated or reordered; each batch
+// of up to 50 events costs a GetMessage and a DeleteMessage, an idle session one
+// GetMessage per long poll. JIT configs come from the Actions service: no REST quota.
+struct ScaleSetMode {
+  bool enabled = false;
+  int capacity = 1;
+  Duration long_poll = 50s;
+};
+
 struct GitHubSimOptions {
   std::shared_ptr<Clock> clock;  // required
   std::string org = "acme";      // runners are org runners: scope "orgs/ORG"
@@ -60,6 +74,7 @@ struct GitHubSimOptions {
   // How long an instance whose ephemeral runner finished waits for a next registration
   // before it shuts itself down (the bootstrap's GHSCALE_REUSE_WAIT); 0 = at once.
   Duration reuse_wait{0};
+  ScaleSetMode scale_set;
 };
 
 struct SimRunner {

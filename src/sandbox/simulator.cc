@@ -40,6 +40,14 @@ Policy ghscale_policy(int max_runners) {
   return p;
 }
 
+Policy ghscale_scale_set_policy(int max_runners) {
+  Policy p = ghscale_policy(max_runners);
+  p.name = "ghscale-scale-set";
+  p.pool.demand = config::Demand::kScaleSet;
+  p.pool.scale_set.name = p.pool.name;
+  return p;
+}
+
 Policy original_policy(int max_runners) {
   Policy p;
   p.name = "original";
@@ -84,10 +92,11 @@ Result<Policy> builtin_policy(const std::string& name, int max_runners) {
     }
     return ghscale_warm_policy(max_runners, coverage);
   }
+  if (name == "ghscale-scale-set") return ghscale_scale_set_policy(max_runners);
   if (name == "original") return original_policy(max_runners);
   if (name == "per-job") return per_job_policy(max_runners);
   return make_error(ErrorKind::kInvalid,
-                    "unknown policy '" + name + "': expected ghscale, ghscale-warm[:COVERAGE], original or per-job");
+                    "unknown policy '" + name + "': expected ghscale, ghscale-warm[:COVERAGE], ghscale-scale-set, original or per-job");
 }
 
 namespace {
@@ -118,6 +127,10 @@ PolicyResult simulate(const Workload& workload, const Policy& policy, const SimE
   gh_options.seed = env.seed;
   gh_options.cloud = cloud;
   gh_options.reuse_wait = env.reuse_wait;
+  if (policy.kind == PolicyKind::kGhscale && policy.pool.demand == config::Demand::kScaleSet) {
+    gh_options.scale_set.enabled = true;
+    gh_options.scale_set.capacity = policy.pool.max_runners;
+  }
   auto github = std::make_shared<GitHubSim>(gh_options);
   cloud->set_observer([gh = github.get()](const provider::SimEvent& e) { gh->on_cloud_event(e); });
   detail::SimWorld world{clock, github, cloud};

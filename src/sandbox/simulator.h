@@ -44,8 +44,11 @@ Policy original_policy(int max_runners);
 Policy per_job_policy(int max_runners);
 // ghscale with its warm pool: idle runners kept from the observed start rate.
 Policy ghscale_warm_policy(int max_runners, double coverage);
-// "ghscale", "ghscale-warm" (or "ghscale-warm:COVERAGE"), "original", "per-job"; kInvalid
-// for anything else.
+// ghscale with `demand: scale_set`: jobs learnt from the scale set's messages (assigned
+// within max_runners, never dropped), no webhooks; see ScaleSetMode in github_sim.h.
+Policy ghscale_scale_set_policy(int max_runners);
+// "ghscale", "ghscale-warm" (or "ghscale-warm:COVERAGE"), "ghscale-scale-set", "original",
+// "per-job"; kInvalid for anything else.
 Result<Policy> builtin_policy(const std::string& name, int max_runners);
 
 struct SimEnvironment {

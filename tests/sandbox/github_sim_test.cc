@@ -16,7 +16,7 @@ struct World {
   std::shared_ptr<provider::SimCloud> cloud;
   std::shared_ptr<GitHubSim> github;
 
-  explicit World(DeliveryFaults faults = {.latency = 0s}) {
+  explicit World(DeliveryFaults faults = {.latency = 0s}, ScaleSetMode scale_set = {}) {
     provider::SimCloudOptions co;
     co.clock = clock;
     co.boot_time = 30s;
@@ -25,6 +25,7 @@ struct World {
     go.clock = clock;
     go.faults = faults;
     go.cloud = cloud;
+    go.scale_set = scale_set;
     github = std::make_shared<GitHubSim>(go);
     cloud->set_observer([g = github.get()](const provider::SimEvent& e) { g->on_cloud_event(e); });
   }
@@ -84,6 +85,38 @@ TEST(GitHubSim, RunnerTakesJobRunsItAndLeaves) {
   EXPECT_EQ(w.actions(), (std::vector<std::string>{"queued:" + std::to_string(job), "in_progress:" + std::to_string(job),
                                                    "completed:" + std::to_string(job)}));
   EXPECT_EQ(w.github->counts().busy_terminations, 0);
+}
+
+TEST(GitHubSim, AScaleSetIsAssignedJobsWithinItsCapacityAndOnlyThoseRun) {
+  World w({.latency = 0s, .drop = 1.0}, ScaleSetMode{.enabled = true, .capacity = 2, .long_poll = 50s});
+  std::vector<std::int64_t> jobs;
+  for (int i = 0; i < 3; ++i) jobs.push_back(w.github->enqueue({0s, kLinux, 60s, "acme/app"}));
+  // Two assigned (messages are never dropped, whatever the webhook faults); the third waits.
+  auto first = w.github->take_due_deliveries();
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].job_id, jobs[0]);
+  EXPECT_EQ(first[1].job_id, jobs[1]);
+  EXPECT_EQ(first[0].delivery_id.rfind("scaleset:", 0), 0u);
+  const auto calls = w.github->counts().api_calls;
+  EXPECT_EQ(calls, 2);  // one message: fetched and acknowledged
+  // Three runners: only the two assigned jobs start.
+  const TimePoint t0 = w.clock->now();
+  for (const char* name : {"ghscale-linux-a", "ghscale-linux-b", "ghscale-linux-c"}) w.launch_runner(name, kLinux);
+  EXPECT_EQ(w.github->counts().api_quota_calls, 0);  // scale-set JIT configs: not REST quota
+  w.run_until(t0 + 31s);
+  EXPECT_TRUE(w.github->job(jobs[0])->started_at);
+  EXPECT_TRUE(w.github->job(jobs[1])->started_at);
+  EXPECT_FALSE(w.github->job(jobs[2])->started_at);
+  EXPECT_EQ(w.github->counts().runners_idle, 1);
+  // One done: the third is assigned and the idle runner takes it.
+  w.run_until(t0 + 91s);
+  EXPECT_TRUE(w.github->job(jobs[2])->started_at);
+  EXPECT_EQ(*w.github->job(jobs[2])->started_at - t0, 90s);
+  // A quiet session still polls: one empty long poll per 50 s.
+  w.github->take_due_deliveries();
+  const auto before = w.github->counts().api_calls;
+  w.clock->advance(100s);
+  EXPECT_EQ(w.github->counts().api_calls - before, 2);
 }
 
 TEST(GitHubSim, AnyIdleRunnerWithMatchingLabelsTakesAnyJob) {

@@ -192,6 +192,41 @@ TEST(Simulator, UnmatchedJobsAreReportedApartAndKeptOutOfTheWaits) {
   EXPECT_NE(format_table({r}).find("unmatched (no pool)"), std::string::npos);
 }
 
+TEST(Simulator, ScaleSetModeLearnsJobsFromMessagesThatAreNeverLost) {
+  // 30 three-minute jobs over 10 minutes, webhooks dropping half their deliveries.
+  Workload w;
+  for (int i = 0; i < 30; ++i) w.jobs.push_back({Duration{65s + i * 20s}, kLinux, 3min, "acme/app"});
+  SimEnvironment env = exact_env();
+  env.faults.latency = 1s;
+  env.faults.drop = 0.5;
+  const PolicyResult hooks = simulate(w, ghscale_policy(100), env);
+  const PolicyResult messages = simulate(w, ghscale_scale_set_policy(100), env);
+  EXPECT_EQ(messages.policy, "ghscale-scale-set");
+  EXPECT_EQ(messages.completed, 30);
+  EXPECT_EQ(messages.busy_terminations, 0);
+  // No delivery lost: every job waits one boot at most (plus the message's second).
+  EXPECT_LE(messages.wait_max, 31.0);
+  EXPECT_GT(hooks.wait_max, messages.wait_max);  // the sweep finds what webhooks lost, later
+  // Each event a message (GetMessage and DeleteMessage): more calls, but JIT configs come
+  // from the Actions service, so almost none against the REST quota.
+  EXPECT_GE(messages.github_calls, 2 * 30 * 3);
+  EXPECT_LT(messages.github_quota_calls, hooks.github_quota_calls);
+  EXPECT_LT(messages.github_quota_calls_per_job, 0.5);
+}
+
+TEST(Simulator, AScaleSetAtItsCapacityServesTheRestInWaves) {
+  // 20 ten-minute jobs at once, 5 runners at most: GitHub assigns 5, then one per job
+  // done. The assignment and the job's end come together, so the instance that just
+  // finished is caught for it: four waves, no boot between them, as with webhooks.
+  Workload w;
+  for (int i = 0; i < 20; ++i) w.jobs.push_back({65s, kLinux, 10min, "acme/app"});
+  const PolicyResult r = simulate(w, ghscale_scale_set_policy(5), exact_env());
+  EXPECT_EQ(r.completed, 20);
+  EXPECT_EQ(r.busy_terminations, 0);
+  EXPECT_EQ(r.instances_launched, 5);
+  EXPECT_NEAR(r.wait_max, 30.0 + 3 * 600, 1.0);
+}
+
 TEST(Simulator, BeatsPerJobOnWaitAndCostWithALooseCap) {
   SyntheticOptions o;
   o.length = 3h;
