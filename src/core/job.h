@@ -47,4 +47,11 @@ struct JobEvent {
 // The current state of a job: the merge of its events, status moving forward only.
 using Job = JobEvent;
 
+// What the delivery ids of the events a scale-set listener records begin with. A job
+// recorded so is GitHub's own word (never held as a replay), is a scale-set pool's demand
+// (the same job seen through the REST API or a webhook has another id, and is not), and
+// is unknown to the REST API (the sweep does not ask it about it).
+inline constexpr std::string_view kScaleSetDeliveryPrefix = "scaleset:";
+inline bool from_scale_set(const JobEvent& job) { return job.delivery_id.rfind(kScaleSetDeliveryPrefix, 0) == 0; }
+
 }  // namespace ghscale

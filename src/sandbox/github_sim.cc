@@ -122,7 +122,7 @@ struct GitHubSim::State {
     e.completed_at = j.completed_at;
     const DeliveryFaults& f = options.faults;
     if (options.scale_set.enabled) {  // a message: delivered once, in order, acknowledged
-      e.delivery_id = "scaleset:" + e.delivery_id;
+      e.delivery_id = std::string(kScaleSetDeliveryPrefix) + e.delivery_id;
       outbox.push(Outgoing{now() + f.latency, ++seq, std::move(e)});
       return;
     }

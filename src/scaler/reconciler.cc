@@ -325,10 +325,17 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
       }
       continue;
     }
-    // Jobs held for GitHub's confirmation are no demand yet; while a group has any, its
-    // uncounted rest is no demand either (the rest may be replays too).
+    // A scale-set pool's demand is what GitHub assigned to its scale set, as its listener
+    // recorded it. The same jobs seen through the REST API (the sweep) or a webhook carry
+    // other ids: counted too, each would launch twice.
+    const bool scale_set = pools_[p]->config.demand == config::Demand::kScaleSet;
     int held = 0;
     for (Job& j : g.oldest) {
+      if (scale_set && !from_scale_set(j)) {
+        continue;
+      }
+      // Jobs held for GitHub's confirmation are no demand yet; while a group has any, its
+      // uncounted rest is no demand either (the rest may be replays too).
       if (hold_for_confirmation(j)) {
         ++held;
         continue;
@@ -336,7 +343,8 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
       queued[p].push_back(std::move(j));
     }
     report.unverified += held;
-    if (held == 0) queued_beyond[p] += static_cast<int>(g.count - static_cast<std::int64_t>(g.oldest.size()));
+    // A scale set is assigned at most max_runners jobs: all of them are among the oldest.
+    if (held == 0 && !scale_set) queued_beyond[p] += static_cast<int>(g.count - static_cast<std::int64_t>(g.oldest.size()));
   }
   // Forget jobs that left the queue (bounded by what is queued now).
   std::erase_if(reported_unmatched_, [&](std::int64_t id) { return unmatched_now.count(id) == 0; });
@@ -415,8 +423,7 @@ namespace {
 // Jobs the store has from GitHub's API (the sweep, a confirmation, a scale set's message
 // session) rather than from a delivery: their timestamps say nothing of a replay.
 bool from_github_api(const Job& job) {
-  return job.delivery_id.rfind("sweep:", 0) == 0 || job.delivery_id.rfind("verify:", 0) == 0 ||
-         job.delivery_id.rfind("scaleset:", 0) == 0;
+  return job.delivery_id.rfind("sweep:", 0) == 0 || job.delivery_id.rfind("verify:", 0) == 0 || from_scale_set(job);
 }
 
 constexpr std::size_t kMaxHeld = 10000;  // jobs waiting for, or refused by, confirmation

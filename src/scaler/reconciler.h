@@ -126,6 +126,8 @@ class Reconciler {
   // The warm pool's idle runners for a pool now (0 when it has none configured).
   int warm_target(const PoolState& ps, TimePoint now) const;
   bool still_holding();  // renews a lease two-thirds spent
+  // Whether a job with these labels is a scale-set pool's (GitHub assigns it to the set).
+  bool routes_to_scale_set(const std::vector<std::string>& labels) const;
   // Takes sweep_mu_; busy_runners: names GitHub listed busy at the sweep pass.
   int sweep(PassReport& report, const std::set<std::string>& busy_runners);
   std::set<std::string> listed_busy_runners();  // from the cached lists; needs pass_mu_

@@ -60,7 +60,7 @@ std::optional<JobEvent> to_job_event(const scaleset::JobEvent& in, const config:
   e.action = std::string(to_string(e.status));
   e.job_id = scale_set_job_id(in.runner_request_id, in.scale_set_assign_time);
   // Stable across redeliveries of the message, so the store deduplicates them.
-  e.delivery_id = "scaleset:" + pool.scale_set.name + ":" + std::to_string(in.runner_request_id) + ":" +
+  e.delivery_id = std::string(kScaleSetDeliveryPrefix) + pool.scale_set.name + ":" + std::to_string(in.runner_request_id) + ":" +
                   std::to_string(e.job_id) + ":" + e.action;
   e.run_id = in.workflow_run_id;
   e.owner = in.owner_name;

@@ -40,6 +40,19 @@ JobEvent event_from(const github::WorkflowJob& job, const std::string& repo, Tim
 
 }  // namespace
 
+bool Reconciler::routes_to_scale_set(const std::vector<std::string>& labels) const {
+  const LabelSet set(labels);
+  if (set.empty()) return false;
+  for (const auto& b : options_.pools) {
+    // The first pool whose labels cover the job's, as the reconciler assigns it; a scale
+    // set is also asked for by its name alone (runs-on: NAME).
+    const bool named = set.size() == 1 && b.config.demand == config::Demand::kScaleSet &&
+                       LabelSet(std::vector<std::string>{b.config.scale_set.name}) == set;
+    if (named || set.subset_of(b.config.labels)) return b.config.demand == config::Demand::kScaleSet;
+  }
+  return false;
+}
+
 int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runners) {
   std::lock_guard sweeping(sweep_mu_);
   const TimePoint now = options_.clock->now();
@@ -152,6 +165,9 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
         queued_at_github.insert(job.id);
         auto have = options_.store->get_job(job.id);
         if (have.ok() && have->status >= JobStatus::kQueued) continue;
+        // A job a scale-set pool would take is its listener's to record, under the id of
+        // its assignment: recorded here too, it would be demand twice.
+        if (routes_to_scale_set(job.labels)) continue;
         record(event_from(job, repo, now));
       }
     }
@@ -170,7 +186,7 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
     if (!jobs.ok()) continue;
     for (const auto& j : *jobs) {
       if (checks >= options_.max_sweep_job_checks || stop_requested_) break;
-      if (swept_repos.count(j.repository) == 0 || queued_at_github.count(j.job_id) != 0) continue;
+      if (swept_repos.count(j.repository) == 0 || queued_at_github.count(j.job_id) != 0 || from_scale_set(j)) continue;
       // Its run is still queued at GitHub, so the job most likely is too.
       if (st == JobStatus::kQueued && queued_runs_at_github.count(j.run_id) != 0) continue;
       if (st == JobStatus::kInProgress && busy_runners.count(j.runner_name) != 0) continue;

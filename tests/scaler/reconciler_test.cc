@@ -5,6 +5,7 @@
 #include "scaler/loop.h"
 #include "provider/sim/faulty_provider.h"
 #include "scaler/reconciler_fixture.h"
+#include "scaler/scale_set_listener.h"
 
 namespace ghscale::scaler {
 namespace {
@@ -151,6 +152,49 @@ TEST_F(ReconcilerTest, LostWebhookRecoveredBySweep) {
   EXPECT_EQ(stored->status, JobStatus::kQueued);
   EXPECT_EQ(live().size(), 1u);
   EXPECT_EQ(rec->run_pass(PassKind::kSweep).swept_jobs, 0);  // recorded once
+}
+
+TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwice) {
+  // GitHub assigned a job to the pool's scale set; its listener recorded it under the id of
+  // that assignment. The REST API lists the same job queued under its own id, and a
+  // webhook (an org hook the user kept) tells of it too.
+  pool.demand = config::Demand::kScaleSet;
+  pool.scale_set.name = "linux";
+  const std::int64_t run = fake->add_run({.repo = "acme/app"});
+  fake_github::FakeJob job;
+  job.run_id = run;
+  job.repo = "acme/app";
+  job.name = "build";
+  job.labels = {"self-hosted", "linux"};
+  const std::int64_t rest_id = fake->add_job(job);
+  JobEvent assigned;
+  assigned.event = "workflow_job";
+  assigned.action = "queued";
+  assigned.status = JobStatus::kQueued;
+  assigned.delivery_id = std::string(kScaleSetDeliveryPrefix) + "linux:77:queued";
+  assigned.job_id = scale_set_job_id(77, clock->now());
+  assigned.run_id = run;
+  assigned.repository = "acme/app";
+  assigned.owner = "acme";
+  assigned.labels = pool.labels;
+  assigned.received_at = clock->now();
+  ASSERT_TRUE(store->record(assigned).ok());
+
+  auto rec = make_reconciler("me", {"acme/app"});
+  PassReport r = rec->run_pass(PassKind::kSweep);
+  EXPECT_EQ(r.swept_jobs, 0);  // the REST copy is the listener's to know of
+  EXPECT_FALSE(store->get_job(rest_id).ok());
+  EXPECT_EQ(live().size(), 1u);  // one launch for the one job
+
+  JobEvent hook = assigned;
+  hook.delivery_id = "4f1c0e2a-0000-4000-8000-000000000001";
+  hook.job_id = rest_id;
+  hook.labels = LabelSet{"self-hosted", "linux"};
+  ASSERT_TRUE(store->record(hook).ok());
+  rec->run_pass(PassKind::kTick);
+  EXPECT_EQ(live().size(), 1u);
+  // The unmatched-job warning is not raised for the copy either.
+  EXPECT_EQ(rec->metrics().prometheus().find("ghscale_jobs_unmatched_total 1"), std::string::npos);
 }
 
 // A signed delivery captured and replayed hours later (perhaps after retention made the
