@@ -243,15 +243,19 @@ void ScaleSetListener::Core::check_statistics(const scaleset::Statistics& statis
   const TimePoint now = options.clock->now();
   if (last_check && now - *last_check < options.statistics_check) return;
   last_check = now;
-  auto queued = options.store->queued_jobs(options.pool.labels, 100000);
+  // The service assigns at most max_runners jobs: a read a few times that size sees them
+  // all, whatever else the store holds.
+  const std::size_t bound = 4 * static_cast<std::size_t>(std::max(1, options.pool.max_runners)) + 100;
+  auto queued = options.store->queued_jobs(options.pool.labels, bound);
   store::JobFilter running_filter;
   running_filter.status = JobStatus::kInProgress;
-  running_filter.limit = 100000;
+  running_filter.limit = bound;
   auto running = options.store->list_jobs(running_filter);
   if (!queued || !running) return;
-  std::int64_t mine = static_cast<std::int64_t>(queued->size());
+  std::int64_t mine = 0;  // the listener's own records: a webhook's copy of a job is not one
+  for (const auto& j : *queued) mine += from_scale_set(j) ? 1 : 0;
   for (const auto& j : *running) {
-    if (j.labels.subset_of(options.pool.labels)) ++mine;
+    if (from_scale_set(j) && j.labels.subset_of(options.pool.labels)) ++mine;
   }
   if (mine != statistics.total_assigned_jobs) {
     log::info("scale set: the store's queued and running jobs differ from the jobs assigned to the scale set",
