@@ -113,6 +113,9 @@ struct RestClient::Impl {
     std::string link;
   };
   std::map<std::string, Cached> etag_cache;  // guarded by cache_mu; URL of a page -> last 200
+  // Pages of runs and their jobs come and go with the repositories' runs: a bound keeps
+  // the cache from growing with a long-lived daemon's history.
+  static constexpr std::size_t kMaxCachedPages = 4096;
 
   JitterBackoff backoff;  // 5xx and transport failures
 
@@ -363,6 +366,7 @@ struct RestClient::Impl {
         link = std::string(resp->headers.get("Link"));
         if (const std::string* etag = resp->headers.find("ETag"); conditional && etag != nullptr) {
           std::lock_guard lock(cache_mu);
+          if (etag_cache.size() >= kMaxCachedPages && etag_cache.count(*next) == 0) etag_cache.erase(etag_cache.begin());
           etag_cache[*next] = Cached{*etag, body, link};
         }
       } else {
@@ -530,7 +534,7 @@ Result<std::vector<WorkflowRun>> RestClient::list_queued_runs(std::string_view r
   if (auto s = check_repo(repo); !s) return s.error();
   return impl_->get_all<WorkflowRun>(
       "list_workflow_runs", impl_->url("/repos/" + std::string(repo) + "/actions/runs?status=queued&per_page=100"),
-      Urgency::kBackground, false, parse_run_page);
+      Urgency::kBackground, true, parse_run_page);  // conditional: a quiet repository costs no quota
 }
 
 Result<std::vector<WorkflowJob>> RestClient::list_run_jobs(std::string_view repo, std::int64_t run_id) {
@@ -538,7 +542,7 @@ Result<std::vector<WorkflowJob>> RestClient::list_run_jobs(std::string_view repo
   return impl_->get_all<WorkflowJob>(
       "list_run_jobs",
       impl_->url("/repos/" + std::string(repo) + "/actions/runs/" + std::to_string(run_id) + "/jobs?per_page=100"),
-      Urgency::kBackground, false, parse_job_page);
+      Urgency::kBackground, true, parse_job_page);
 }
 
 Result<std::vector<WorkflowRun>> RestClient::list_runs_created(std::string_view repo, TimePoint from, TimePoint to) {
@@ -599,7 +603,7 @@ Result<std::vector<std::string>> RestClient::list_org_repos(std::string_view org
   if (!valid_name(org, false)) return make_error(ErrorKind::kInvalid, "github: not a valid org '" + std::string(org) + "'");
   return impl_->get_all<std::string>("list_org_repos",
                                      impl_->url("/orgs/" + std::string(org) + "/repos?type=all&per_page=100"),
-                                     Urgency::kBackground, false, parse_repository_names);
+                                     Urgency::kBackground, true, parse_repository_names);
 }
 
 Result<std::vector<HookDelivery>> RestClient::list_failed_deliveries(TimePoint since) {

@@ -63,6 +63,24 @@ struct GitHubSim::State {
   GitHubSimCounts counts;
   // Scale-set mode: jobs assigned to the scale set and not done; queued ones waiting for
   // room, oldest first; when the listener's current long poll began.
+  // What the REST lists show changes: any job event of a repository or run (runs carry
+  // updated_at), a repository seen for the first time. Conditional lists compare these.
+  std::unordered_map<std::string, std::uint64_t> repo_version;
+  std::unordered_map<std::int64_t, std::uint64_t> run_version;
+  std::uint64_t repos_version = 1;
+  void touched(const SimJob& j) {
+    ++repo_version[j.repo];
+    ++run_version[j.run_id];
+  }
+  // Counts a list call; conditional (version given) and unchanged: no quota.
+  // The caller's 0 is "never listed": the tag stored is the version plus one.
+  void count_list(std::uint64_t now_version, std::uint64_t* version) {
+    ++counts.api_calls;
+    const std::uint64_t tag = now_version + 1;
+    if (version != nullptr && *version == tag) return;
+    ++counts.api_quota_calls;
+    if (version != nullptr) *version = tag;
+  }
   std::set<std::int64_t> assigned;
   std::list<std::int64_t> unassigned;
   TimePoint poll_since = now();  // the session opens with the simulation
@@ -97,6 +115,7 @@ struct GitHubSim::State {
   }
 
   void emit(const SimJob& j, const std::string& action, const SimRunner* r) {
+    touched(j);
     JobEvent e;
     e.delivery_id = delivery_guid();
     e.event = "workflow_job";
@@ -183,12 +202,13 @@ struct GitHubSim::State {
     }
     const std::int64_t id = j.id;
     jobs_of_run[j.run_id].push_back(id);
-    repos.insert(j.repo);
+    if (repos.insert(j.repo).second) ++repos_version;
     auto& stored = jobs[id] = std::move(j);
     queue.push_back(id);
     dirty = true;
     if (options.mirror) options.mirror->set_run_status(stored.run_id, "queued");
     if (options.scale_set.enabled) {
+      touched(stored);  // queued at GitHub's REST API now, assigned to the set maybe later
       unassigned.push_back(id);
       assign_to_scale_set();
     } else {
@@ -667,11 +687,10 @@ std::vector<SimJob> GitHubSim::list_queued_jobs() {
   return out;
 }
 
-std::vector<std::int64_t> GitHubSim::queued_runs(const std::string& repo) {
+std::vector<std::int64_t> GitHubSim::queued_runs(const std::string& repo, std::uint64_t* version) {
   std::lock_guard lock(state_->mu);
   State& s = *state_;
-  ++s.counts.api_calls;
-  ++s.counts.api_quota_calls;
+  s.count_list(s.repo_version[repo], version);
   std::set<std::int64_t> runs;
   for (std::int64_t id : s.queue) {
     const SimJob& j = s.jobs.at(id);
@@ -680,11 +699,10 @@ std::vector<std::int64_t> GitHubSim::queued_runs(const std::string& repo) {
   return {runs.begin(), runs.end()};
 }
 
-std::vector<SimJob> GitHubSim::run_jobs(std::int64_t run_id) {
+std::vector<SimJob> GitHubSim::run_jobs(std::int64_t run_id, std::uint64_t* version) {
   std::lock_guard lock(state_->mu);
   State& s = *state_;
-  ++s.counts.api_calls;
-  ++s.counts.api_quota_calls;
+  s.count_list(s.run_version[run_id], version);
   std::vector<SimJob> out;
   if (auto it = s.jobs_of_run.find(run_id); it != s.jobs_of_run.end()) {
     for (std::int64_t id : it->second) out.push_back(s.jobs.at(id));
@@ -701,10 +719,9 @@ std::optional<SimJob> GitHubSim::get_job(std::int64_t id) {
   return it->second;
 }
 
-std::vector<std::string> GitHubSim::repositories() {
+std::vector<std::string> GitHubSim::repositories(std::uint64_t* version) {
   std::lock_guard lock(state_->mu);
-  ++state_->counts.api_calls;
-  ++state_->counts.api_quota_calls;
+  state_->count_list(state_->repos_version, version);
   return {state_->repos.begin(), state_->repos.end()};
 }
 

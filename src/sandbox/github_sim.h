@@ -160,11 +160,15 @@ class GitHubSim {
   std::vector<SimJob> list_queued_jobs();
   // As GitHub's REST calls, one counted call each: the runs of `repo` with a queued job
   // (GET /repos/{repo}/actions/runs?status=queued), the jobs of one run, one job.
-  std::vector<std::int64_t> queued_runs(const std::string& repo);
-  std::vector<SimJob> run_jobs(std::int64_t run_id);
+  // The sweep's lists. With `version`, a conditional request: when nothing of the list's
+  // repository (run; the organisation's repositories) changed since the version in
+  // *version, the call costs no quota (GitHub's 304); *version is updated. Any job event
+  // changes it, as GitHub's pages carry each run's updated_at.
+  std::vector<std::int64_t> queued_runs(const std::string& repo, std::uint64_t* version = nullptr);
+  std::vector<SimJob> run_jobs(std::int64_t run_id, std::uint64_t* version = nullptr);
   std::optional<SimJob> get_job(std::int64_t id);
   // The repositories jobs came from (GET /orgs/{org}/repos), one counted call.
-  std::vector<std::string> repositories();
+  std::vector<std::string> repositories(std::uint64_t* version = nullptr);
   // A call answered elsewhere that GitHub would count (quota: not a 304).
   void count_call(bool quota);
 

@@ -99,7 +99,11 @@ class SimGitHubApi final : public github::GitHubApi {
 
   Result<std::vector<github::WorkflowRun>> list_queued_runs(std::string_view repo) override {
     std::vector<github::WorkflowRun> out;
-    for (std::int64_t id : sim_->queued_runs(std::string(repo))) {
+    const std::string key(repo);
+    std::uint64_t version = seen(runs_seen_, key);
+    const auto runs = sim_->queued_runs(key, &version);
+    remember(runs_seen_, key, version);
+    for (std::int64_t id : runs) {
       github::WorkflowRun run;
       run.id = id;
       run.name = "CI";
@@ -112,11 +116,19 @@ class SimGitHubApi final : public github::GitHubApi {
 
   Result<std::vector<github::WorkflowJob>> list_run_jobs(std::string_view, std::int64_t run_id) override {
     std::vector<github::WorkflowJob> out;
-    for (const SimJob& j : sim_->run_jobs(run_id)) out.push_back(to_job(j));
+    std::uint64_t version = seen(jobs_seen_, run_id);
+    const auto jobs = sim_->run_jobs(run_id, &version);
+    remember(jobs_seen_, run_id, version);
+    for (const SimJob& j : jobs) out.push_back(to_job(j));
     return out;
   }
 
-  Result<std::vector<std::string>> list_org_repos(std::string_view) override { return sim_->repositories(); }
+  Result<std::vector<std::string>> list_org_repos(std::string_view) override {
+    std::uint64_t version = seen(repos_seen_, std::string("orgs"));
+    auto repos = sim_->repositories(&version);
+    remember(repos_seen_, std::string("orgs"), version);
+    return repos;
+  }
 
   Result<std::vector<github::HookDelivery>> list_failed_deliveries(TimePoint) override {
     return unsupported("list_failed_deliveries");
@@ -138,6 +150,24 @@ class SimGitHubApi final : public github::GitHubApi {
   const std::shared_ptr<GitHubSim> sim_;
   std::mutex mu_;
   std::map<std::string, std::uint64_t> etags_;  // guarded by mu_: per scope, as the REST client keeps them
+  // The sweep's lists, conditional as the REST client asks them, with its cache's bound.
+  static constexpr std::size_t kMaxSeen = 4096;
+  std::map<std::string, std::uint64_t> runs_seen_;   // guarded by mu_: per repository
+  std::map<std::int64_t, std::uint64_t> jobs_seen_;  // guarded by mu_: per run
+  std::map<std::string, std::uint64_t> repos_seen_;  // guarded by mu_
+
+  template <typename Key>
+  std::uint64_t seen(std::map<Key, std::uint64_t>& versions, const Key& key) {
+    std::lock_guard lock(mu_);
+    auto it = versions.find(key);
+    return it == versions.end() ? 0 : it->second;
+  }
+  template <typename Key>
+  void remember(std::map<Key, std::uint64_t>& versions, const Key& key, std::uint64_t version) {
+    std::lock_guard lock(mu_);
+    if (versions.size() >= kMaxSeen && versions.count(key) == 0) versions.erase(versions.begin());
+    versions[key] = version;
+  }
 };
 
 }  // namespace

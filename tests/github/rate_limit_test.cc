@@ -25,6 +25,34 @@ TEST_F(GitHubFixture, PaginationFollowsLinkAndUnchangedPagesCostNoQuota) {
   EXPECT_EQ(api->rate_limits().calls("list_runners", "304"), 3);
 }
 
+TEST_F(GitHubFixture, TheSweepsListsAreConditionalSoAQuietRepositoryCostsNoQuota) {
+  auto api = pat_client();
+  const std::int64_t run = fake->add_run({.repo = "acme/app"});
+  fake_github::FakeJob job;
+  job.run_id = run;
+  job.repo = "acme/app";
+  job.name = "build";
+  job.labels = {"self-hosted", "linux"};
+  const std::int64_t id = fake->add_job(job);
+  fake->set_run_status(run, "queued");
+  ASSERT_TRUE(api->list_queued_runs("acme/app").ok());
+  ASSERT_TRUE(api->list_run_jobs("acme/app", run).ok());
+  const auto remaining = fake->remaining(kPat, "core");
+  auto runs = api->list_queued_runs("acme/app");
+  auto jobs = api->list_run_jobs("acme/app", run);
+  ASSERT_TRUE(runs.ok() && jobs.ok());
+  EXPECT_EQ(runs->size(), 1u);  // the cached answer, whole
+  EXPECT_EQ(jobs->size(), 1u);
+  EXPECT_EQ(fake->remaining(kPat, "core"), remaining) << "304s must not spend quota";
+  EXPECT_EQ(api->rate_limits().calls("list_workflow_runs", "304"), 1);
+  // A job moved on: the run's jobs are asked again, and cost.
+  fake->update_job(id, "in_progress", 0, "r-1");
+  jobs = api->list_run_jobs("acme/app", run);
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->at(0).status, "in_progress");
+  EXPECT_EQ(fake->remaining(kPat, "core"), remaining - 1);
+}
+
 TEST_F(GitHubFixture, SecondaryLimitWaitsTheToldTimeOnVirtualClock) {
   auto api = pat_client();
   fake->inject({"GET", "/orgs/acme/actions/runners", 403, {{"Retry-After", "30"}},

@@ -119,6 +119,33 @@ TEST(GitHubSim, AScaleSetIsAssignedJobsWithinItsCapacityAndOnlyThoseRun) {
   EXPECT_EQ(w.github->counts().api_calls - before, 2);
 }
 
+TEST(GitHubSim, UnchangedSweepListsAskedConditionallyCostNoQuota) {
+  World w;
+  const auto job = w.github->enqueue({0s, kLinux, 60s, "acme/app"});
+  std::uint64_t runs_seen = 0, repos_seen = 0, jobs_seen = 0;
+  const auto run = w.github->job(job)->run_id;
+  ASSERT_EQ(w.github->queued_runs("acme/app", &runs_seen).size(), 1u);
+  w.github->repositories(&repos_seen);
+  w.github->run_jobs(run, &jobs_seen);
+  const auto quota = w.github->counts().api_quota_calls;
+  EXPECT_EQ(quota, 3);
+  EXPECT_EQ(w.github->queued_runs("acme/app", &runs_seen).size(), 1u);  // still answered
+  w.github->repositories(&repos_seen);
+  w.github->run_jobs(run, &jobs_seen);
+  EXPECT_EQ(w.github->counts().api_quota_calls, quota);
+  EXPECT_EQ(w.github->counts().api_calls, 6);
+  // Unconditional: always counted. A job event: the repository's and run's lists change.
+  w.github->queued_runs("acme/app");
+  EXPECT_EQ(w.github->counts().api_quota_calls, quota + 1);
+  w.launch_runner("ghscale-linux-a", kLinux);
+  w.run_until(w.clock->now() + 31s);  // it took the job
+  const auto before = w.github->counts().api_quota_calls;
+  EXPECT_TRUE(w.github->queued_runs("acme/app", &runs_seen).empty());
+  w.github->run_jobs(run, &jobs_seen);
+  w.github->repositories(&repos_seen);  // no new repository: free
+  EXPECT_EQ(w.github->counts().api_quota_calls, before + 2);
+}
+
 TEST(GitHubSim, AnyIdleRunnerWithMatchingLabelsTakesAnyJob) {
   World w;
   const auto gpu = w.github->enqueue({0s, LabelSet{"self-hosted", "gpu"}, 60s, "acme/app"});
