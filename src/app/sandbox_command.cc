@@ -117,6 +117,43 @@ void linger(const std::function<void()>& step, double seconds, bool terminal) {
   }
 }
 
+// The daemon both sandboxes run: the simulated GitHub at api_url (its token in kTokenEnv),
+// one org pool on the simulated cloud, SQLite in the run's directory.
+config::Config sandbox_daemon_config(const SandboxOptions& o, const std::filesystem::path& dir, const std::string& api_url,
+                                     Duration boot_time) {
+  config::Config cfg;
+  cfg.source_path = (dir / "sandbox.yaml").string();
+  cfg.server.address = "127.0.0.1";
+  cfg.server.port = o.port;
+  cfg.server.threads = 2;
+  cfg.github.api_url = api_url;
+  cfg.github.auth.kind = config::GitHubAuth::Kind::kPat;
+  cfg.github.auth.token = config::SecretRef{config::SecretRef::Kind::kEnv, kTokenEnv};
+  cfg.store.sqlite_path = (dir / "ghscale.db").string();
+  config::PoolConfig pool;
+  pool.name = "linux";
+  pool.labels = LabelSet{"self-hosted", "linux", "x64"};
+  pool.scope.kind = config::PoolScope::Kind::kOrg;
+  pool.scope.name = "acme";
+  pool.max_runners = o.max_runners;
+  pool.provider.kind = config::ProviderConfig::Kind::kSim;
+  pool.provider.boot_time = boot_time;
+  cfg.pools.push_back(pool);
+  cfg.logging.level = "warn";
+  return cfg;
+}
+
+// Starts it on the world's clock and cloud; says why on stderr when it cannot.
+Result<std::unique_ptr<Daemon>> start_sandbox_daemon(const config::Config& cfg, std::shared_ptr<Clock> clock,
+                                                    std::shared_ptr<provider::Provider> cloud) {
+  app::DaemonHooks hooks;
+  hooks.clock = std::move(clock);
+  hooks.provider_factory = [cloud](const config::PoolConfig&) -> std::shared_ptr<provider::Provider> { return cloud; };
+  auto daemon = Daemon::start(cfg, hooks);
+  if (!daemon) std::cerr << "ghscale: cannot start the daemon: " << daemon.error().message << "\n";
+  return daemon;
+}
+
 // --demand scale_set: the same daemon with no webhook section; jobs are queued at a fake
 // Actions service for the pool's scale set, which the daemon learns of from its message
 // session. The report says what the webhook one says, with the scale set's side.
@@ -140,37 +177,13 @@ int run_scale_set(const SandboxOptions& o, const sandbox::Workload& workload, co
   ::setenv(kTokenEnv, world->github_token().c_str(), 1);
   auto cloud = world->cloud();
 
-  config::Config cfg;
-  cfg.source_path = (dir / "sandbox.yaml").string();
-  cfg.server.address = "127.0.0.1";
-  cfg.server.port = o.port;
-  cfg.server.threads = 2;
-  cfg.github.api_url = world->api_url();
-  cfg.github.auth.kind = config::GitHubAuth::Kind::kPat;
-  cfg.github.auth.token = config::SecretRef{config::SecretRef::Kind::kEnv, kTokenEnv};
-  cfg.store.sqlite_path = (dir / "ghscale.db").string();
-  config::PoolConfig pool;
-  pool.name = "linux";
-  pool.labels = LabelSet{"self-hosted", "linux", "x64"};
-  pool.scope.kind = config::PoolScope::Kind::kOrg;
-  pool.scope.name = "acme";
-  pool.max_runners = o.max_runners;
-  pool.provider.kind = config::ProviderConfig::Kind::kSim;
-  pool.provider.boot_time = wo.boot_time;
+  config::Config cfg = sandbox_daemon_config(o, dir, world->api_url(), wo.boot_time);
+  config::PoolConfig& pool = cfg.pools.front();
   pool.demand = config::Demand::kScaleSet;
   pool.scale_set.name = kScaleSet;
   pool.reuse.enabled = false;  // the world's runners end their instance after their one job
-  cfg.pools.push_back(pool);
-  cfg.logging.level = "warn";
-
-  app::DaemonHooks hooks;
-  hooks.clock = clock;
-  hooks.provider_factory = [cloud](const config::PoolConfig&) -> std::shared_ptr<provider::Provider> { return cloud; };
-  auto daemon = Daemon::start(cfg, hooks);
-  if (!daemon) {
-    std::cerr << "ghscale: cannot start the daemon: " << daemon.error().message << "\n";
-    return kExitFailure;
-  }
+  auto daemon = start_sandbox_daemon(cfg, clock, cloud);
+  if (!daemon) return kExitFailure;
   const std::string base = "http://127.0.0.1:" + std::to_string((*daemon)->port());
   std::cout << "ghscale sandbox (scale-set mode): dashboard " << base << "/ui\n"
             << "  " << workload.jobs.size() << " jobs over "
@@ -361,35 +374,10 @@ int run_sandbox(const SandboxOptions& o) {
   auto cloud = world->cloud();
 
   // --- the real daemon ---
-  config::Config cfg;
-  cfg.source_path = (dir / "sandbox.yaml").string();
-  cfg.server.address = "127.0.0.1";
-  cfg.server.port = o.port;
-  cfg.server.threads = 2;
-  cfg.github.api_url = world->github_api_url();
-  cfg.github.auth.kind = config::GitHubAuth::Kind::kPat;
-  cfg.github.auth.token = config::SecretRef{config::SecretRef::Kind::kEnv, kTokenEnv};
+  config::Config cfg = sandbox_daemon_config(o, dir, world->github_api_url(), wo.boot_time);
   cfg.webhook.secrets = {config::SecretRef{config::SecretRef::Kind::kEnv, kSecretEnv}};
-  cfg.store.sqlite_path = (dir / "ghscale.db").string();
-  config::PoolConfig pool;
-  pool.name = "linux";
-  pool.labels = LabelSet{"self-hosted", "linux", "x64"};
-  pool.scope.kind = config::PoolScope::Kind::kOrg;
-  pool.scope.name = "acme";
-  pool.max_runners = o.max_runners;
-  pool.provider.kind = config::ProviderConfig::Kind::kSim;
-  pool.provider.boot_time = wo.boot_time;
-  cfg.pools.push_back(pool);
-  cfg.logging.level = "warn";
-
-  app::DaemonHooks hooks;
-  hooks.clock = clock;
-  hooks.provider_factory = [cloud](const config::PoolConfig&) -> std::shared_ptr<provider::Provider> { return cloud; };
-  auto daemon = Daemon::start(cfg, hooks);
-  if (!daemon) {
-    std::cerr << "ghscale: cannot start the daemon: " << daemon.error().message << "\n";
-    return kExitFailure;
-  }
+  auto daemon = start_sandbox_daemon(cfg, clock, cloud);
+  if (!daemon) return kExitFailure;
   const std::string base = "http://127.0.0.1:" + std::to_string((*daemon)->port());
   // The dashboard first: it is what a new user opens while the replay runs.
   std::cout << "ghscale sandbox: dashboard " << base << "/ui\n"

@@ -2,21 +2,11 @@
 
 #include <map>
 #include <mutex>
-#include <random>
 #include <vector>
 
+#include "sandbox/world.h"
+
 namespace ghscale::sandbox {
-namespace {
-
-std::string random_hex(std::size_t n) {
-  std::random_device rd;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += kHex[rd() % 16];
-  return out;
-}
-
-}  // namespace
 
 struct ScaleSetWorld::State {
   struct Running {

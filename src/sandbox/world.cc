@@ -6,7 +6,6 @@
 #include "http/client.h"
 
 namespace ghscale::sandbox {
-namespace {
 
 std::string random_hex(std::size_t n) {
   std::random_device rd;
@@ -15,8 +14,6 @@ std::string random_hex(std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out += kHex[rd() % 16];
   return out;
 }
-
-}  // namespace
 
 struct World::State {
   WorldOptions options;

@@ -20,6 +20,9 @@
 
 namespace ghscale::sandbox {
 
+// Random hex digits for the worlds' made-up credentials (tokens, webhook secrets).
+std::string random_hex(std::size_t n);
+
 struct WorldOptions {
   std::shared_ptr<Clock> clock;  // required: the system clock, or a ScaledClock
   std::uint64_t seed = 7;
