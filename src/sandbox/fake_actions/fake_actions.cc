@@ -88,9 +88,12 @@ void FakeActions::State::emit(EventKind kind, const Job& j, const Runner* runner
   e["jobId"] = "job-" + std::to_string(j.job.request_id);
   e["jobWorkflowRef"] = j.job.spec.workflow_ref;
   e["jobDisplayName"] = j.job.spec.display_name;
-  e["workflowRunId"] = j.job.spec.workflow_run_id;
+  // GitHub's run id: the REST run's when the job is mirrored there.
+  e["workflowRunId"] = j.job.rest_run_id != 0 ? j.job.rest_run_id : j.job.spec.workflow_run_id;
   e["eventName"] = j.job.spec.event_name;
-  e["requestLabels"] = json::array{json::value(j.job.spec.scale_set_name)};
+  json::array labels;
+  for (const auto& l : requested_labels(j.job.spec)) labels.emplace_back(l);
+  e["requestLabels"] = std::move(labels);
   e["queueTime"] = time_json(j.queue_time);
   e["scaleSetAssignTime"] = time_json(j.scale_set_assign_time);
   e["runnerAssignTime"] = time_json(j.runner_assign_time);
@@ -165,6 +168,7 @@ void FakeActions::State::settle_locked() {
       j.job.state = JobState::kCompleted;
       j.job.result = "canceled";
       j.finish_time = t;
+      mirror_job_locked(j);
       retire_locked(id);
     }
   }
@@ -269,6 +273,7 @@ void FakeActions::State::remove_scale_set_locked(std::int64_t id) {
     j.job.runner_id = 0;
     j.scale_set_assign_time.reset();
     j.runner_assign_time.reset();
+    mirror_job_locked(j);
   }
   std::erase_if(runners, [this, id](const auto& kv) {
     if (kv.second.scale_set_id != id) return false;
@@ -342,7 +347,7 @@ Result<std::int64_t> FakeActions::enqueue_job(FakeJobSpec spec) {
   j.job.spec = std::move(spec);
   j.queue_time = state_->now();
   const std::int64_t id = j.job.request_id;
-  state_->jobs.emplace(id, std::move(j));
+  state_->mirror_new_job_locked(state_->jobs.emplace(id, std::move(j)).first->second);
   state_->active.insert(id);
   state_->settle_locked();
   return id;
@@ -378,6 +383,8 @@ bool FakeActions::start_job(std::int64_t runner_id, std::int64_t request_id) {
   r->second.busy = true;
   if (state_->mirror) state_->mirror->set_runner(runner_id, true, true);
   j->second.job.state = JobState::kRunning;
+  j->second.runner_name = r->second.name;
+  state_->mirror_job_locked(j->second);
   state_->emit(EventKind::kStarted, j->second, &r->second);
   return true;
 }
@@ -392,6 +399,7 @@ bool FakeActions::finish_job(std::int64_t runner_id, std::int64_t request_id, co
   j->second.job.result = result;
   j->second.finish_time = state_->now();
   state_->emit(EventKind::kCompleted, j->second, &r->second, result);
+  state_->mirror_job_locked(j->second);
   state_->retire_locked(request_id);
   state_->runners.erase(r);  // a JIT runner runs one job
   if (state_->mirror) state_->mirror->remove_runner(runner_id);
@@ -436,6 +444,7 @@ void FakeActions::State::drop_runner_locked(std::int64_t runner_id) {
       job.job.result = "failed";
       job.finish_time = now();
       emit(EventKind::kCompleted, job, &r->second, "failed");
+      mirror_job_locked(job);
       retire_locked(job.job.request_id);
     } else if (job.job.state == JobState::kOffered) {
       job.job.state = JobState::kAssigned;

@@ -54,9 +54,14 @@ struct FakeActionsOptions {
 // A job whose workflow asked for the scale set called scale_set_name (runs-on).
 struct FakeJobSpec {
   std::string scale_set_name;
+  // What runs-on asked for, as GitHub shows it (requestLabels, the REST job's labels):
+  // labels the scale set has, or, when empty, its name alone.
+  std::vector<std::string> labels;
   std::string repository = "acme/app";  // owner/name
   std::string workflow_ref = "acme/app/.github/workflows/ci.yml@refs/heads/main";
   std::string display_name = "build";
+  // Jobs of one repository with the same run id belong to one workflow run. Mirrored into
+  // a REST API, the run gets that API's id, and the messages carry it as GitHub's do.
   std::int64_t workflow_run_id = 1;
   std::string event_name = "push";
 };
@@ -71,6 +76,9 @@ struct FakeJob {
   std::int64_t runner_id = 0;
   int reassignments = 0;
   std::string result;  // when completed
+  // Its copy in the mirror's REST API (mirror_runners_into); 0 when not mirrored.
+  std::int64_t rest_run_id = 0;
+  std::int64_t rest_job_id = 0;
 };
 
 struct FakeStatistics {
@@ -129,7 +137,12 @@ class FakeActions {
   // ids: listed there (offline until online, busy while running a job), removed there when
   // they finish or are removed here, and a runner removed through the REST API is gone
   // here too (its offered job goes back to the scale set). `scope` as the fake GitHub
-  // keys it ("orgs/acme"). Call before the first JIT config.
+  // keys it ("orgs/acme"). Call before the first JIT config and the first job.
+  // Jobs are mirrored too, as GitHub lists a scale set's jobs like any other: each is a
+  // job of a workflow run of its repository (labels as runs-on asked), queued until a
+  // runner starts it, then in_progress with that runner's id and name, then completed
+  // with its conclusion; a job taken back and assigned again stays the same REST job.
+  // So a client that also sweeps the REST API sees every job twice, under two ids.
   void mirror_runners_into(std::shared_ptr<fake_github::FakeGitHub> github, std::string scope);
 
   // --- simulation: jobs and runners ---

@@ -23,6 +23,11 @@ inline constexpr std::size_t kMaxDeliveriesRecorded = 100000;
 
 enum class EventKind { kAssigned, kStarted, kCompleted };
 
+// What runs-on asked for: the spec's labels, or the scale set's name alone.
+inline std::vector<std::string> requested_labels(const FakeJobSpec& spec) {
+  return spec.labels.empty() ? std::vector<std::string>{spec.scale_set_name} : spec.labels;
+}
+
 struct FakeActions::State {
   struct Runner {
     std::int64_t id = 0;
@@ -39,6 +44,7 @@ struct FakeActions::State {
     std::optional<TimePoint> scale_set_assign_time;
     std::optional<TimePoint> runner_assign_time;
     std::optional<TimePoint> finish_time;
+    std::string runner_name;  // of the runner that started it
   };
   struct Message {
     std::int64_t id = 0;
@@ -67,8 +73,15 @@ struct FakeActions::State {
 
   FakeActionsOptions options;
   std::function<bool(std::string_view)> registration_check;
-  std::shared_ptr<fake_github::FakeGitHub> mirror;  // set once, before runners exist
+  std::shared_ptr<fake_github::FakeGitHub> mirror;  // set once, before runners and jobs exist
   std::string mirror_scope;
+  // The mirror's workflow runs not completed yet, by (repository, the specs' run id): the
+  // REST run id and its jobs' request ids.
+  struct RestRun {
+    std::int64_t id = 0;
+    std::vector<std::int64_t> jobs;
+  };
+  std::map<std::pair<std::string, std::int64_t>, RestRun> rest_runs;
 
   mutable std::mutex mu;
   std::condition_variable news;  // a job event was queued somewhere, or the fake is closing
@@ -110,6 +123,11 @@ struct FakeActions::State {
   void drop_runner_locked(std::int64_t runner_id);
   // The id of a new runner: the mirror's, when runners are mirrored.
   std::int64_t new_runner_id_locked(const std::string& name, const ScaleSet& s, const std::string& jit_config);
+  // The REST copy of a job (mirror.cc): created when it is enqueued, then kept in step
+  // with it after every change GitHub's REST API would show (started, completed, queued
+  // again), its run's status with it. No-ops without a mirror.
+  void mirror_new_job_locked(Job& job);
+  void mirror_job_locked(const Job& job);
   ScaleSet* scale_set_named_locked(std::string_view name);
   void offer_locked();
   json::object scale_set_json(const ScaleSet& s) const;
