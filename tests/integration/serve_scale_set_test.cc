@@ -4,8 +4,13 @@
 // list; the simulated cloud is served over loopback and its instances start the runner of
 // the scale-set JIT config they were handed. Wall-clock time, shortened.
 //
+// The fake service is as rude as GitHub about jobs: each job is also a REST job of a
+// workflow run of its repository, so the daemon's sweep meets it a second time under
+// another id.
+//
 // What must hold (issue #20): every job is served, by one instance each, whose runner came
-// online with a scale-set JIT config and took the job; no busy runner is terminated; a lost
+// online with a scale-set JIT config and took the job, even with the sweep listing the
+// same jobs through the REST API every 2 s; no busy runner is terminated; a lost
 // session, unacknowledged messages and a burst of 5xx lose nothing; of two daemons on one
 // DynamoDB store one holds the session, and the other takes it over after a SIGKILL
 // within the lease time.
@@ -84,13 +89,14 @@ class ServeScaleSetTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  std::string write_config(const std::string& store_yaml, const std::string& name = "ghscale.yaml") {
+  std::string write_config(const std::string& store_yaml, const std::string& name = "ghscale.yaml",
+                           const std::string& sweep = "3s") {
     const fs::path path = dir_ / name;
     std::ofstream(path) << "server: {address: 127.0.0.1, port: 0, threads: 2}\n"
                         << "github:\n  api_url: " << world_->api_url()
                         << "\n  auth: {pat: {token: env:GHSCALE_TEST_GITHUB_TOKEN}}\n"
                         << store_yaml << "\n"
-                        << "reconcile: {tick: 250ms, sweep: 3s, debounce: 20ms, lease_ttl: 3s}\n"
+                        << "reconcile: {tick: 250ms, sweep: " << sweep << ", debounce: 20ms, lease_ttl: 3s}\n"
                         << "logging: {format: json, level: info}\n"
                         << "pools:\n"
                         << "  - name: linux\n"
@@ -140,11 +146,35 @@ class ServeScaleSetTest : public ::testing::Test {
     return pred();
   }
 
-  void enqueue_jobs(int n, Duration spread, Duration min_duration, Duration max_duration) {
+  // Jobs for the scale set by its name (runs-on: NAME). With `labels`, every fourth asks
+  // for those labels of the scale set instead; the world does not know of these, and its
+  // runners finish them as soon as they take them.
+  void enqueue_jobs(int n, Duration spread, Duration min_duration, Duration max_duration,
+                    const std::vector<std::string>& labels = {}) {
     for (int i = 0; i < n; ++i) {
-      world_->enqueue(kScaleSet, min_duration + (max_duration - min_duration) * (i % 7) / 6);
+      if (!labels.empty() && i % 4 == 3) {
+        fake_actions::FakeJobSpec spec;
+        spec.scale_set_name = kScaleSet;
+        spec.labels = labels;
+        spec.workflow_run_id = 1000000 + i;  // beyond the world's own run ids
+        auto id = world_->actions().enqueue_job(spec);
+        ASSERT_TRUE(id.ok());
+        enqueued_.push_back(*id);
+      } else {
+        enqueued_.push_back(world_->enqueue(kScaleSet, min_duration + (max_duration - min_duration) * (i % 7) / 6));
+      }
       if (spread.count() > 0) std::this_thread::sleep_for(spread / n);
     }
+  }
+
+  // Every job enqueued that completed with this result, as the service has it.
+  std::int64_t completed(const std::string& result = "succeeded") {
+    std::int64_t n = 0;
+    for (std::int64_t id : enqueued_) {
+      auto j = world_->actions().job(id);
+      if (j && j->state == fake_actions::JobState::kCompleted && j->result == result) ++n;
+    }
+    return n;
   }
 
   std::string session_owner() {
@@ -169,8 +199,8 @@ class ServeScaleSetTest : public ::testing::Test {
 
   void expect_clean_run(std::int64_t jobs) {
     const sandbox::ScaleSetWorldCounts c = world_->counts();
-    EXPECT_EQ(c.done, jobs) << diagnostics();
-    EXPECT_EQ(c.failed, 0);
+    EXPECT_EQ(completed(), jobs) << diagnostics();
+    EXPECT_EQ(completed("failed") + completed("canceled"), 0);
     EXPECT_EQ(c.busy_terminations, 0) << "a busy runner was terminated";
     EXPECT_EQ(c.not_scale_set, 0) << "an instance booted without a scale-set JIT config";
     EXPECT_LE(c.cloud.peak_live, kMaxRunners) << "more instances alive at once than max_runners";
@@ -181,6 +211,7 @@ class ServeScaleSetTest : public ::testing::Test {
   std::unique_ptr<sandbox::ScaleSetWorld> world_;
   std::unique_ptr<sandbox::CloudServer> cloud_server_;
   std::deque<Daemon> daemons_;
+  std::vector<std::int64_t> enqueued_;  // the service's request ids, in order
   std::atomic<bool> stop_{false};
   std::thread stepper_;
 };
@@ -188,7 +219,9 @@ class ServeScaleSetTest : public ::testing::Test {
 constexpr const char* kSqlite = "store: {sqlite: {path: data/ghscale.db}}";
 
 TEST_F(ServeScaleSetTest, JobsAssignedToTheScaleSetAreServedOneInstanceEach) {
-  Daemon& d = start_daemon(write_config(kSqlite));
+  // The sweep runs often: it lists the org's repositories and their queued runs, and finds
+  // there the REST copies of the very jobs the scale set's messages bring.
+  Daemon& d = start_daemon(write_config(kSqlite, "ghscale.yaml", "2s"));
   ASSERT_NE(d.port, 0);
   // The daemon registers the scale set and opens its session; no webhook endpoint exists.
   ASSERT_TRUE(wait_until([&] { return !session_owner().empty(); }, 20s)) << diagnostics();
@@ -198,12 +231,27 @@ TEST_F(ServeScaleSetTest, JobsAssignedToTheScaleSetAreServedOneInstanceEach) {
   ASSERT_TRUE(wait_until([&] { return world_->actions().scale_set(set->id)->max_capacity.has_value(); }, 10s));
   EXPECT_EQ(*world_->actions().scale_set(set->id)->max_capacity, kMaxRunners) << "the capacity reported is max_runners";
 
-  enqueue_jobs(40, 2s, 200ms, 1200ms);
-  ASSERT_TRUE(wait_until([&] { return world_->counts().done == 40; }, 120s)) << diagnostics();
+  // A job asking for labels the scale set has is assigned to it too, and its REST copy
+  // carries those labels, which the pool's labels cover.
+  enqueue_jobs(40, 2s, 200ms, 1200ms, {"linux", "x64"});
+  ASSERT_TRUE(wait_until([&] { return completed() == 40; }, 120s)) << diagnostics();
   ASSERT_TRUE(wait_until([&] { return world_->cloud()->live_count() == 0; }, 30s)) << diagnostics();
   expect_clean_run(40);
   EXPECT_EQ(world_->counts().cloud.launched, 40) << "one instance per job";
   EXPECT_EQ(world_->actions().scale_set(set->id)->unacknowledged, 0u);
+  // The REST API did show the jobs: the sweep found the repository through the org, listed
+  // its queued runs and the jobs of runs it did not know (each run lists only while its
+  // one job is queued).
+  const auto& github = world_->github();
+  EXPECT_GE(github.requests_to("/orgs/acme/repos"), 1) << diagnostics();
+  EXPECT_GE(github.requests_to("/repos/acme/app/actions/runs/"), 1) << "the sweep never listed a queued run's jobs\n"
+                                                                    << diagnostics();
+  ASSERT_EQ(enqueued_.size(), 40u);
+  for (std::int64_t request : enqueued_) {
+    const auto job = world_->actions().job(request);
+    ASSERT_TRUE(job.has_value());
+    ASSERT_NE(job->rest_job_id, 0) << "job " << request << " was not mirrored into the REST API";
+  }
 
   // The daemon's own view agrees: the store has every job completed, none queued or running.
   ASSERT_TRUE(wait_until(
@@ -217,6 +265,9 @@ TEST_F(ServeScaleSetTest, JobsAssignedToTheScaleSetAreServedOneInstanceEach) {
       << testing::http_request(d.port, "GET", "/metrics").body;
 
   const std::string metrics = testing::http_request(d.port, "GET", "/metrics").body;
+  // The REST copies were neither recorded as jobs nor reported as jobs no pool serves.
+  EXPECT_NE(metrics.find("ghscale_jobs_unmatched_total 0\n"), std::string::npos) << metrics;
+  EXPECT_EQ(d.process->err().find("sweep: recorded a job"), std::string::npos) << diagnostics();
   EXPECT_NE(metrics.find("ghscale_scale_set_session{pool=\"linux\"} 1\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("ghscale_scale_set_sessions_opened_total{pool=\"linux\"} 1\n"), std::string::npos) << metrics;
   EXPECT_EQ(metrics.find("ghscale_scale_set_messages_total{pool=\"linux\"} 0\n"), std::string::npos) << metrics;
