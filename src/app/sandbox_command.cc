@@ -154,6 +154,25 @@ Result<std::unique_ptr<Daemon>> start_sandbox_daemon(const config::Config& cfg, 
   return daemon;
 }
 
+// The report's verdict, then the dashboard kept up for a while (--linger, or 10 minutes
+// at a terminal) while the world goes on, then the daemon stopped.
+int end_sandbox(const SandboxOptions& o, bool ok, bool interrupted, const std::string& base,
+                const std::function<void()>& step, Daemon& daemon) {
+  std::printf("  result          %s\n", ok            ? "OK: every job done, no busy runner terminated"
+                                        : interrupted ? "INTERRUPTED before every job was done"
+                                                      : "FAILED");
+  const bool terminal = ::isatty(STDIN_FILENO) == 1;
+  const double stay = interrupted ? 0.0 : o.linger_seconds >= 0 ? o.linger_seconds : (terminal ? 600.0 : 0.0);
+  if (stay > 0) {
+    std::printf("\ndashboard still up at %s/ui for %.0f s; %s\n", base.c_str(), stay,
+                terminal ? "press Enter or Ctrl-C to stop now" : "Ctrl-C to stop now");
+    std::fflush(stdout);
+    linger(step, stay, terminal);
+  }
+  daemon.stop();
+  return ok ? kExitOk : kExitFailure;
+}
+
 // --demand scale_set: the same daemon with no webhook section; jobs are queued at a fake
 // Actions service for the pool's scale set, which the daemon learns of from its message
 // session. The report says what the webhook one says, with the scale set's side.
@@ -271,19 +290,7 @@ int run_scale_set(const SandboxOptions& o, const sandbox::Workload& workload, co
   std::printf("  requests        Actions service %lld, GitHub API %lld; webhooks none (no endpoint)\n",
               static_cast<long long>(c.actions_requests), static_cast<long long>(c.github_requests));
   const bool ok = done && c.busy_terminations == 0 && c.failed == 0 && c.not_scale_set == 0;
-  std::printf("  result          %s\n", ok            ? "OK: every job done, no busy runner terminated"
-                                        : interrupted ? "INTERRUPTED before every job was done"
-                                                      : "FAILED");
-  const bool terminal = ::isatty(STDIN_FILENO) == 1;
-  const double stay = interrupted ? 0.0 : o.linger_seconds >= 0 ? o.linger_seconds : (terminal ? 600.0 : 0.0);
-  if (stay > 0) {
-    std::printf("\ndashboard still up at %s/ui for %.0f s; %s\n", base.c_str(), stay,
-                terminal ? "press Enter or Ctrl-C to stop now" : "Ctrl-C to stop now");
-    std::fflush(stdout);
-    linger([&] { world->step(); }, stay, terminal);
-  }
-  (*daemon)->stop();
-  return ok ? kExitOk : kExitFailure;
+  return end_sandbox(o, ok, interrupted, base, [&] { world->step(); }, **daemon);
 }
 
 }  // namespace
@@ -451,19 +458,7 @@ int run_sandbox(const SandboxOptions& o) {
               static_cast<long long>(c.dropped), static_cast<long long>(c.duplicated),
               static_cast<long long>(wc.github_requests));
   const bool ok = done && c.busy_terminations == 0 && wc.not_accepted == 0;
-  std::printf("  result          %s\n", ok            ? "OK: every job done, no busy runner terminated"
-                                        : interrupted ? "INTERRUPTED before every job was done"
-                                                      : "FAILED");
-  const bool terminal = ::isatty(STDIN_FILENO) == 1;
-  const double stay = interrupted ? 0.0 : o.linger_seconds >= 0 ? o.linger_seconds : (terminal ? 600.0 : 0.0);
-  if (stay > 0) {
-    std::printf("\ndashboard still up at %s/ui for %.0f s; %s\n", base.c_str(), stay,
-                terminal ? "press Enter or Ctrl-C to stop now" : "Ctrl-C to stop now");
-    std::fflush(stdout);
-    linger([&] { world->step(); }, stay, terminal);
-  }
-  (*daemon)->stop();
-  return ok ? kExitOk : kExitFailure;
+  return end_sandbox(o, ok, interrupted, base, [&] { world->step(); }, **daemon);
 }
 
 }  // namespace ghscale::app

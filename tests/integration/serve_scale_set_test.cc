@@ -33,6 +33,7 @@
 #include "sandbox/scale_set_world.h"
 #include "support/dynalite_process.h"
 #include "support/http_client.h"
+#include "support/serve_processes.h"
 #include "support/subprocess.h"
 #include "support/testdata.h"
 
@@ -46,10 +47,7 @@ using testing::Subprocess;
 constexpr int kMaxRunners = 8;
 constexpr const char* kScaleSet = "ghscale-linux";
 
-struct Daemon {
-  std::unique_ptr<Subprocess> process;
-  std::uint16_t port = 0;
-};
+using Daemon = testing::ServeProcess;
 
 class ServeScaleSetTest : public ::testing::Test {
  protected:
@@ -69,21 +67,12 @@ class ServeScaleSetTest : public ::testing::Test {
     auto server = sandbox::CloudServer::start(world_->cloud(), system_clock());
     ASSERT_TRUE(server.ok()) << server.error().message;
     cloud_server_ = std::move(*server);
-    stepper_ = std::thread([this] {
-      while (!stop_) {
-        world_->step();
-        std::this_thread::sleep_for(10ms);
-      }
-    });
+    stepper_ = std::make_unique<testing::Stepper>([this] { world_->step(); });
   }
 
   void TearDown() override {
-    for (auto& d : daemons_) {
-      if (d.process) d.process->signal(SIGKILL);
-    }
-    stop_ = true;
-    if (stepper_.joinable()) stepper_.join();
-    daemons_.clear();
+    daemons_.kill_all();
+    stepper_.reset();
     cloud_server_.reset();
     world_.reset();
     fs::remove_all(dir_);
@@ -120,30 +109,10 @@ class ServeScaleSetTest : public ::testing::Test {
             "AWS_SECRET_ACCESS_KEY=local-secret", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"};
   }
 
-  Daemon& start_daemon(const std::string& config) {
-    Daemon d;
-    d.process = std::make_unique<Subprocess>(
-        std::vector<std::string>{testing::ghscale_binary().string(), "serve", "--config", config}, env());
-    static const std::regex kListening(R"re("msg":"listening".*"port":(\d+))re");
-    std::smatch m;
-    const bool up =
-        d.process->wait_for_stderr([&](const std::string& e) { return std::regex_search(e, m, kListening); }, 20s);
-    EXPECT_TRUE(up) << d.process->err();
-    if (up) d.port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
-    daemons_.push_back(std::move(d));
-    return daemons_.back();
-  }
+  Daemon& start_daemon(const std::string& config) { return daemons_.start(config, env()); }
 
   bool wait_until(const std::function<bool()>& pred, std::chrono::seconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      for (auto& d : daemons_) {
-        if (d.process) d.process->err();
-      }
-      if (pred()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return pred();
+    return daemons_.wait_until(pred, timeout);
   }
 
   // Jobs for the scale set by its name (runs-on: NAME). With `labels`, every fourth asks
@@ -189,11 +158,7 @@ class ServeScaleSetTest : public ::testing::Test {
                       std::to_string(c.failed) + ", runners online " + std::to_string(c.runners_online) + ", live " +
                       std::to_string(world_->cloud()->live_count()) + ", launched " + std::to_string(c.cloud.launched) +
                       ", session owner '" + session_owner() + "'\n";
-    for (auto& d : daemons_) {
-      if (!d.process) continue;
-      const std::string& err = d.process->err();
-      out += "--- daemon stderr (last 4000 bytes) ---\n" + err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
-    }
+    out += daemons_.stderr_tails();
     return out;
   }
 
@@ -210,10 +175,9 @@ class ServeScaleSetTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<sandbox::ScaleSetWorld> world_;
   std::unique_ptr<sandbox::CloudServer> cloud_server_;
-  std::deque<Daemon> daemons_;
+  testing::ServeProcesses daemons_;
+  std::unique_ptr<testing::Stepper> stepper_;
   std::vector<std::int64_t> enqueued_;  // the service's request ids, in order
-  std::atomic<bool> stop_{false};
-  std::thread stepper_;
 };
 
 constexpr const char* kSqlite = "store: {sqlite: {path: data/ghscale.db}}";

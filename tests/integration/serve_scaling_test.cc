@@ -29,6 +29,7 @@
 #include "sandbox/world.h"
 #include "support/dynalite_process.h"
 #include "support/http_client.h"
+#include "support/serve_processes.h"
 #include "support/subprocess.h"
 #include "support/testdata.h"
 
@@ -41,11 +42,7 @@ using testing::Subprocess;
 
 constexpr int kMaxRunners = 12;
 
-struct Daemon {
-  std::unique_ptr<Subprocess> process;
-  std::uint16_t port = 0;
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/webhook"; }
-};
+using Daemon = testing::ServeProcess;
 
 class ServeScalingTest : public ::testing::Test {
  protected:
@@ -65,21 +62,12 @@ class ServeScalingTest : public ::testing::Test {
     auto server = sandbox::CloudServer::start(world_->cloud(), system_clock());
     ASSERT_TRUE(server.ok()) << server.error().message;
     cloud_server_ = std::move(*server);
-    stepper_ = std::thread([this] {
-      while (!stop_) {
-        world_->step();
-        std::this_thread::sleep_for(10ms);
-      }
-    });
+    stepper_ = std::make_unique<testing::Stepper>([this] { world_->step(); });
   }
 
   void TearDown() override {
-    for (auto& d : daemons_) {
-      if (d.process) d.process->signal(SIGKILL);
-    }
-    stop_ = true;
-    if (stepper_.joinable()) stepper_.join();
-    daemons_.clear();
+    daemons_.kill_all();
+    stepper_.reset();
     cloud_server_.reset();
     world_.reset();
     fs::remove_all(dir_);
@@ -116,19 +104,7 @@ class ServeScalingTest : public ::testing::Test {
             "AWS_SECRET_ACCESS_KEY=local-secret", "AWS_REGION=us-east-1"};
   }
 
-  Daemon& start_daemon(const std::string& config) {
-    Daemon d;
-    d.process = std::make_unique<Subprocess>(
-        std::vector<std::string>{testing::ghscale_binary().string(), "serve", "--config", config}, env());
-    static const std::regex kListening(R"re("msg":"listening".*"port":(\d+))re");
-    std::smatch m;
-    const bool up =
-        d.process->wait_for_stderr([&](const std::string& e) { return std::regex_search(e, m, kListening); }, 20s);
-    EXPECT_TRUE(up) << d.process->err();
-    if (up) d.port = static_cast<std::uint16_t>(std::stoi(m[1].str()));
-    daemons_.push_back(std::move(d));
-    return daemons_.back();
-  }
+  Daemon& start_daemon(const std::string& config) { return daemons_.start(config, env()); }
 
   void target(std::initializer_list<const Daemon*> ds) {
     std::vector<std::string> urls;
@@ -138,15 +114,7 @@ class ServeScalingTest : public ::testing::Test {
 
   // Polls pred every 50 ms, keeping the daemons' stderr pipes drained.
   bool wait_until(const std::function<bool()>& pred, std::chrono::seconds timeout) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      for (auto& d : daemons_) {
-        if (d.process) d.process->err();
-      }
-      if (pred()) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return pred();
+    return daemons_.wait_until(pred, timeout);
   }
 
   void enqueue_jobs(int n, Duration spread, Duration min_duration, Duration max_duration) {
@@ -167,11 +135,7 @@ class ServeScalingTest : public ::testing::Test {
                       std::to_string(c.github.runners_busy) + ", live " + std::to_string(world_->cloud()->live_count()) +
                       ", launched " + std::to_string(c.cloud.launched) + ", posted " + std::to_string(c.posted) +
                       ", not accepted " + std::to_string(c.not_accepted) + "\n";
-    for (auto& d : daemons_) {
-      if (!d.process) continue;
-      const std::string& err = d.process->err();
-      out += "--- daemon stderr (last 4000 bytes) ---\n" + err.substr(err.size() > 4000 ? err.size() - 4000 : 0);
-    }
+    out += daemons_.stderr_tails();
     return out;
   }
 
@@ -195,9 +159,8 @@ class ServeScalingTest : public ::testing::Test {
   fs::path dir_;
   std::unique_ptr<sandbox::World> world_;
   std::unique_ptr<sandbox::CloudServer> cloud_server_;
-  std::deque<Daemon> daemons_;  // a deque: references stay valid as daemons are added
-  std::atomic<bool> stop_{false};
-  std::thread stepper_;
+  testing::ServeProcesses daemons_;
+  std::unique_ptr<testing::Stepper> stepper_;
 };
 
 constexpr const char* kSqlite = "store: {sqlite: {path: data/ghscale.db}}";
