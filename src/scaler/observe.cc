@@ -1,8 +1,8 @@
 #include "scaler/observe.h"
 
 #include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
+
+#include "scaler/name_index.h"
 
 namespace ghscale::scaler {
 
@@ -24,29 +24,36 @@ Observation observe(const ObserveInput& in) {
     auto f = in.freed_at->find(r.name);
     return f == in.freed_at->end() || f->second < in.runners_listed_at;
   };
-  std::unordered_map<std::string_view, const github::Runner*> runner_by_name;
+  NameIndex<const github::Runner*> runner_by_name;
+  runner_by_name.reserve(in.runners.size());
   for (const auto& r : in.runners) {
     if (r.name.rfind(prefix, 0) != 0) continue;
     snap.runners.push_back({r.id, r.name, r.status == github::RunnerStatus::kOnline, listed_busy(r)});
-    runner_by_name.emplace(r.name, &r);
+    runner_by_name.add(r.name, &r);
   }
-  std::unordered_map<std::string_view, std::vector<std::int64_t>> jobs_on;          // by runner name
-  std::unordered_map<std::string_view, std::vector<const Job*>> jobs_on_instance;  // any of its registrations
+  runner_by_name.seal();
+  NameIndex<std::int64_t> jobs_on;          // by runner name
+  NameIndex<const Job*> jobs_on_instance;   // any of its registrations
+  jobs_on.reserve(in.running.size());
+  jobs_on_instance.reserve(in.running.size());
   for (const Job& j : in.running) {
     if (j.runner_name.rfind(prefix, 0) != 0) continue;
     snap.running_jobs.push_back({j.job_id, j.runner_name});
-    jobs_on[j.runner_name].push_back(j.job_id);
-    jobs_on_instance[instance_of_runner(in.pool.name, j.runner_name)].push_back(&j);
+    jobs_on.add(j.runner_name, j.job_id);
+    jobs_on_instance.add(instance_of_runner(in.pool.name, j.runner_name), &j);
   }
-  std::unordered_map<std::string_view, const Instance*> record_of;
+  jobs_on.seal();
+  jobs_on_instance.seal();
+  NameIndex<const Instance*> record_of;
   record_of.reserve(in.records.size());
-  for (const Instance& r : in.records) record_of.emplace(r.instance_id, &r);
+  for (const Instance& r : in.records) record_of.add(r.instance_id, &r);
+  record_of.seal();
 
-  std::unordered_set<std::string_view> live;
+  NameIndex<bool> live;
   live.reserve(in.cloud.size());
   for (const CloudInstance& c : in.cloud) {
     if (c.lifecycle == Lifecycle::kTerminated) continue;
-    live.insert(c.id);
+    live.add(c.id, true);
     InstanceView v;
     v.id = c.id;
     v.market = c.market;
@@ -63,9 +70,9 @@ Observation observe(const ObserveInput& in) {
     // Keep the store's record in step with what the cloud, GitHub and the webhooks say.
     // The record is read in place and copied only when it changes: a steady pool costs no
     // copy per instance per pass.
-    const auto known = record_of.find(c.id);
-    const bool fresh_record = known == record_of.end();
-    const Instance* had = fresh_record ? nullptr : known->second;
+    const Instance* const* known = record_of.find(c.id);
+    const bool fresh_record = known == nullptr;
+    const Instance* had = fresh_record ? nullptr : *known;
     const InstanceState had_state = had != nullptr ? had->state : InstanceState::kBooting;
     std::optional<TimePoint> registered_at = had != nullptr ? had->registered_at : std::nullopt;
     std::optional<TimePoint> last_busy_at = had != nullptr ? had->last_busy_at : std::nullopt;
@@ -76,14 +83,14 @@ Observation observe(const ObserveInput& in) {
     v.registration = rec_runner_name.empty() ? 0 : registration_of(in.pool.name, c.id, rec_runner_name);
     v.runner_name = v.registration > 0 ? rec_runner_name : runner_name_for(in.pool.name, c.id);
     v.registration = std::max(v.registration, 1);
-    auto r = runner_by_name.find(v.runner_name);
-    const github::Runner* runner = r == runner_by_name.end() ? nullptr : r->second;
+    const github::Runner* const* r = runner_by_name.find(v.runner_name);
+    const github::Runner* runner = r == nullptr ? nullptr : *r;
     const bool online = runner != nullptr && runner->status == github::RunnerStatus::kOnline;
-    const bool job_known = jobs_on.count(v.runner_name) != 0;
+    const bool job_known = jobs_on.contains(v.runner_name);
     // A job on an earlier registration's runner: handed its next one while busy (reuse).
-    if (auto e = jobs_on_instance.find(c.id); e != jobs_on_instance.end()) {
-      v.busy_before_next = std::any_of(e->second.begin(), e->second.end(), [&](const Job* j) { return j->runner_name != v.runner_name; });
-    }
+    const auto on_instance = jobs_on_instance.range(c.id);
+    v.busy_before_next = std::any_of(on_instance.begin(), on_instance.end(),
+                                     [&](const auto& e) { return e.second->runner_name != v.runner_name; });
     const bool busy = job_known || v.busy_before_next || (runner != nullptr && listed_busy(*runner));
     // A runner that took a job was online: the in_progress delivery registers it as surely
     // as the list does.
@@ -125,15 +132,14 @@ Observation observe(const ObserveInput& in) {
     snap.instances.push_back(std::move(v));
   }
   // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
+  live.seal();
   for (const Instance& rec : in.records) {
-    if (live.count(rec.instance_id) != 0 || rec.state == InstanceState::kTerminated) continue;
+    if (live.contains(rec.instance_id) || rec.state == InstanceState::kTerminated) continue;
     out.vanished.push_back(rec.instance_id);
     // Not terminated by us, and its runner still had a job by the webhooks: maybe reclaimed
     // under the job; the reconciler decides when the job ends.
     if (rec.market != Market::kSpot) continue;
-    if (auto j = jobs_on_instance.find(rec.instance_id); j != jobs_on_instance.end()) {
-      for (const Job* job : j->second) out.jobs_on_vanished_spot.push_back(job->job_id);
-    }
+    for (const auto& [name, job] : jobs_on_instance.range(rec.instance_id)) out.jobs_on_vanished_spot.push_back(job->job_id);
   }
   return out;
 }

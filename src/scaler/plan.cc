@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
+
+#include "scaler/name_index.h"
 
 namespace ghscale::scaler {
 namespace {
@@ -133,31 +134,33 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   Plan out;
   PoolCounts& c = out.counts;
 
-  std::unordered_map<std::string_view, const RunnerView*> runner_by_name;
+  NameIndex<const RunnerView*> runner_by_name;
   runner_by_name.reserve(snap.runners.size());
-  for (const RunnerView& r : snap.runners) runner_by_name.emplace(r.name, &r);
-  std::unordered_set<std::string_view> running_on;  // runner names a webhook says have a job
+  for (const RunnerView& r : snap.runners) runner_by_name.add(r.name, &r);
+  runner_by_name.seal();
+  NameIndex<bool> running_on;  // runner names a webhook says have a job
   running_on.reserve(snap.running_jobs.size());
   for (const RunningJob& j : snap.running_jobs) {
-    if (!j.runner_name.empty()) running_on.insert(j.runner_name);
+    if (!j.runner_name.empty()) running_on.add(j.runner_name, true);
   }
+  running_on.seal();
 
   // Classify every live instance.
   std::vector<Classified> classified;
   classified.reserve(snap.instances.size());
-  std::unordered_set<std::string_view> live_names, live_ids;
+  NameIndex<bool> live_names, live_ids;
   live_names.reserve(snap.instances.size());
   live_ids.reserve(snap.instances.size());
   for (const InstanceView& i : snap.instances) {
     if (i.lifecycle == Lifecycle::kTerminated) continue;
-    live_names.insert(i.runner_name);
-    live_ids.insert(i.id);
+    live_names.add(i.runner_name, true);
+    live_ids.add(i.id, true);
     ++c.running;
     c.next += i.busy_before_next ? 1 : 0;
     ++(i.market == Market::kOnDemand ? c.on_demand : c.spot);
-    auto it = runner_by_name.find(i.runner_name);
-    const RunnerView* r = it == runner_by_name.end() ? nullptr : it->second;
-    const bool job_known = running_on.count(i.runner_name) > 0;
+    const RunnerView* const* found = runner_by_name.find(i.runner_name);
+    const RunnerView* r = found == nullptr ? nullptr : *found;
+    const bool job_known = running_on.contains(i.runner_name);
     const bool listed_busy = r != nullptr && r->busy;
     // Busy by GitHub's list with no in_progress delivery yet: the runner took a job the
     // store still has as queued. That job is not demand any more.
@@ -181,6 +184,8 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     }
     classified.push_back({&i, r, role, idle_since_of(i)});
   }
+  live_names.seal();
+  live_ids.seal();
 
   int queued_by_webhook = 0;
   for (const Job& j : snap.queued_jobs) queued_by_webhook += j.runner_name.empty() ? 1 : 0;
@@ -190,7 +195,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
   // A job whose instance vanished is not demand: GitHub fails it with its runner, and a
   // re-run arrives as a new queued job. Counting it too would launch twice (and an
   // ephemeral runner's instance is gone before its completed delivery arrives anyway).
-  for (const RunningJob& j : snap.running_jobs) c.lost += live_ids.count(instance_of_runner(pool.name, j.runner_name)) == 0 ? 1 : 0;
+  for (const RunningJob& j : snap.running_jobs) c.lost += live_ids.contains(instance_of_runner(pool.name, j.runner_name)) ? 0 : 1;
   c.min_idle = std::max(0, settings.min_idle.value_or(pool.min_idle));
   for (const Classified& k : classified) {
     c.busy += k.role == Role::kBusy ? 1 : 0;
@@ -238,7 +243,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     out.steps.push_back(std::move(s));
   }
   for (const RunnerView& r : snap.runners) {
-    if (r.online || r.busy || running_on.count(r.name) > 0 || live_names.count(r.name) > 0) continue;
+    if (r.online || r.busy || running_on.contains(r.name) || live_names.contains(r.name)) continue;
     Step s;
     s.kind = StepKind::kDeleteRunner;
     s.runner_id = r.id;
