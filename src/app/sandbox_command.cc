@@ -154,6 +154,51 @@ Result<std::unique_ptr<Daemon>> start_sandbox_daemon(const config::Config& cfg, 
   return daemon;
 }
 
+// What a sandbox's replay does with its world: hand it a job, step it (true once nothing
+// is queued or running), and say how it stands for the progress line.
+struct ReplaySteps {
+  std::function<void(const sandbox::WorkloadJob&)> enqueue;
+  std::function<bool(TimePoint now)> step;
+  std::function<std::string(TimePoint now)> progress;
+};
+
+// Hands every workload job to the world at its time and steps it until all are done, the
+// time is up (the workload, its longest job and 15 minutes) or a signal came. On a
+// terminal the progress line rewrites itself every second; into a file or a pipe (CI logs)
+// it is a line of its own every 10 s, so the log stays readable and short. Then gives the
+// daemon a moment to see the last completions. Returns whether every job was done.
+bool replay(const SandboxOptions& o, const sandbox::Workload& workload, Clock& clock, TimePoint start,
+            const ReplaySteps& steps) {
+  Duration longest{0};
+  for (const auto& j : workload.jobs) longest = std::max(longest, j.duration);
+  const TimePoint stop_by = start + workload.span() + longest + 15min;
+  std::size_t next = 0;
+  auto last_line = std::chrono::steady_clock::now();
+  const bool tty_out = ::isatty(STDOUT_FILENO) == 1;
+  const auto line_every = tty_out ? std::chrono::seconds(1) : std::chrono::seconds(10);
+  bool done = false;
+  while (clock.now() < stop_by && !g_stop) {
+    const TimePoint now = clock.now();
+    while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) steps.enqueue(workload.jobs[next++]);
+    const bool idle = steps.step(now);
+    done = next == workload.jobs.size() && idle;
+    const auto real_now = std::chrono::steady_clock::now();
+    if (!o.quiet && (done || real_now - last_line >= line_every)) {
+      last_line = real_now;
+      std::printf("%s[%5.1f min] %s%s", tty_out ? "\r" : "", std::chrono::duration<double, std::ratio<60>>(now - start).count(),
+                  steps.progress(now).c_str(), tty_out ? "   " : "\n");
+      std::fflush(stdout);
+    }
+    if (done) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  if (!o.quiet && tty_out) std::printf("\n");
+  // The daemon keeps running through the report and the linger, so the dashboard shows
+  // the whole run.
+  if (!g_stop) std::this_thread::sleep_for(scaled(30s, o.speed));
+  return done;
+}
+
 // The report's verdict, then the dashboard kept up for a while (--linger, or 10 minutes
 // at a terminal) while the world goes on, then the daemon stopped.
 int end_sandbox(const SandboxOptions& o, bool ok, bool interrupted, const std::string& base,
@@ -214,30 +259,19 @@ int run_scale_set(const SandboxOptions& o, const sandbox::Workload& workload, co
 
   const StopSignals stop_signals;
   const TimePoint start = clock->now();
-  Duration longest{0};
-  for (const auto& j : workload.jobs) longest = std::max(longest, j.duration);
-  const TimePoint stop_by = start + workload.span() + longest + 15min;
   // Faults spread over the workload's span: sessions lost, acknowledgements failed.
   std::vector<TimePoint> losses;
   for (int i = 1; i <= o.lose_sessions; ++i) losses.push_back(start + workload.span() * i / (o.lose_sessions + 1));
   std::size_t next_loss = 0;
   bool acks_failed = o.unacked == 0;
-  std::size_t next = 0;
-  auto last_line = std::chrono::steady_clock::now();
-  const bool tty_out = ::isatty(STDOUT_FILENO) == 1;
-  const auto line_every = tty_out ? std::chrono::seconds(1) : std::chrono::seconds(10);
   auto p_wait = [&](double q) {
     std::vector<double> w;
     for (Duration d : world->waits()) w.push_back(std::chrono::duration<double>(d).count());
     return percentile(std::move(w), q);
   };
-  bool done = false;
-  while (clock->now() < stop_by && !g_stop) {
-    const TimePoint now = clock->now();
-    while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) {
-      world->enqueue(kScaleSet, workload.jobs[next].duration, workload.jobs[next].repo);
-      ++next;
-    }
+  ReplaySteps steps;
+  steps.enqueue = [&](const sandbox::WorkloadJob& j) { world->enqueue(kScaleSet, j.duration, j.repo); };
+  steps.step = [&](TimePoint now) {
     if (next_loss < losses.size() && now >= losses[next_loss]) {
       world->actions().lose_sessions();
       ++next_loss;
@@ -248,24 +282,18 @@ int run_scale_set(const SandboxOptions& o, const sandbox::Workload& workload, co
     }
     world->step();
     const sandbox::ScaleSetWorldCounts c = world->counts();
-    done = next == workload.jobs.size() && c.queued == 0 && c.running == 0;
-    const auto real_now = std::chrono::steady_clock::now();
-    if (!o.quiet && (done || real_now - last_line >= line_every)) {
-      last_line = real_now;
-      const int live = cloud->live_count();
-      std::printf("%s[%5.1f min] jobs %lld queued %lld running %lld done | instances %d (runners online %lld) | wait p50 %.0fs p95 %.0fs | $%.3f%s",
-                  tty_out ? "\r" : "", std::chrono::duration<double, std::ratio<60>>(now - start).count(),
-                  static_cast<long long>(c.queued), static_cast<long long>(c.running), static_cast<long long>(c.done), live,
-                  static_cast<long long>(c.runners_online), p_wait(0.5), p_wait(0.95), cloud->usage(now).cost(),
-                  tty_out ? "   " : "\n");
-      std::fflush(stdout);
-    }
-    if (done) break;
-    std::this_thread::sleep_for(20ms);
-  }
-  if (!o.quiet && tty_out) std::printf("\n");
+    return c.queued == 0 && c.running == 0;
+  };
+  steps.progress = [&](TimePoint now) {
+    const sandbox::ScaleSetWorldCounts c = world->counts();
+    char line[256];
+    std::snprintf(line, sizeof line, "jobs %lld queued %lld running %lld done | instances %d (runners online %lld) | wait p50 %.0fs p95 %.0fs | $%.3f",
+                  static_cast<long long>(c.queued), static_cast<long long>(c.running), static_cast<long long>(c.done),
+                  cloud->live_count(), static_cast<long long>(c.runners_online), p_wait(0.5), p_wait(0.95), cloud->usage(now).cost());
+    return std::string(line);
+  };
+  const bool done = replay(o, workload, *clock, start, steps);
   const bool interrupted = g_stop;
-  if (!interrupted) std::this_thread::sleep_for(scaled(30s, o.speed));
 
   const sandbox::ScaleSetWorldCounts c = world->counts();
   const sandbox::CloudUsage& u = c.cloud;
@@ -398,46 +426,26 @@ int run_sandbox(const SandboxOptions& o) {
   const StopSignals stop_signals;
   world->set_targets({base + "/webhook"});
   const TimePoint start = clock->now();
-  Duration longest{0};
-  for (const auto& j : workload.jobs) longest = std::max(longest, j.duration);
-  const TimePoint stop_by = start + workload.span() + longest + 15min;
-  std::size_t next = 0;
-  auto last_line = std::chrono::steady_clock::now();
-  // On a terminal the progress line rewrites itself every second; into a file or a pipe
-  // (CI logs) it is a line of its own every 10 s, so the log stays readable and short.
-  const bool tty_out = ::isatty(STDOUT_FILENO) == 1;
-  const auto line_every = tty_out ? std::chrono::seconds(1) : std::chrono::seconds(10);
-  bool done = false;
-  while (clock->now() < stop_by && !g_stop) {
-    const TimePoint now = clock->now();
-    while (next < workload.jobs.size() && start + workload.jobs[next].queued_at <= now) world->enqueue(workload.jobs[next++]);
+  ReplaySteps steps;
+  steps.enqueue = [&](const sandbox::WorkloadJob& j) { world->enqueue(j); };
+  steps.step = [&](TimePoint) {
     world->step();
     const sandbox::GitHubSimCounts c = world->counts().github;
-    const bool all_in = next == workload.jobs.size();
-    done = all_in && c.queued == 0 && c.runners_busy == 0;
-    const auto real_now = std::chrono::steady_clock::now();
-    if (done || real_now - last_line >= line_every) {
-      last_line = real_now;
-      const auto w = waits_of(world->github().jobs());
-      const int live = cloud->live_count();
-      const auto booting = std::max<std::int64_t>(0, live - c.runners_busy - c.runners_idle);
-      if (!o.quiet) {
-        std::printf("%s[%5.1f min] jobs %lld queued %lld running %lld done | runners %lld booting %lld idle %lld busy | wait p50 %.0fs p95 %.0fs | $%.3f%s",
-                    tty_out ? "\r" : "", std::chrono::duration<double, std::ratio<60>>(now - start).count(), static_cast<long long>(c.queued),
-                    static_cast<long long>(c.running), static_cast<long long>(c.done), static_cast<long long>(booting),
-                    static_cast<long long>(c.runners_idle), static_cast<long long>(c.runners_busy), w.p50, w.p95,
-                    cloud->usage(now).cost(), tty_out ? "   " : "\n");
-        std::fflush(stdout);
-      }
-    }
-    if (done) break;
-    std::this_thread::sleep_for(20ms);
-  }
-  if (!o.quiet && tty_out) std::printf("\n");
-  // Give the daemon a moment to see the last completions. It keeps running through the
-  // report and the linger, so the dashboard shows the whole run.
+    return c.queued == 0 && c.runners_busy == 0;
+  };
+  steps.progress = [&](TimePoint now) {
+    const sandbox::GitHubSimCounts c = world->counts().github;
+    const auto w = waits_of(world->github().jobs());
+    const auto booting = std::max<std::int64_t>(0, cloud->live_count() - c.runners_busy - c.runners_idle);
+    char line[256];
+    std::snprintf(line, sizeof line, "jobs %lld queued %lld running %lld done | runners %lld booting %lld idle %lld busy | wait p50 %.0fs p95 %.0fs | $%.3f",
+                  static_cast<long long>(c.queued), static_cast<long long>(c.running), static_cast<long long>(c.done),
+                  static_cast<long long>(booting), static_cast<long long>(c.runners_idle), static_cast<long long>(c.runners_busy),
+                  w.p50, w.p95, cloud->usage(now).cost());
+    return std::string(line);
+  };
+  const bool done = replay(o, workload, *clock, start, steps);
   const bool interrupted = g_stop;
-  if (!interrupted) std::this_thread::sleep_for(scaled(30s, o.speed));
 
   const sandbox::WorldCounts wc = world->counts();
   const sandbox::GitHubSimCounts& c = wc.github;

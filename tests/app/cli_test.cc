@@ -25,6 +25,36 @@ constexpr const char* kToken = "ghp_clitesttoken0123456789abcdefABCDEFGH";
 
 class CliTest : public ::testing::Test {
  protected:
+  // A fleet pool (max 3) in a config against a fake GitHub, and a queued job it serves in
+  // the store: what `reconcile --once` finds on a scheduled run.
+  void fleet_pool_with_a_queued_job(std::int64_t job_id, std::int64_t run_id,
+                                    std::unique_ptr<fake_github::FakeGitHubServer>& github, std::string& config) {
+    auto gh = std::make_shared<fake_github::FakeGitHub>();
+    gh->add_pat(kToken);
+    auto server = fake_github::FakeGitHubServer::start(gh);
+    ASSERT_TRUE(server.ok()) << server.error().describe();
+    github = std::move(*server);
+    config = write_config(github->api_url(),
+                          "  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
+                          "    provider: {type: aws_fleet, launch_template: runner-template, "
+                          "instance_types: [m7i.large]}\n"
+                          "    max_runners: 3\n");
+    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    JobEvent e;
+    e.delivery_id = "d-" + std::to_string(job_id);
+    e.event = "workflow_job";
+    e.action = "queued";
+    e.job_id = job_id;
+    e.run_id = run_id;
+    e.repository = "acme/app";
+    e.owner = "acme";
+    e.labels = LabelSet{"self-hosted", "linux", "x64"};
+    e.received_at = system_clock()->now();
+    ASSERT_TRUE((*store)->record(e).ok());
+    ASSERT_TRUE((*store)->close().ok());
+  }
+
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("ghscale-cli-test-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -95,31 +125,9 @@ TEST_F(CliTest, AwsWhoamiJsonIsOneEndedLine) {
 
 TEST_F(CliTest, ReconcileOnceSaysWhichCallFailedAndWhy) {
   if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
-  auto gh = std::make_shared<fake_github::FakeGitHub>();
-  gh->add_pat(kToken);
-  auto github = fake_github::FakeGitHubServer::start(gh);
-  ASSERT_TRUE(github.ok()) << github.error().describe();
-  const std::string config = write_config((*github)->api_url(),
-                                          "  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
-                                          "    provider: {type: aws_fleet, launch_template: runner-template, "
-                                          "instance_types: [m7i.large]}\n"
-                                          "    max_runners: 3\n");
-  {
-    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
-    ASSERT_TRUE(store.ok()) << store.error().describe();
-    JobEvent e;
-    e.delivery_id = "d-901";
-    e.event = "workflow_job";
-    e.action = "queued";
-    e.job_id = 901;
-    e.run_id = 1;
-    e.repository = "acme/app";
-    e.owner = "acme";
-    e.labels = LabelSet{"self-hosted", "linux", "x64"};
-    e.received_at = system_clock()->now();
-    ASSERT_TRUE((*store)->record(e).ok());
-    ASSERT_TRUE((*store)->close().ok());
-  }
+  std::unique_ptr<fake_github::FakeGitHubServer> github;
+  std::string config;
+  ASSERT_NO_FATAL_FAILURE(fleet_pool_with_a_queued_job(901, 1, github, config));
   aws_->inject({.kind = fakes::Fault::Kind::kInternalError, .operation = "CreateFleet", .times = -1});
   auto r = testing::run({testing::ghscale_binary().string(), "reconcile", "--once", "--json", "--config", config}, 60s,
                         aws_env());
@@ -146,31 +154,9 @@ TEST_F(CliTest, ReconcileOnceSaysWhichCallFailedAndWhy) {
 // and EC2 does not list yet counts as supply through the store, and is not launched again.
 TEST_F(CliTest, ReconcileOnceRunAgainWhileEc2LagsLaunchesNothingTwice) {
   if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
-  auto gh = std::make_shared<fake_github::FakeGitHub>();
-  gh->add_pat(kToken);
-  auto github = fake_github::FakeGitHubServer::start(gh);
-  ASSERT_TRUE(github.ok()) << github.error().describe();
-  const std::string config = write_config((*github)->api_url(),
-                                          "  - name: fleet\n    labels: [linux, x64]\n    scope: {repo: acme/app}\n"
-                                          "    provider: {type: aws_fleet, launch_template: runner-template, "
-                                          "instance_types: [m7i.large]}\n"
-                                          "    max_runners: 3\n");
-  {
-    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
-    ASSERT_TRUE(store.ok()) << store.error().describe();
-    JobEvent e;
-    e.delivery_id = "d-902";
-    e.event = "workflow_job";
-    e.action = "queued";
-    e.job_id = 902;
-    e.run_id = 2;
-    e.repository = "acme/app";
-    e.owner = "acme";
-    e.labels = LabelSet{"self-hosted", "linux", "x64"};
-    e.received_at = system_clock()->now();
-    ASSERT_TRUE((*store)->record(e).ok());
-    ASSERT_TRUE((*store)->close().ok());
-  }
+  std::unique_ptr<fake_github::FakeGitHubServer> github;
+  std::string config;
+  ASSERT_NO_FATAL_FAILURE(fleet_pool_with_a_queued_job(902, 2, github, config));
   aws_->set_describe_lag(std::chrono::hours(1));
   for (int run = 0; run < 3; ++run) {
     auto r = testing::run({testing::ghscale_binary().string(), "reconcile", "--once", "--json", "--config", config},

@@ -39,30 +39,33 @@ TEST(SimulateCommand, ComparesPoliciesOnACsvWorkloadAndWritesTheSeries) {
   fs::remove_all(dir);
 }
 
-TEST(SandboxCommand, RealDaemonServesEveryJobAndEndsByItself) {
+// 10 virtual minutes (plus drain) in a few seconds.
+SandboxOptions short_run(const std::string& demand = "webhook") {
   SandboxOptions o;
   o.minutes = 10;
   o.jobs_per_hour = 120;
-  o.speed = 120;  // 10 virtual minutes (plus drain) in a few seconds
+  o.speed = 120;
   o.quiet = true;
+  o.demand = demand;
+  return o;
+}
+
+// Runs it; the exit code, and what it printed.
+std::pair<int, std::string> sandbox_output(const SandboxOptions& o) {
   testing::internal::CaptureStdout();
   const int rc = run_sandbox(o);
-  const std::string out = testing::internal::GetCapturedStdout();
+  return {rc, testing::internal::GetCapturedStdout()};
+}
+
+TEST(SandboxCommand, RealDaemonServesEveryJobAndEndsByItself) {
+  const auto [rc, out] = sandbox_output(short_run());
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("busy terminations 0"), std::string::npos) << out;
   EXPECT_NE(out.find("OK: every job done"), std::string::npos) << out;
 }
 
 TEST(SandboxCommand, ScaleSetModeServesEveryJobWithoutAWebhook) {
-  SandboxOptions o;
-  o.minutes = 10;
-  o.jobs_per_hour = 120;
-  o.speed = 120;
-  o.quiet = true;
-  o.demand = "scale_set";
-  testing::internal::CaptureStdout();
-  const int rc = run_sandbox(o);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const auto [rc, out] = sandbox_output(short_run("scale_set"));
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("sandbox report (scale-set mode)"), std::string::npos) << out;
   EXPECT_NE(out.find("busy terminations 0"), std::string::npos) << out;
@@ -72,21 +75,13 @@ TEST(SandboxCommand, ScaleSetModeServesEveryJobWithoutAWebhook) {
 }
 
 TEST(SandboxCommand, ScaleSetModeLosesNothingToLostSessionsAndUnacknowledgedMessages) {
-  SandboxOptions o;
-  o.minutes = 10;
-  o.jobs_per_hour = 120;
-  o.speed = 120;
-  o.quiet = true;
-  o.demand = "scale_set";
+  SandboxOptions o = short_run("scale_set");
   o.lose_sessions = 3;
   o.unacked = 4;
-  testing::internal::CaptureStdout();
-  const int rc = run_sandbox(o);
-  const std::string out = testing::internal::GetCapturedStdout();
+  const auto [rc, out] = sandbox_output(o);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("faults: 3 sessions lost, 4 acknowledgements failed"), std::string::npos) << out;
   EXPECT_NE(out.find("OK: every job done"), std::string::npos) << out;
-
 }
 
 TEST(SandboxCommand, ScaleSetModeRefusesRunsWithNeeds) {
