@@ -101,19 +101,27 @@ class PrismProxyTest : public GitHubFixture {
     return 0;
   }
 
+  // Prism proxying the runners description to the fake, on `port`; the test is skipped
+  // (port stays 0) when the testdata or prism is missing.
+  void prism_or_skip(std::uint16_t& port) {
+    const auto dir = testdata_dir();
+    if (!dir) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
+    if (!fs::exists(prism_cli())) {
+      GTEST_SKIP() << "prism not installed at " << prism_cli().string()
+                   << " (scripts/setup installs @stoplight/prism-cli into build/npm); skipping";
+    }
+    std::string why;
+    port = start_prism(*dir / "github" / "github-rest-runners.openapi.json", why);
+    ASSERT_NE(port, 0) << why;
+  }
+
   std::unique_ptr<Subprocess> prism_;
 };
 
 TEST_F(PrismProxyTest, TheRestClientAndTheFakeKeepToTheDescription) {
-  const auto dir = testdata_dir();
-  if (!dir) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
-  if (!fs::exists(prism_cli())) {
-    GTEST_SKIP() << "prism not installed at " << prism_cli().string()
-                 << " (scripts/setup installs @stoplight/prism-cli into build/npm); skipping";
-  }
-  std::string why;
-  const std::uint16_t port = start_prism(*dir / "github" / "github-rest-runners.openapi.json", why);
-  ASSERT_NE(port, 0) << why;
+  std::uint16_t port = 0;
+  ASSERT_NO_FATAL_FAILURE(prism_or_skip(port));
+  if (port == 0) return;  // skipped
 
   const auto id = fake->add_runner(FakeRunner{0, "orgs/acme", "r", "Linux", true, false, 1, {"self-hosted"}, {}});
   const auto run = fake->add_run({0, "acme/app", "CI", "queued"});
@@ -144,15 +152,9 @@ TEST_F(PrismProxyTest, TheRestClientAndTheFakeKeepToTheDescription) {
 // The check is not vacuous: an answer that breaks the description (a runner list without
 // total_count and runners) is what prism reports.
 TEST_F(PrismProxyTest, PrismReportsAnAnswerThatBreaksTheDescription) {
-  const auto dir = testdata_dir();
-  if (!dir) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
-  if (!fs::exists(prism_cli())) {
-    GTEST_SKIP() << "prism not installed at " << prism_cli().string()
-                 << " (scripts/setup installs @stoplight/prism-cli into build/npm); skipping";
-  }
-  std::string why;
-  const std::uint16_t port = start_prism(*dir / "github" / "github-rest-runners.openapi.json", why);
-  ASSERT_NE(port, 0) << why;
+  std::uint16_t port = 0;
+  ASSERT_NO_FATAL_FAILURE(prism_or_skip(port));
+  if (port == 0) return;  // skipped
   fake->inject({.method = "GET", .path_prefix = "/orgs/acme/actions/runners", .status = 200, .message = "no list here"});
 
   auto recorder = std::make_shared<ViolationRecorder>(http::make_curl_client());
