@@ -268,6 +268,7 @@ void ScaleSetListener::Core::check_statistics(const scaleset::Statistics& statis
 
 void ScaleSetListener::Core::run() {
   std::int64_t last_message_id = 0;
+  bool refreshed_last = false;  // the last poll's 401 was answered by a refresh
   while (!stopped()) {
     if (!holds_lease()) {
       close_session();  // another daemon acts now: its listener polls
@@ -301,10 +302,22 @@ void ScaleSetListener::Core::run() {
     if (!message) {
       const ErrorKind kind = message.error().kind;
       if (kind == ErrorKind::kUnauthorized) {
+        // A token refreshed a moment ago and refused again (revoked, a skewed clock): no
+        // loop of refreshes; the session is opened anew after a back-off.
+        if (refreshed_last) {
+          refreshed_last = false;
+          {
+            std::lock_guard lock(mu);
+            session.reset();
+          }
+          fail_and_back_off();
+          continue;
+        }
         auto refreshed = options.client->refresh_session(s->scale_set_id, s->session_id);
         std::lock_guard lock(mu);
         if (refreshed) {
           session = std::move(refreshed).value();
+          refreshed_last = true;
           continue;
         }
         session.reset();  // lost with its token: opened anew
@@ -323,6 +336,7 @@ void ScaleSetListener::Core::run() {
       continue;
     }
     backoff = Duration{0};
+    refreshed_last = false;
     if (!message->has_value()) continue;  // nothing for now: poll again
     const scaleset::Message& m = **message;
     if (!record(m)) {

@@ -223,6 +223,19 @@ TEST_F(ScaleSetListenerTest, AFailedWriteIsNotAcknowledgedAndTheMessageComesAgai
   ASSERT_TRUE(eventually([&] { return actions->scale_set_named("ghscale-linux")->unacknowledged == 0; }));
 }
 
+TEST_F(ScaleSetListenerTest, AQueueTokenRefusedRightAfterItsRefreshBacksOffInsteadOfLooping) {
+  auto l = listener();
+  ASSERT_TRUE(eventually([&] { return l->has_session(); }));
+  // Every poll refused as unauthorized (a revoked token, a skewed clock) for a while.
+  actions->inject(fake_actions::FakeFault{"GET", "/messages", 401, 1000});
+  std::this_thread::sleep_for(1s);
+  // Refresh, refused again, back off (20 ms doubling to 100 ms), open anew, …: a few
+  // dozen requests a second at most, not a spin.
+  EXPECT_LT(actions->requests("refresh session"), 40);
+  EXPECT_LT(actions->requests("get message"), 80);
+  EXPECT_GE(l->counts().failures, 1);
+}
+
 TEST_F(ScaleSetListenerTest, StopEndsAHeldLongPollAtOnce) {
   fake_actions::FakeActionsOptions ao;
   ao.long_poll = 60s;
