@@ -105,6 +105,12 @@ bool Plan::scales_in() const {
   return std::any_of(steps.begin(), steps.end(), [](const Step& s) { return s.kind == StepKind::kDeregister; });
 }
 
+bool pool_takes(const config::PoolConfig& pool, const LabelSet& labels) {
+  if (labels.empty()) return false;
+  if (labels.subset_of(pool.labels)) return true;
+  return pool.demand == config::Demand::kScaleSet && labels.size() == 1 && labels == LabelSet{pool.scale_set.name};
+}
+
 JobAssignment assign_jobs_to_pools(const std::vector<Job>& jobs, const std::vector<config::PoolConfig>& pools) {
   JobAssignment out;
   out.per_pool.resize(pools.size());
@@ -115,7 +121,7 @@ JobAssignment assign_jobs_to_pools(const std::vector<Job>& jobs, const std::vect
     auto [it, fresh] = pool_for_labels.try_emplace(job.labels.joined('\0'), -1);
     if (fresh && !job.labels.empty()) {
       for (std::size_t p = 0; p < pools.size(); ++p) {
-        if (job.labels.subset_of(pools[p].labels)) {
+        if (pool_takes(pools[p], job.labels)) {
           it->second = static_cast<std::ptrdiff_t>(p);
           break;
         }

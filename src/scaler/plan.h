@@ -37,9 +37,15 @@ struct JobAssignment {
   std::vector<Job> unmatched;              // no pool's labels cover the job: never launched for
 };
 
-// A job goes to the first pool, in config order, whose labels include all of the job's
-// runs-on labels (LabelSet compares case-insensitively; the pools' implied self-hosted,
-// os and arch labels are already in PoolConfig::labels). A job with no labels matches none.
+// Whether a job asking for `labels` may be this pool's: its labels cover them, or it is a
+// scale-set pool asked for by its scale set's name alone (runs-on: NAME). A job goes to
+// the first such pool in config order.
+bool pool_takes(const config::PoolConfig& pool, const LabelSet& labels);
+
+// A job goes to the first pool, in config order, that takes it (pool_takes: its labels
+// include all of the job's runs-on labels, LabelSet comparing case-insensitively and the
+// pools' implied self-hosted, os and arch labels already in PoolConfig::labels; or the job
+// names the pool's scale set). A job with no labels matches none.
 JobAssignment assign_jobs_to_pools(const std::vector<Job>& jobs, const std::vector<config::PoolConfig>& pools);
 
 // --- the snapshot ------------------------------------------------------------------------

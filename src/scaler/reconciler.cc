@@ -314,7 +314,7 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
   std::set<std::int64_t> unmatched_now;
   for (store::QueuedGroup& g : *groups) {
     std::size_t p = 0;
-    while (p < pools_.size() && (g.labels.empty() || !g.labels.subset_of(pools_[p]->config.labels))) ++p;
+    while (p < pools_.size() && !pool_takes(pools_[p]->config, g.labels)) ++p;
     if (p == pools_.size()) {
       for (const Job& j : g.oldest) {
         unmatched_now.insert(j.job_id);

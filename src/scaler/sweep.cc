@@ -42,13 +42,8 @@ JobEvent event_from(const github::WorkflowJob& job, const std::string& repo, Tim
 
 bool Reconciler::routes_to_scale_set(const std::vector<std::string>& labels) const {
   const LabelSet set(labels);
-  if (set.empty()) return false;
   for (const auto& b : options_.pools) {
-    // The first pool whose labels cover the job's, as the reconciler assigns it; a scale
-    // set is also asked for by its name alone (runs-on: NAME).
-    const bool named = set.size() == 1 && b.config.demand == config::Demand::kScaleSet &&
-                       LabelSet(std::vector<std::string>{b.config.scale_set.name}) == set;
-    if (named || set.subset_of(b.config.labels)) return b.config.demand == config::Demand::kScaleSet;
+    if (pool_takes(b.config, set)) return b.config.demand == config::Demand::kScaleSet;
   }
   return false;
 }

@@ -602,6 +602,28 @@ TEST(Reuse, AFreeInstanceIsCaughtEvenWhenBusyOnesHoldRegistrationsForTheQueue) {
   EXPECT_TRUE(steps_of(plan(calm, make_pool(), {}, kT0), StepKind::kReuse).empty());
 }
 
+TEST(Assign, AScaleSetPoolTakesJobsByItsLabelsOrItsNameAlone) {
+  auto webhook = make_pool();
+  webhook.name = "other";
+  webhook.labels = LabelSet{"self-hosted", "gpu"};
+  auto set = make_pool();
+  set.demand = config::Demand::kScaleSet;
+  set.scale_set.name = "Linux-Set";
+  EXPECT_TRUE(pool_takes(set, LabelSet{"linux-set"}));  // case as GitHub compares
+  EXPECT_TRUE(pool_takes(set, LabelSet{"self-hosted", "linux"}));
+  EXPECT_FALSE(pool_takes(set, LabelSet{"linux-set", "gpu"}));
+  EXPECT_FALSE(pool_takes(set, LabelSet{}));
+  EXPECT_FALSE(pool_takes(webhook, LabelSet{"linux-set"}));
+  auto named = queued_job(1);
+  named.labels = LabelSet{"linux-set"};
+  const JobAssignment a = assign_jobs_to_pools({named}, {webhook, set});
+  EXPECT_TRUE(a.unmatched.empty());
+  ASSERT_EQ(a.per_pool[1].size(), 1u);
+  // A webhook pool never takes a job by a name: no scale set of its own.
+  webhook.scale_set.name = "linux-set";
+  EXPECT_FALSE(pool_takes(webhook, LabelSet{"linux-set"}));
+}
+
 TEST(Reuse, RunnerNamesCarryTheRegistrationNumber) {
   EXPECT_EQ(runner_name_for("linux", "i-0abc"), "ghscale-linux-i-0abc");
   EXPECT_EQ(runner_name_for("linux", "i-0abc", 3), "ghscale-linux-i-0abc-r3");

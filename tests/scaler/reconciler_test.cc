@@ -159,7 +159,7 @@ TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwic
   // that assignment. The REST API lists the same job queued under its own id, and a
   // webhook (an org hook the user kept) tells of it too.
   pool.demand = config::Demand::kScaleSet;
-  pool.scale_set.name = "linux";
+  pool.scale_set.name = "ghscale-linux";
   const std::int64_t run = fake->add_run({.repo = "acme/app"});
   fake_github::FakeJob job;
   job.run_id = run;
@@ -171,7 +171,7 @@ TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwic
   assigned.event = "workflow_job";
   assigned.action = "queued";
   assigned.status = JobStatus::kQueued;
-  assigned.delivery_id = std::string(kScaleSetDeliveryPrefix) + "linux:77:queued";
+  assigned.delivery_id = std::string(kScaleSetDeliveryPrefix) + "ghscale-linux:77:queued";
   assigned.job_id = scale_set_job_id(77, clock->now());
   assigned.run_id = run;
   assigned.repository = "acme/app";
@@ -191,6 +191,12 @@ TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwic
   hook.job_id = rest_id;
   hook.labels = LabelSet{"self-hosted", "linux"};
   ASSERT_TRUE(store->record(hook).ok());
+  // And one that asked for the scale set by its name alone (runs-on: ghscale-linux).
+  JobEvent named = hook;
+  named.delivery_id = "4f1c0e2a-0000-4000-8000-000000000002";
+  named.job_id = rest_id + 1;
+  named.labels = LabelSet{"ghscale-linux"};
+  ASSERT_TRUE(store->record(named).ok());
   rec->run_pass(PassKind::kTick);
   EXPECT_EQ(live().size(), 1u);
   // The unmatched-job warning is not raised for the copy either.
