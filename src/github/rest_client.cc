@@ -113,9 +113,11 @@ struct RestClient::Impl {
     std::string link;
   };
   std::map<std::string, Cached> etag_cache;  // guarded by cache_mu; URL of a page -> last 200
-  // Pages of runs and their jobs come and go with the repositories' runs: a bound keeps
-  // the cache from growing with a long-lived daemon's history.
+  // Pages of runs and their jobs come and go with the repositories' runs: bounds in pages
+  // and bytes keep the cache from growing with a long-lived daemon's history.
   static constexpr std::size_t kMaxCachedPages = 4096;
+  static constexpr std::size_t kMaxCachedBytes = 32u << 20;
+  std::size_t cached_bytes = 0;  // guarded by cache_mu: bodies and links held
 
   JitterBackoff backoff;  // 5xx and transport failures
 
@@ -366,8 +368,19 @@ struct RestClient::Impl {
         link = std::string(resp->headers.get("Link"));
         if (const std::string* etag = resp->headers.find("ETag"); conditional && etag != nullptr) {
           std::lock_guard lock(cache_mu);
-          if (etag_cache.size() >= kMaxCachedPages && etag_cache.count(*next) == 0) etag_cache.erase(etag_cache.begin());
-          etag_cache[*next] = Cached{*etag, body, link};
+          if (auto old = etag_cache.find(*next); old != etag_cache.end()) {
+            cached_bytes -= old->second.body.size() + old->second.link.size();
+            etag_cache.erase(old);
+          }
+          const std::size_t bytes = body.size() + link.size();
+          while (!etag_cache.empty() && (etag_cache.size() >= kMaxCachedPages || cached_bytes + bytes > kMaxCachedBytes)) {
+            cached_bytes -= etag_cache.begin()->second.body.size() + etag_cache.begin()->second.link.size();
+            etag_cache.erase(etag_cache.begin());
+          }
+          if (bytes <= kMaxCachedBytes) {
+            cached_bytes += bytes;
+            etag_cache[*next] = Cached{*etag, body, link};
+          }
         }
       } else {
         return classify(call, *resp);
