@@ -158,10 +158,15 @@ void ScaleSetListener::Core::close_session() {
   std::optional<scaleset::Session> s;
   {
     std::lock_guard lock(mu);
-    s.swap(session);
+    s = session;
   }
   if (!s) return;
   auto st = options.client->delete_session(s->scale_set_id, s->session_id);
+  {
+    // Held until the service was told: has_session() false means deleted (or given up).
+    std::lock_guard lock(mu);
+    if (session && session->session_id == s->session_id) session.reset();
+  }
   if (!st && st.error().kind != ErrorKind::kNotFound) {
     log::warn("scale set: cannot delete the message session",
               {{"pool", options.pool.name}, {"error", st.error().describe()}});
