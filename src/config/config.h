@@ -129,6 +129,10 @@ struct WarmPoolConfig {
 struct ReuseConfig {
   bool enabled = true;
   int max_jobs = 30;  // jobs one instance serves in its life (1 = never reused)
+  // Share of the jobs expected within one boot (the last 15 minutes' start rate times the
+  // median boot) for which instances whose runner finished are kept as idle runners
+  // instead of shutting down; rounded down, so a trickle keeps none. 0 turns it off.
+  double keep = 0.5;
 };
 
 // How a pool learns of its jobs. Webhooks: workflow_job deliveries to the daemon's

@@ -443,9 +443,10 @@ class Loader {
       }
       if (YAML::Node u = pn["reuse"]) {
         const std::string rp = p + ".reuse";
-        if (r_.check_map(u, rp, {"enabled", "max_jobs"})) {
+        if (r_.check_map(u, rp, {"enabled", "max_jobs", "keep"})) {
           r_.read(u, "enabled", rp, pool.reuse.enabled);
           r_.read(u, "max_jobs", rp, pool.reuse.max_jobs, 1, 100000);
+          r_.read(u, "keep", rp, pool.reuse.keep, 0.0, 10.0);
         }
       }
       demand(pn, p, i, pool, scale_set_names);

@@ -301,8 +301,10 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
     // back: they serve only when their job ends, and whichever runner is free first
     // takes the oldest job, so a free instance let go at the cap is a slot lost to a boot.
     // Beyond the queue, it is kept for the idle floor (min_idle, the warm pool's too): an
-    // instance already up is a cheaper idle runner than one launched for it.
-    const int waiting = c.demand - c.idle;
+    // instance already up is a cheaper idle runner than one launched for it. And for the
+    // jobs expected within a boot (keep_idle): the next arrival then starts at once instead
+    // of after a boot, and the boot it saves is billed too; one kept in vain idles out.
+    const int waiting = std::max(c.demand, c.queued + settings.keep_idle) - c.idle;
     std::vector<const Classified*> caught;
     for (const Classified& k : classified) {
       const InstanceView& i = *k.instance;
@@ -319,6 +321,7 @@ Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& 
       s.instance_id = k->instance->id;
       s.runner_name = runner_name_for(pool.name, k->instance->id, k->instance->registration + 1);
       s.reason = std::to_string(c.queued) + " queued, " + std::to_string(c.idle) + " idle, min_idle " + std::to_string(c.min_idle) +
+                 (settings.keep_idle > 0 ? ", keep " + std::to_string(settings.keep_idle) : std::string()) +
                  ": next registration for an instance whose runner just finished (job " +
                  std::to_string(k->instance->registration + 1) + " of at most " + std::to_string(pool.reuse.max_jobs) + ")";
       out.steps.push_back(std::move(s));

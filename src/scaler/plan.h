@@ -103,6 +103,9 @@ struct Settings {
   std::optional<Duration> cooldown;  // the store's settings_cooldown: overrides the pool's
   std::optional<int> min_idle;       // a schedule's value: overrides the pool's
   int launch_budget = 1 << 30;       // tokens left in the pool's launch bucket
+  // Spent instances worth keeping as idle runners for the arrivals expected (reuse.keep):
+  // caught when their runner finishes, never launched for.
+  int keep_idle = 0;
 };
 
 // --- the plan ----------------------------------------------------------------------------

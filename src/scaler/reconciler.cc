@@ -91,8 +91,8 @@ struct Reconciler::PoolState {
   // whose runner disappeared); a job that succeeded had its ephemeral runner leave normally,
   // its completion webhook merely arriving after the instance was gone.
   std::map<std::int64_t, TimePoint> vanished_under;
-  // For the warm pool: job starts on the pool's runners per minute (the last 25 hours),
-  // and the last launch-to-registration times seen.
+  // For the warm pool and reuse.keep: job starts on the pool's runners per minute (the
+  // last 25 hours), and the last launch-to-registration times seen.
   std::map<std::int64_t, int> starts_per_minute;
   std::deque<double> boot_seconds;
 };
@@ -107,23 +107,31 @@ int starts_between(const std::map<std::int64_t, int>& per_minute, TimePoint from
   return n;
 }
 
+constexpr auto kKeepWindow = std::chrono::minutes(15);
+
+// Job starts per second over the window ending now.
+double recent_rate(const std::map<std::int64_t, int>& starts_per_minute, TimePoint now, Duration window) {
+  const int recent = starts_between(starts_per_minute, now - window, now + std::chrono::minutes(1));
+  return static_cast<double>(recent) / std::chrono::duration<double>(window).count();
+}
+
+// Launch-to-registration seconds, the median of the last boots (60 until one is seen).
+double boot_estimate(const std::deque<double>& boot_seconds) {
+  if (boot_seconds.empty()) return 60.0;
+  std::vector<double> sorted(boot_seconds.begin(), boot_seconds.end());
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
+  return sorted[sorted.size() / 2];
+}
+
 }  // namespace
 
 int Reconciler::warm_target(const PoolState& ps, TimePoint now) const {
   const config::WarmPoolConfig& w = ps.config.warm_pool;
   if (!w.enabled) return 0;
-  const double window = std::chrono::duration<double>(w.window).count();
-  const int recent = starts_between(ps.starts_per_minute, now - w.window, now + std::chrono::minutes(1));
   const TimePoint day_ago = now - std::chrono::hours(24);
   const int yesterday = starts_between(ps.starts_per_minute, day_ago, day_ago + w.window);
-  const double rate = static_cast<double>(std::max(recent, yesterday)) / window;
-  double boot = 60.0;  // until a launch has been seen registering
-  if (!ps.boot_seconds.empty()) {
-    std::vector<double> sorted(ps.boot_seconds.begin(), ps.boot_seconds.end());
-    std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
-    boot = sorted[sorted.size() / 2];
-  }
-  const int want = static_cast<int>(std::ceil(w.coverage * rate * boot));
+  const double rate = std::max(recent_rate(ps.starts_per_minute, now, w.window), static_cast<double>(yesterday) / std::chrono::duration<double>(w.window).count());
+  const int want = static_cast<int>(std::ceil(w.coverage * rate * boot_estimate(ps.boot_seconds)));
   return std::clamp(want, 0, std::min(w.max, ps.config.max_runners));
 }
 
@@ -363,7 +371,7 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     if (waited_jobs_.count(j.job_id) != 0) continue;
     waited_jobs_.insert(j.job_id);
     for (auto& p : pools_) {
-      if (!p->config.warm_pool.enabled || j.runner_name.rfind(runner_name_prefix(p->config.name), 0) != 0) continue;
+      if (j.runner_name.rfind(runner_name_prefix(p->config.name), 0) != 0) continue;
       ++p->starts_per_minute[minute_of(j.started_at.value_or(started))];
       // 25 hours of minutes at most: a day ago's window is the oldest read.
       while (!p->starts_per_minute.empty() && p->starts_per_minute.begin()->first < minute_of(started) - 25 * 60) {
@@ -487,6 +495,13 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   settings.cooldown = cooldown;
   settings.launch_budget = ps.bucket.available(now);
   if (pool.warm_pool.enabled) settings.min_idle = std::max(pool.min_idle, warm_target(ps, now));
+  // Spent instances worth keeping as idle runners: `reuse.keep` of the jobs expected to
+  // arrive within one boot at the last 15 minutes' rate, rounded down (so a trickle keeps
+  // none). They are caught, never launched for (plan.cc).
+  if (pool.ephemeral && pool.reuse.enabled && pool.reuse.keep > 0) {
+    const double expected = recent_rate(ps.starts_per_minute, now, kKeepWindow) * boot_estimate(ps.boot_seconds);
+    settings.keep_idle = std::clamp(static_cast<int>(std::floor(pool.reuse.keep * expected)), 0, pool.max_runners);
+  }
 
   // --- plan ---
   auto snapshot_of = [&](Observation& o) -> Snapshot& {
@@ -510,8 +525,8 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
       p = plan(snapshot_of(seen), pool, settings, now);
     }
   }
-  if (pool.warm_pool.enabled) {
-    // Boots as the warm pool sizes it: launch to first registration (a reused instance's
+  {
+    // Boots as the warm pool and the keep rule size them: launch to first registration (a reused instance's
     // later runners start in seconds, not a boot).
     for (const Instance& rec : seen.upserts) {
       if (!rec.registered_at || registration_of(pool.name, rec.instance_id, rec.runner_name) != 1) continue;

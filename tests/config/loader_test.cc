@@ -96,16 +96,19 @@ TEST(Loader, ReuseReadAndChecked) {
   ASSERT_TRUE(defaults.ok()) << errors(defaults);
   EXPECT_TRUE(defaults.config->pools.at(0).reuse.enabled);
   EXPECT_EQ(defaults.config->pools.at(0).reuse.max_jobs, 30);
-  auto r = load(std::string(kMinimal) + pool + "    reuse: {enabled: false, max_jobs: 3}\n");
+  EXPECT_DOUBLE_EQ(defaults.config->pools.at(0).reuse.keep, 0.5);
+  auto r = load(std::string(kMinimal) + pool + "    reuse: {enabled: false, max_jobs: 3, keep: 0}\n");
   ASSERT_TRUE(r.ok()) << errors(r);
   EXPECT_FALSE(r.config->pools.at(0).reuse.enabled);
   EXPECT_EQ(r.config->pools.at(0).reuse.max_jobs, 3);
-  auto bad = load(std::string(kMinimal) + pool + "    reuse: {enabled: sometimes, max_jobs: 0, within: 30s}\n");
+  EXPECT_DOUBLE_EQ(r.config->pools.at(0).reuse.keep, 0.0);
+  auto bad = load(std::string(kMinimal) + pool + "    reuse: {enabled: sometimes, max_jobs: 0, within: 30s, keep: -1}\n");
   ASSERT_FALSE(bad.ok());
   const std::string e = errors(bad);
   EXPECT_NE(e.find("pools[0].reuse.enabled"), std::string::npos) << e;
   EXPECT_NE(e.find("pools[0].reuse.max_jobs"), std::string::npos) << e;
   EXPECT_NE(e.find("pools[0].reuse.within"), std::string::npos) << e;
+  EXPECT_NE(e.find("pools[0].reuse.keep"), std::string::npos) << e;
 }
 
 TEST(Loader, ReplayWindowReadAndChecked) {

@@ -602,6 +602,54 @@ TEST(Reuse, AFreeInstanceIsCaughtEvenWhenBusyOnesHoldRegistrationsForTheQueue) {
   EXPECT_TRUE(steps_of(plan(calm, make_pool(), {}, kT0), StepKind::kReuse).empty());
 }
 
+// reuse.keep: spent instances kept as idle runners for the arrivals expected within a
+// boot, caught only (never launched for), and idling out like any idle runner.
+TEST(Reuse, SpentInstancesAreKeptForExpectedArrivalsButNeverLaunchedFor) {
+  auto spent = [](const std::string& id) {
+    auto i = instance("linux", id, kT0 - 20min, kT0 - 19min);
+    i.spent = true;
+    i.last_busy_at = kT0 - 1s;
+    return i;
+  };
+  Snapshot calm;
+  calm.instances = {spent("i-a"), spent("i-b"), spent("i-c")};
+  Settings keep;
+  keep.keep_idle = 2;
+  Plan p = plan(calm, make_pool(), keep, kT0);
+  EXPECT_EQ(steps_of(p, StepKind::kReuse).size(), 2u);  // two kept, the third let go
+  EXPECT_EQ(launched(p), 0);
+  EXPECT_EQ(p.counts.min_idle, 0);  // not a floor: nothing launched to meet it
+
+  // None spent: nothing is launched for what is merely expected.
+  Snapshot empty;
+  EXPECT_EQ(launched(plan(empty, make_pool(), keep, kT0)), 0);
+  EXPECT_TRUE(plan(empty, make_pool(), keep, kT0).steps.empty());
+
+  // Idle runners already up count against it.
+  Snapshot with_idle = calm;
+  auto ready = instance("linux", "i-idle", kT0 - 10min, kT0 - 9min);
+  with_idle.instances.push_back(ready);
+  with_idle.runners.push_back(runner_for(ready, 21, true, false));
+  EXPECT_EQ(steps_of(plan(with_idle, make_pool(), keep, kT0), StepKind::kReuse).size(), 1u);
+
+  // Queued jobs come first, then the kept: 1 queued + 2 kept = 3 caught.
+  Snapshot busy_queue = calm;
+  busy_queue.queued_jobs.push_back(queued_job(1));
+  EXPECT_EQ(steps_of(plan(busy_queue, make_pool(), keep, kT0), StepKind::kReuse).size(), 3u);
+
+  // A kept runner idle past idle_timeout is scaled in as any idle runner beyond min_idle.
+  Snapshot idle_long;
+  auto kept = instance("linux", "i-kept", kT0 - 1h, kT0 - 1h);
+  kept.registration = 2;
+  kept.runner_name = runner_name_for("linux", "i-kept", 2);
+  kept.registered_at = kT0 - 10min;
+  kept.last_busy_at = kT0 - 10min;
+  idle_long.instances.push_back(kept);
+  idle_long.runners.push_back(runner_for(kept, 41, true, false));
+  idle_long.runners_fresh = true;
+  EXPECT_EQ(steps_of(plan(idle_long, make_pool(), keep, kT0), StepKind::kDeregister).size(), 1u);
+}
+
 TEST(Assign, AScaleSetPoolTakesJobsByItsLabelsOrItsNameAlone) {
   auto webhook = make_pool();
   webhook.name = "other";
