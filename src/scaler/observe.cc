@@ -139,7 +139,7 @@ Observation observe(const ObserveInput& in) {
     // Not terminated by us, and its runner still had a job by the webhooks: maybe reclaimed
     // under the job; the reconciler decides when the job ends.
     if (rec.market != Market::kSpot) continue;
-    for (const auto& [name, job] : jobs_on_instance.range(rec.instance_id)) out.jobs_on_vanished_spot.push_back(job->job_id);
+    for (const auto& e : jobs_on_instance.range(rec.instance_id)) out.jobs_on_vanished_spot.push_back(e.second->job_id);
   }
   return out;
 }
