@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--csv", sim.csv_path, "Write the per-minute time series as CSV");
   simulate_cmd->add_option("--export-workload", sim.export_workload, "Write the workload used as CSV");
   simulate_cmd->add_option("--html", sim.html_path, "Write a self-contained HTML report comparing the policies");
+  simulate_cmd->add_option("--config", sim.config_path,
+                           "Run the ghscale policies with a pool of this config file (its scaling settings, labels and "
+                           "reconcile timings); every policy gets its max_runners");
+  simulate_cmd->add_option("--pool", sim.pool, "With --config: the pool to simulate (default: the first)");
 
   SandboxOptions sandbox;
   auto* sandbox_cmd = cli.add_subcommand(
@@ -217,6 +221,7 @@ int main(int argc, char** argv) {
   if (*jobs_cmd) return run_jobs(jobs);
   if (*simulate_cmd) {
     if (!policies.empty()) sim.policies = policies;
+    sim.max_runners_given = simulate_cmd->count("--max-runners") > 0;
     return run_simulate(sim);
   }
   if (*sandbox_cmd) return run_sandbox(sandbox);

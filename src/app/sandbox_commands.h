@@ -26,6 +26,9 @@ struct SimulateOptions {
   std::string csv_path;          // --csv FILE: the per-minute time series
   std::string export_workload;   // --export-workload FILE: write the workload used as CSV
   std::string html_path;         // --html FILE: a self-contained report comparing the policies
+  std::string config_path;       // --config FILE: ghscale runs with one of its pools
+  std::string pool;              // --pool NAME: which one (default: the first)
+  bool max_runners_given = false;  // --max-runners was on the command line (over the file's)
 };
 int run_simulate(const SimulateOptions& options);
 

@@ -6,12 +6,64 @@
 
 #include "app/exit_codes.h"
 #include "app/sandbox_commands.h"
+#include "config/loader.h"
 #include "core/log.h"
 #include "sandbox/html_report.h"
 #include "sandbox/simulator.h"
 #include "sandbox/workload.h"
 
 namespace ghscale::app {
+namespace {
+
+// The pool --config and --pool name, or nullopt after saying why not.
+std::optional<config::PoolConfig> chosen_pool(const config::Config& cfg, const SimulateOptions& o) {
+  if (cfg.pools.empty()) {
+    std::cerr << "ghscale: " << o.config_path << " has no pools to simulate\n";
+    return std::nullopt;
+  }
+  const config::PoolConfig* found = o.pool.empty() ? &cfg.pools.front() : nullptr;
+  for (const auto& p : cfg.pools) {
+    if (found == nullptr && p.name == o.pool) found = &p;
+  }
+  if (found == nullptr) {
+    std::string names;
+    for (const auto& p : cfg.pools) names += (names.empty() ? "" : ", ") + p.name;
+    std::cerr << "ghscale: --pool '" << o.pool << "' is not in " << o.config_path << " (pools: " << names << ")\n";
+    return std::nullopt;
+  }
+  if (found->max_runners < 1 && !o.max_runners_given) {
+    std::cerr << "ghscale: pool '" << found->name << "' has max_runners 0: nothing would run (give --max-runners)\n";
+    return std::nullopt;
+  }
+  return *found;
+}
+
+// A ghscale policy on the user's pool: everything that decides scaling comes from the file;
+// what ties it to a real account (name, scope, provider, runner group) stays the
+// simulator's. The policy's own variation (warm pool on, scale-set demand) is kept.
+void apply_pool(sandbox::Policy& p, const config::PoolConfig& from, const config::ReconcileConfig& reconcile) {
+  config::PoolConfig pool = from;
+  pool.name = p.pool.name;
+  pool.scope = p.pool.scope;
+  pool.provider = p.pool.provider;
+  pool.runner_group = p.pool.runner_group;
+  pool.max_runners = p.pool.max_runners;
+  if (p.pool.warm_pool.enabled) {
+    pool.warm_pool.enabled = true;
+    pool.warm_pool.coverage = p.pool.warm_pool.coverage;
+    pool.warm_pool.max = std::min(pool.warm_pool.max, pool.max_runners);
+  }
+  if (p.pool.demand == config::Demand::kScaleSet) {
+    pool.demand = config::Demand::kScaleSet;
+    pool.scale_set = p.pool.scale_set;
+  } else if (pool.demand == config::Demand::kScaleSet) {
+    pool.scale_set.name = pool.name;
+  }
+  p.pool = std::move(pool);
+  p.reconcile = reconcile;
+}
+
+}  // namespace
 
 int run_simulate(const SimulateOptions& o) {
   using namespace std::chrono_literals;
@@ -19,6 +71,23 @@ int run_simulate(const SimulateOptions& o) {
     std::cerr << "ghscale: --hours must be > 0 and --jobs-per-day >= 0\n";
     return kExitUsage;
   }
+  if (!o.pool.empty() && o.config_path.empty()) {
+    std::cerr << "ghscale: --pool names a pool of --config FILE; give the file too\n";
+    return kExitUsage;
+  }
+  std::optional<config::Config> file;
+  std::optional<config::PoolConfig> user_pool;
+  if (!o.config_path.empty()) {
+    auto loaded_config = config::load_config_file(o.config_path);
+    if (!loaded_config.ok()) {
+      std::cerr << config::format_all(loaded_config.errors);
+      return kExitUsage;
+    }
+    file = std::move(*loaded_config.config);
+    user_pool = chosen_pool(*file, o);
+    if (!user_pool) return kExitUsage;
+  }
+  const int max_runners = user_pool && !o.max_runners_given ? user_pool->max_runners : o.max_runners;
   sandbox::SyntheticOptions s;
   const auto shape = sandbox::parse_workload_shape(o.synthetic);
   if (!shape) {
@@ -29,6 +98,7 @@ int run_simulate(const SimulateOptions& o) {
   s.seed = o.seed;
   s.length = Duration{static_cast<Duration::rep>(o.hours * 3600e3)};
   s.jobs_per_day = o.jobs_per_day;
+  if (user_pool) s.label_mix = {{user_pool->labels, 1.0}};  // synthetic jobs ask for the pool's labels
   auto loaded = sandbox::load_workload(o.workload_csv, s);
   if (!loaded.ok()) {
     std::cerr << "ghscale: " << loaded.error().message << "\n";
@@ -43,10 +113,17 @@ int run_simulate(const SimulateOptions& o) {
   }
   std::vector<sandbox::Policy> policies;
   for (const auto& name : o.policies) {
-    auto p = sandbox::builtin_policy(name, o.max_runners);
+    auto p = sandbox::builtin_policy(name, max_runners);
     if (!p.ok()) {
       std::cerr << "ghscale: " << p.error().message << "\n";
       return kExitUsage;
+    }
+    if (user_pool) {
+      if (p->kind == sandbox::PolicyKind::kGhscale) {
+        apply_pool(*p, *user_pool, file->reconcile);
+      } else {
+        p->pool.labels = user_pool->labels;  // the baselines serve the same jobs
+      }
     }
     if (o.on_demand_base >= 0) p->pool.on_demand_base = o.on_demand_base;
     policies.push_back(std::move(*p));
@@ -57,7 +134,7 @@ int run_simulate(const SimulateOptions& o) {
       return kExitUsage;
     }
   }
-  if (o.boot_seconds < 0 || o.boot_jitter_seconds < 0 || o.spot_interruption_rate < 0 || o.max_runners < 1) {
+  if (o.boot_seconds < 0 || o.boot_jitter_seconds < 0 || o.spot_interruption_rate < 0 || max_runners < 1) {
     std::cerr << "ghscale: --boot-time, --boot-jitter and --spot-interruptions must be >= 0, --max-runners >= 1\n";
     return kExitUsage;
   }
@@ -103,7 +180,8 @@ int run_simulate(const SimulateOptions& o) {
                   << (o.workload_csv.empty() ? o.synthetic + " synthetic workload, seed " + std::to_string(o.seed)
                                              : "workload " + o.workload_csv)
                   << "); boot " << o.boot_seconds << " s (+ up to " << o.boot_jitter_seconds << " s); " << o.instance_type
-                  << "; at most " << o.max_runners << " runners";
+                  << "; at most " << max_runners << " runners"
+                  << (user_pool ? "; pool '" + user_pool->name + "' of " + o.config_path : std::string());
     // Enough to make the same report again (the workload is deterministic for the seed).
     command << "ghscale simulate";
     if (o.workload_csv.empty()) {
@@ -113,8 +191,9 @@ int run_simulate(const SimulateOptions& o) {
       command << " --workload " << o.workload_csv;
     }
     for (const auto& p : o.policies) command << " --policy " << p;
+    if (!o.config_path.empty()) command << " --config " << o.config_path << " --pool " << user_pool->name;
     if (o.on_demand_base >= 0) command << " --on-demand-base " << o.on_demand_base;
-    command << " --max-runners " << o.max_runners << " --boot-time " << o.boot_seconds << " --boot-jitter "
+    command << " --max-runners " << max_runners << " --boot-time " << o.boot_seconds << " --boot-jitter "
             << o.boot_jitter_seconds << " --spot-interruptions " << o.spot_interruption_rate;
     if (o.drop > 0) command << " --drop " << o.drop;
     if (o.duplicate > 0) command << " --duplicate " << o.duplicate;
@@ -132,7 +211,8 @@ int run_simulate(const SimulateOptions& o) {
   } else {
     std::cout << workload.jobs.size() << " jobs over "
               << std::chrono::duration_cast<std::chrono::minutes>(workload.span()).count() << " min; boot "
-              << o.boot_seconds << " s (+ up to " << o.boot_jitter_seconds << " s); " << o.instance_type << "\n\n"
+              << o.boot_seconds << " s (+ up to " << o.boot_jitter_seconds << " s); " << o.instance_type
+              << (user_pool ? "; ghscale on pool '" + user_pool->name + "' of " + o.config_path : std::string()) << "\n\n"
               << sandbox::format_table(results);
   }
   for (const auto& r : results) {
