@@ -24,6 +24,9 @@ Observation observe(const ObserveInput& in) {
     auto f = in.freed_at->find(r.name);
     return f == in.freed_at->end() || f->second < in.runners_listed_at;
   };
+  snap.runners.reserve(in.runners.size());
+  snap.running_jobs.reserve(in.running.size());
+  snap.instances.reserve(in.cloud.size());
   NameIndex<const github::Runner*> runner_by_name;
   runner_by_name.reserve(in.runners.size());
   for (const auto& r : in.runners) {

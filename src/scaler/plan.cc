@@ -48,10 +48,26 @@ std::string runner_name_for(std::string_view pool, std::string_view instance_id,
   return name;
 }
 
+namespace {
+
+// The part of a runner name after "ghscale-<pool>-", or nullopt when it has another prefix.
+// Compared in pieces: these run for every live instance on every pass, and building the
+// prefix as a string each time was an allocation apiece.
+std::optional<std::string_view> after_prefix(std::string_view pool, std::string_view runner_name) {
+  constexpr std::string_view kHead = "ghscale-";
+  if (runner_name.size() < kHead.size() + pool.size() + 1 || runner_name.substr(0, kHead.size()) != kHead ||
+      runner_name.substr(kHead.size(), pool.size()) != pool || runner_name[kHead.size() + pool.size()] != '-') {
+    return std::nullopt;
+  }
+  return runner_name.substr(kHead.size() + pool.size() + 1);
+}
+
+}  // namespace
+
 int registration_of(std::string_view pool, std::string_view instance_id, std::string_view runner_name) {
-  const std::string base = runner_name_for(pool, instance_id);
-  if (runner_name.substr(0, base.size()) != base) return 0;
-  std::string_view rest = runner_name.substr(base.size());
+  const auto tail = after_prefix(pool, runner_name);
+  if (!tail || tail->substr(0, instance_id.size()) != instance_id) return 0;
+  std::string_view rest = tail->substr(instance_id.size());
   if (rest.empty()) return 1;
   if (rest.size() < 3 || rest.size() > 8 || rest.substr(0, 2) != "-r") return 0;
   int n = 0;
@@ -63,9 +79,9 @@ int registration_of(std::string_view pool, std::string_view instance_id, std::st
 }
 
 std::string_view instance_of_runner(std::string_view pool, std::string_view runner_name) {
-  const std::string prefix = runner_name_prefix(pool);
-  if (runner_name.substr(0, prefix.size()) != prefix) return {};
-  std::string_view id = runner_name.substr(prefix.size());
+  const auto tail = after_prefix(pool, runner_name);
+  if (!tail) return {};
+  std::string_view id = *tail;
   // A trailing "-r<n>" is a registration number (AWS ids are "i-" and hex: no 'r').
   if (auto dash = id.rfind("-r"); dash != std::string_view::npos && dash + 2 < id.size() &&
                                   id.find_first_not_of("0123456789", dash + 2) == std::string_view::npos) {

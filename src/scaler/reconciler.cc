@@ -364,12 +364,14 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     }
   }
 
-  // Queue wait: observed once per job, when first seen in progress.
-  std::set<std::int64_t> in_progress_ids;
+  // Queue wait: observed once per job, when first seen in progress. This pass's ids and
+  // names are sorted vectors: the sets kept across passes change only with the jobs.
+  std::vector<std::int64_t> in_progress_ids;
+  in_progress_ids.reserve(running->size());
+  for (const Job& j : *running) in_progress_ids.push_back(j.job_id);
+  std::sort(in_progress_ids.begin(), in_progress_ids.end());
   for (const Job& j : *running) {
-    in_progress_ids.insert(j.job_id);
-    if (waited_jobs_.count(j.job_id) != 0) continue;
-    waited_jobs_.insert(j.job_id);
+    if (!waited_jobs_.insert(j.job_id).second) continue;
     for (auto& p : pools_) {
       if (j.runner_name.rfind(runner_name_prefix(p->config.name), 0) != 0) continue;
       ++p->starts_per_minute[minute_of(j.started_at.value_or(started))];
@@ -381,18 +383,27 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     const auto from = j.created_at ? *j.created_at : j.received_at;
     if (j.started_at && *j.started_at >= from) metrics_->queue_wait(std::chrono::duration<double>(*j.started_at - from).count());
   }
-  std::erase_if(waited_jobs_, [&](std::int64_t id) { return in_progress_ids.count(id) == 0; });
+  std::erase_if(waited_jobs_, [&](std::int64_t id) { return !std::binary_search(in_progress_ids.begin(), in_progress_ids.end(), id); });
   // Runners whose job ended since the last pass (by the webhooks): a runner list fetched
   // before that may still call them busy. Kept while a cached list is older than the end.
   {
-    std::set<std::string> running_now;
+    std::vector<std::string_view> running_now;
+    running_now.reserve(running->size());
     for (const Job& j : *running) {
-      if (!j.runner_name.empty()) running_now.insert(j.runner_name);
+      if (!j.runner_name.empty()) running_now.push_back(j.runner_name);
     }
-    for (const auto& name : running_names_) {
-      if (running_now.count(name) == 0) freed_at_[name] = started;
+    std::sort(running_now.begin(), running_now.end());
+    for (auto it = running_names_.begin(); it != running_names_.end();) {
+      if (std::binary_search(running_now.begin(), running_now.end(), std::string_view(*it))) {
+        ++it;
+        continue;
+      }
+      freed_at_[*it] = started;
+      it = running_names_.erase(it);
     }
-    running_names_ = std::move(running_now);
+    for (std::string_view name : running_now) {
+      if (running_names_.find(name) == running_names_.end()) running_names_.emplace(name);
+    }
     TimePoint oldest_list = started;
     for (const auto& [scope, cached] : runner_cache_) oldest_list = std::min(oldest_list, cached.fetched_at);
     std::erase_if(freed_at_, [&](const auto& entry) { return entry.second < oldest_list; });

@@ -175,7 +175,7 @@ class Reconciler {
   std::map<std::string, CachedRunners> runner_cache_;
   TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched
   TimePoint pass_started_{};             // the pass in progress
-  std::set<std::string> running_names_;  // runners with a job at the last pass (webhooks)
+  std::set<std::string, std::less<>> running_names_;  // runners with a job at the last pass (webhooks)
   std::unordered_map<std::string, TimePoint> freed_at_;  // runners whose job ended, and when
   mutable std::mutex status_mu_;
   ScalerStatus status_;                                  // guarded by status_mu_

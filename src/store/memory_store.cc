@@ -97,6 +97,7 @@ class MemoryStore final : public Store {
     // Queued and running jobs are few next to the history: read them through their index.
     if (filter.status == JobStatus::kQueued || filter.status == JobStatus::kInProgress) {
       const std::set<std::int64_t>& ids = *filter.status == JobStatus::kQueued ? queued_ : in_progress_;
+      out.reserve(std::min(ids.size(), filter.limit));
       for (auto id = ids.rbegin(); id != ids.rend() && out.size() < filter.limit; ++id) out.push_back(jobs_.at(*id));
       return out;
     }
@@ -128,6 +129,7 @@ class MemoryStore final : public Store {
     if (auto s = check_open(); !s) return s.error();
     std::vector<Instance> out;
     if (!include_terminated) {
+      out.reserve(live_instances_.size());
       for (const auto& id : live_instances_) {
         const Instance& instance = instances_.find(id)->second;
         if (pool.empty() || instance.pool == pool) out.push_back(instance);

@@ -213,6 +213,7 @@ Result<std::vector<CloudInstance>> SimCloud::describe(std::string_view pool) {
   std::lock_guard lock(state_->mu);
   ++state_->usage.api_calls;
   std::vector<CloudInstance> out;
+  out.reserve(state_->live.size());
   for (const auto& [id, l] : state_->live) {
     if (l.cloud.pool == pool) out.push_back(l.cloud);
   }
