@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <boost/json.hpp>
 #include <mutex>
 #include <thread>
@@ -20,6 +22,7 @@ namespace {
 namespace json = boost::json;
 using testing::Dynalite;
 using testing::make_event;
+using namespace std::chrono_literals;
 
 json::object key(std::string_view pk, std::string_view sk) {
   return json::object{{"PK", json::object{{"S", pk}}}, {"SK", json::object{{"S", sk}}}};
@@ -215,6 +218,72 @@ TEST_F(DynamoDbStoreTest, StaleAndMissingListingEntriesAreRepaired) {
   ASSERT_TRUE(client_->put_item(table_, marker).ok());
   EXPECT_EQ(*store->record(make_event("c1", 9, JobStatus::kQueued)), RecordOutcome::kRecorded);
   EXPECT_EQ(store->get_job(9)->status, JobStatus::kQueued);
+}
+
+// Deliveries recorded without holding the caller: several senders at once, each job's
+// queued/in_progress/completed plus redeliveries, some twice in flight together. Every
+// done is called once; the end state is what one-at-a-time recording gives.
+TEST_F(DynamoDbStoreTest, AsynchronousRecordingLosesNothingAndCountsDuplicatesOnce) {
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->records_asynchronously());
+  constexpr int kJobs = 40;
+  std::vector<JobEvent> events;
+  for (int job = 1; job <= kJobs; ++job) {
+    const std::string id = std::to_string(job);
+    events.push_back(make_event("q" + id, job, JobStatus::kQueued));
+    JobEvent started = make_event("s" + id, job, JobStatus::kInProgress);
+    started.runner_name = "runner-" + id;
+    events.push_back(started);
+    events.push_back(make_event("c" + id, job, JobStatus::kCompleted));
+    events.push_back(make_event("q" + id, job, JobStatus::kQueued));  // GitHub's redelivery
+  }
+  std::mutex mu;
+  std::map<std::string, std::vector<RecordOutcome>> outcomes;
+  std::atomic<int> calls{0}, errors{0};
+  std::vector<std::thread> senders;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      for (std::size_t i = static_cast<std::size_t>(t); i < events.size(); i += 4) {
+        store->record_async(events[i], [&, id = events[i].delivery_id](Result<RecordOutcome> r) {
+          ++calls;
+          if (!r.ok()) {
+            ++errors;
+            ADD_FAILURE() << id << ": " << r.error().describe();
+            return;
+          }
+          std::lock_guard lock(mu);
+          outcomes[id].push_back(*r);
+        });
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  for (int i = 0; i < 1000 && calls.load() < static_cast<int>(events.size()); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(calls.load(), static_cast<int>(events.size()));
+  EXPECT_EQ(errors.load(), 0);
+  for (int job = 1; job <= kJobs; ++job) {
+    const std::string id = std::to_string(job);
+    auto twice = outcomes["q" + id];
+    ASSERT_EQ(twice.size(), 2u) << id;
+    EXPECT_EQ(std::count(twice.begin(), twice.end(), RecordOutcome::kRecorded), 1) << id;
+    EXPECT_EQ(std::count(twice.begin(), twice.end(), RecordOutcome::kDuplicate), 1) << id;
+    EXPECT_EQ(outcomes["s" + id], std::vector<RecordOutcome>{RecordOutcome::kRecorded}) << id;
+    auto job_now = store->get_job(job);
+    ASSERT_TRUE(job_now.ok()) << job_now.error().describe();
+    EXPECT_EQ(job_now->status, JobStatus::kCompleted) << id;
+    EXPECT_EQ(job_now->runner_name, "runner-" + id);
+  }
+  EXPECT_EQ(store->job_counts()->completed, kJobs);
+  EXPECT_TRUE(store->queued_jobs(std::nullopt, 100)->empty());
+  EXPECT_TRUE(store->list_jobs({JobStatus::kInProgress, 100})->empty());
+
+  // Closed: what comes after is refused at once, not left waiting.
+  ASSERT_TRUE(store->close().ok());
+  const JobEvent late = make_event("late", 999, JobStatus::kQueued);
+  bool refused = false;
+  store->record_async(late, [&](Result<RecordOutcome> r) { refused = !r.ok(); });
+  EXPECT_TRUE(refused);
 }
 
 TEST_F(DynamoDbStoreTest, QueuedJobsPagesPastNonMatchingJobs) {

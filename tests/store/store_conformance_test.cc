@@ -419,7 +419,7 @@ TEST_P(StoreConformance, ConcurrentRecordsAndRacingDuplicates) {
   EXPECT_EQ(store_->job_counts()->queued, kThreads / 2 * kPerThread);
 }
 
-// record_async(): queued (SQLite) or the synchronous fallback (memory, DynamoDB), the
+// record_async(): queued (SQLite, DynamoDB) or the synchronous fallback (memory), the
 // same outcomes as record(), each completion called exactly once and only once durable.
 TEST_P(StoreConformance, RecordAsyncCompletesEachDeliveryOnceWithRecordsOutcome) {
   constexpr int kDeliveries = 300;

@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "store/dynamodb/ingest_queue.h"
 #include "store/dynamodb/items.h"
 #include "store/dynamodb/table.h"
 #include "store/job_merge.h"
@@ -25,6 +26,13 @@ using ddb::Item;
 // Optimistic writes retry when another writer got there first; past this many rounds the
 // item is too contended to go on, and the caller gets kConflict (retryable by a redelivery).
 constexpr int kMaxWriteRounds = 64;
+
+// Deliveries recorded asynchronously: writer threads, each one DynamoDB request at a time
+// (a delivery is 3 to 5 requests of a few milliseconds each in a region, so 64 writers keep
+// up with thousands a second), and how many deliveries may wait for them before new ones
+// are refused.
+constexpr std::size_t kIngestShards = 64;
+constexpr std::size_t kMaxIngestPending = 4096;
 
 constexpr JobStatus kAllStatuses[] = {JobStatus::kWaiting, JobStatus::kQueued, JobStatus::kInProgress,
                                       JobStatus::kCompleted};
@@ -49,62 +57,16 @@ class DynamoDbStore final : public Store {
   ~DynamoDbStore() override { (void)close(); }
 
   // --- job events -------------------------------------------------------------------
-  Result<RecordOutcome> record(const JobEvent& event) override {
-    if (auto s = check_open(); !s) return s.error();
-    if (event.delivery_id.empty()) return make_error(ErrorKind::kInvalid, "job event has no delivery id");
-    if (event.job_id == 0) return make_error(ErrorKind::kInvalid, "job event " + event.delivery_id + " has no job id");
+  Result<RecordOutcome> record(const JobEvent& event) override { return record_job_events({&event}).front(); }
 
-    // 1. The delivery marker says which job a delivery id belongs to. When it exists
-    //    already, the job item's `deliveries` decides whether the event was applied (a
-    //    crash may have come between the marker and the job write).
-    Item marker = ddb::delivery_key(event.delivery_id);
-    marker["job_id"] = attr_n(event.job_id);
-    const Expression absent{"attribute_not_exists(PK)", {}, {}};
-    Status put = client_->put_item(table_, marker, &absent);
-    if (is_conflict(put)) {
-      auto seen = client_->get_item(table_, ddb::delivery_key(event.delivery_id));
-      if (!seen) return seen.error();
-      if (*seen && ddb::get_n(**seen, "job_id").value_or(0) != event.job_id) return RecordOutcome::kDuplicate;
-    } else if (!put.ok()) {
-      return put.error();
-    }
-
-    // 2. Merge into the job item: compare-and-set on its version, forward-only by rank.
-    for (int round = 0; round < kMaxWriteRounds; ++round) {
-      auto current = read_job(event.job_id);
-      if (!current) return current.error();
-      const ddb::StoredJob* cur = current->has_value() ? &**current : nullptr;
-      if (cur != nullptr && std::find(cur->deliveries.begin(), cur->deliveries.end(), event.delivery_id) !=
-                                cur->deliveries.end()) {
-        // Applied before. Put the job in its bucket again: a crash may have cut the
-        // bucket upkeep short, and the redelivery is the moment to repair it.
-        if (auto s = place_in_bucket(cur->job, std::nullopt, true); !s) return s.error();
-        return RecordOutcome::kDuplicate;
-      }
-      ddb::StoredJob next;
-      next.job = merge_job(cur != nullptr ? &cur->job : nullptr, event);
-      next.version = cur != nullptr ? cur->version + 1 : 1;
-      next.deliveries = cur != nullptr ? cur->deliveries : std::vector<std::string>{};
-      next.deliveries.push_back(event.delivery_id);
-      Expression cond{"attribute_not_exists(PK)", {}, {}};
-      if (cur != nullptr) {
-        cond = Expression{"#v = :v AND #rank <= :rank",
-                          {{"#v", "version"}, {"#rank", "status_rank"}},
-                          {{":v", attr_n(cur->version)}, {":rank", attr_n(static_cast<std::int64_t>(next.job.status))}}};
-      }
-      Status written = client_->put_item(table_, ddb::encode_job(next), &cond);
-      if (is_conflict(written)) continue;
-      if (!written.ok()) return written.error();
-      // 3. Listing upkeep. An error here is returned: the event is stored, and GitHub's
-      //    redelivery takes the repair path above.
-      std::optional<JobStatus> before;
-      if (cur != nullptr) before = cur->job.status;
-      if (auto s = place_in_bucket(next.job, before, false); !s) return s.error();
-      return RecordOutcome::kRecorded;
-    }
-    return make_error(ErrorKind::kConflict, "job " + std::to_string(event.job_id) +
-                                                " is being changed by too many writers at once; retry the delivery");
+  // Queued for the sharded writers (ingest_queue.h): the calling thread does not wait.
+  void record_async(const JobEvent& event, RecordDone done) override {
+    // What record() refuses without a request is refused at once here too.
+    if (auto s = check_open(); !s) return done(s.error());
+    if (event.delivery_id.empty() || event.job_id == 0) return done(record_job_events({&event}).front());
+    ingest_.submit(event, std::move(done));
   }
+  bool records_asynchronously() const override { return true; }
 
   Result<std::vector<Job>> queued_jobs(const std::optional<LabelSet>& pool_labels, std::size_t limit) override {
     if (auto s = check_open(); !s) return s.error();
@@ -412,6 +374,7 @@ class DynamoDbStore final : public Store {
   // Every acknowledged write is already durable in DynamoDB.
   Status flush() override { return ping(); }
   Status close() override {
+    ingest_.stop();  // what was accepted is written first
     closed_ = true;
     return ok_status();
   }
@@ -420,6 +383,123 @@ class DynamoDbStore final : public Store {
   Status check_open() const {
     if (closed_) return make_error(ErrorKind::kPermanent, "the DynamoDB store for table '" + table_ + "' is closed");
     return ok_status();
+  }
+
+  // Events of one job (one, or what a writer took together), each first marked by its
+  // delivery id, then merged into the job item with one read and one conditional write.
+  // One result per event, in order.
+  std::vector<Result<RecordOutcome>> record_job_events(const std::vector<const JobEvent*>& events) {
+    std::vector<Result<RecordOutcome>> out(events.size(), Result<RecordOutcome>(RecordOutcome::kRecorded));
+    // 1. The delivery marker says which job a delivery id belongs to. When it exists
+    //    already, the job item's `deliveries` decides whether the event was applied (a
+    //    crash may have come between the marker and the job write).
+    std::vector<std::size_t> pending;
+    std::set<std::string_view> ids;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const JobEvent& event = *events[i];
+      if (auto s = check_open(); !s) {
+        out[i] = s.error();
+        continue;
+      }
+      if (event.delivery_id.empty()) {
+        out[i] = make_error(ErrorKind::kInvalid, "job event has no delivery id");
+        continue;
+      }
+      if (event.job_id == 0) {
+        out[i] = make_error(ErrorKind::kInvalid, "job event " + event.delivery_id + " has no job id");
+        continue;
+      }
+      if (!pending.empty() && event.job_id != events[pending.front()]->job_id) {
+        out[i] = make_error(ErrorKind::kInvalid, "events of several jobs written as one");
+        continue;
+      }
+      if (!ids.insert(event.delivery_id).second) {  // the same delivery twice in one take
+        out[i] = RecordOutcome::kDuplicate;
+        continue;
+      }
+      Item marker = ddb::delivery_key(event.delivery_id);
+      marker["job_id"] = attr_n(event.job_id);
+      const Expression absent{"attribute_not_exists(PK)", {}, {}};
+      Status put = client_->put_item(table_, marker, &absent);
+      if (is_conflict(put)) {
+        auto seen = client_->get_item(table_, ddb::delivery_key(event.delivery_id));
+        if (!seen) {
+          out[i] = seen.error();
+          continue;
+        }
+        if (*seen && ddb::get_n(**seen, "job_id").value_or(0) != event.job_id) {
+          out[i] = RecordOutcome::kDuplicate;
+          continue;
+        }
+      } else if (!put.ok()) {
+        out[i] = put.error();
+        continue;
+      }
+      pending.push_back(i);
+    }
+    if (pending.empty()) return out;
+
+    // 2. Merge into the job item: compare-and-set on its version, forward-only by rank.
+    const std::int64_t job_id = events[pending.front()]->job_id;
+    for (int round = 0; round < kMaxWriteRounds; ++round) {
+      auto current = read_job(job_id);
+      if (!current) {
+        for (std::size_t i : pending) out[i] = current.error();
+        return out;
+      }
+      const ddb::StoredJob* cur = current->has_value() ? &**current : nullptr;
+      std::vector<std::size_t> fresh;
+      for (std::size_t i : pending) {
+        const std::string& id = events[i]->delivery_id;
+        const bool applied = cur != nullptr && std::find(cur->deliveries.begin(), cur->deliveries.end(), id) != cur->deliveries.end();
+        out[i] = RecordOutcome::kDuplicate;
+        if (!applied) fresh.push_back(i);
+      }
+      if (fresh.empty()) {
+        // Applied before. Put the job in its bucket again: a crash may have cut the
+        // bucket upkeep short, and the redelivery is the moment to repair it.
+        if (auto s = place_in_bucket(cur->job, std::nullopt, true); !s) {
+          for (std::size_t i : pending) out[i] = s.error();
+        }
+        return out;
+      }
+      ddb::StoredJob next;
+      next.version = cur != nullptr ? cur->version + 1 : 1;
+      next.deliveries = cur != nullptr ? cur->deliveries : std::vector<std::string>{};
+      std::optional<Job> merged;
+      if (cur != nullptr) merged = cur->job;
+      for (std::size_t i : fresh) {
+        merged = merge_job(merged ? &*merged : nullptr, *events[i]);
+        next.deliveries.push_back(events[i]->delivery_id);
+      }
+      next.job = std::move(*merged);
+      Expression cond{"attribute_not_exists(PK)", {}, {}};
+      if (cur != nullptr) {
+        cond = Expression{"#v = :v AND #rank <= :rank",
+                          {{"#v", "version"}, {"#rank", "status_rank"}},
+                          {{":v", attr_n(cur->version)}, {":rank", attr_n(static_cast<std::int64_t>(next.job.status))}}};
+      }
+      Status written = client_->put_item(table_, ddb::encode_job(next), &cond);
+      if (is_conflict(written)) continue;
+      if (!written.ok()) {
+        for (std::size_t i : fresh) out[i] = written.error();
+        return out;
+      }
+      for (std::size_t i : fresh) out[i] = RecordOutcome::kRecorded;
+      // 3. Listing upkeep. An error here is returned: the events are stored, and GitHub's
+      //    redelivery takes the repair path above.
+      std::optional<JobStatus> before;
+      if (cur != nullptr) before = cur->job.status;
+      if (auto s = place_in_bucket(next.job, before, false); !s) {
+        for (std::size_t i : fresh) out[i] = s.error();
+      }
+      return out;
+    }
+    for (std::size_t i : pending) {
+      out[i] = make_error(ErrorKind::kConflict, "job " + std::to_string(job_id) +
+                                                    " is being changed by too many writers at once; retry the delivery");
+    }
+    return out;
   }
 
   static bool is_integer(std::string_view s) {
@@ -608,6 +688,9 @@ class DynamoDbStore final : public Store {
   const std::shared_ptr<Clock> clock_;
 
   std::atomic<bool> closed_{false};
+  // Last: its writers use everything above, and close() (from the destructor) ends them.
+  ddb::IngestQueue ingest_{kIngestShards, kMaxIngestPending,
+                           [this](const std::vector<const JobEvent*>& one_job) { return record_job_events(one_job); }};
 };
 
 }  // namespace
