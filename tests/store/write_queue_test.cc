@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -169,6 +170,39 @@ TEST(Checkpointer, CheckpointsBesideTheWriterOnceTheWalIsLarge) {
   (*checkpointer)->stop();
   queue.stop();
   EXPECT_EQ(count_rows(path), kRows);
+}
+
+// One commit after another (a lone sender): past the threshold a checkpoint is asked for
+// once per kCheckpointStep pages, not after every commit (each is two fsyncs contending with
+// the commit's own), and the WAL still starts over instead of growing without end.
+TEST(Checkpointer, ALoneWriterGetsAFewCheckpointsAndABoundedWal) {
+  testing::TempDir dir;
+  const std::string path = dir.file("q.db");
+  auto conn = open_table(path);
+  auto checkpointer = Checkpointer::start(path, std::chrono::seconds(5), conn->raw());
+  ASSERT_TRUE(checkpointer.ok());
+  WriteQueue queue(std::move(conn), WriteQueueOptions{});
+  InsertWrite::Log log;
+  // Each row of 4 KiB is a few WAL pages: 4,000 commits write several times kRestartPages.
+  constexpr int kCommits = 4000;
+  std::uintmax_t largest_wal = 0;
+  for (int i = 0; i < kCommits; ++i) {
+    queue.submit(WriteQueue::Lane::kIngest, std::make_unique<InsertWrite>(std::string(4096, 'y') + std::to_string(i), log));
+    log.wait_for(static_cast<std::size_t>(i + 1));  // one at a time: every write its own commit
+    if (i % 100 == 0) {
+      std::error_code ec;
+      largest_wal = std::max<std::uintmax_t>(largest_wal, std::filesystem::file_size(path + "-wal", ec));
+    }
+  }
+  EXPECT_EQ(queue.batches(), static_cast<std::uint64_t>(kCommits));
+  const std::uint64_t checkpoints = (*checkpointer)->checkpoints();
+  EXPECT_GE(checkpoints, 2u);
+  EXPECT_LT(checkpoints, static_cast<std::uint64_t>(kCommits / 20));  // was one per commit past the threshold
+  // Started over: never much past the RESTART threshold (pages of 4 KiB plus frame headers).
+  EXPECT_LT(largest_wal, static_cast<std::uintmax_t>(Checkpointer::kRestartPages + 4 * Checkpointer::kCheckpointStep) * 4200);
+  (*checkpointer)->stop();
+  queue.stop();
+  EXPECT_EQ(count_rows(path), kCommits);
 }
 
 }  // namespace

@@ -32,12 +32,18 @@ void Checkpointer::stop() {
 
 int Checkpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages) {
   // On the writer's thread, right after its commit: only a flag, never the checkpoint.
-  if (wal_pages < kCheckpointPages) return SQLITE_OK;
   auto* c = static_cast<Checkpointer*>(self);
   {
     std::lock_guard lock(c->mu_);
+    if (wal_pages < kCheckpointPages) {
+      c->asked_at_ = 0;  // the WAL started over
+      return SQLITE_OK;
+    }
     if (c->due_ || c->stopping_) return SQLITE_OK;
+    if (c->asked_at_ != 0 && wal_pages >= c->asked_at_ && wal_pages < c->asked_at_ + kCheckpointStep) return SQLITE_OK;
+    c->asked_at_ = wal_pages;
     c->due_ = true;
+    c->restart_ = wal_pages >= kRestartPages;
   }
   c->wake_.notify_one();
   return SQLITE_OK;
@@ -45,14 +51,18 @@ int Checkpointer::on_commit(void* self, sqlite3*, const char*, int wal_pages) {
 
 void Checkpointer::loop() {
   for (;;) {
+    bool restart = false;
     {
       std::unique_lock lock(mu_);
       wake_.wait(lock, [this] { return due_ || stopping_; });
       if (stopping_) return;
+      restart = restart_;
     }
     // PASSIVE copies what no reader still needs and never waits for a lock; what it could
-    // not copy is taken by the next one.
-    if (Status s = conn_->exec("PRAGMA wal_checkpoint(PASSIVE)"); !s) {
+    // not copy is taken by the next one. RESTART (a WAL grown long because passive ones
+    // never caught the writer) waits for the writer's current commit, holds the next one
+    // while it copies, and so lets the WAL start over.
+    if (Status s = conn_->exec(restart ? "PRAGMA wal_checkpoint(RESTART)" : "PRAGMA wal_checkpoint(PASSIVE)"); !s) {
       log::warn("store: WAL checkpoint failed; the next commit past the threshold retries",
                 {{"error", s.error().message}});
     }

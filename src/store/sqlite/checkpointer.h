@@ -2,7 +2,9 @@
 // checkpoint runs inside the commit that crosses its threshold: that commit copies pages
 // and fsyncs the database file, and every delivery of its batch waits milliseconds more.
 // Here the writer's commit only notes the WAL's size; a passive checkpoint (which never
-// blocks the writer or readers) runs beside it once the WAL holds kCheckpointPages.
+// blocks the writer or readers) runs beside it once the WAL holds kCheckpointPages, again
+// every kCheckpointStep pages while it stays that long, and one RESTART checkpoint when a
+// writer that never pauses has let it reach kRestartPages.
 #pragma once
 
 #include <sqlite3.h>
@@ -25,6 +27,14 @@ class Checkpointer {
  public:
   // SQLite's own default threshold (wal_autocheckpoint).
   static constexpr int kCheckpointPages = 1000;
+  // Past the threshold, asked again only once the WAL has grown this much more: a passive
+  // checkpoint running beside a busy writer rarely catches its last frames, so the WAL
+  // stays past the threshold, and asking on every commit made a checkpoint (two fsyncs,
+  // contending with the commit's own) per delivery.
+  static constexpr int kCheckpointStep = 256;
+  // A WAL this long is checkpointed with RESTART: the writer waits for that one checkpoint
+  // (milliseconds), and the next commit starts the WAL over instead of growing it.
+  static constexpr int kRestartPages = 8 * kCheckpointPages;
 
   // Opens its own connection to `path` and takes over `writer`'s WAL hook (which turns
   // the writer's automatic checkpoints off). `writer` must not commit concurrently with
@@ -48,6 +58,8 @@ class Checkpointer {
   std::mutex mu_;
   std::condition_variable wake_;
   bool due_ = false;       // guarded by mu_
+  bool restart_ = false;   // guarded by mu_: the due checkpoint is a RESTART
+  int asked_at_ = 0;       // guarded by mu_: WAL pages when a checkpoint was last asked for
   bool stopping_ = false;  // guarded by mu_
   std::atomic<std::uint64_t> checkpoints_{0};
   std::thread thread_;
