@@ -11,6 +11,7 @@
 #include "fakes/aws/fake_aws.h"
 #include "sandbox/fake_github/fake_github.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/queued_job.h"
 #include "support/subprocess.h"
 #include "support/testdata.h"
 
@@ -39,20 +40,7 @@ class CliTest : public ::testing::Test {
                           "    provider: {type: aws_fleet, launch_template: runner-template, "
                           "instance_types: [m7i.large]}\n"
                           "    max_runners: 3\n");
-    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
-    ASSERT_TRUE(store.ok()) << store.error().describe();
-    JobEvent e;
-    e.delivery_id = "d-" + std::to_string(job_id);
-    e.event = "workflow_job";
-    e.action = "queued";
-    e.job_id = job_id;
-    e.run_id = run_id;
-    e.repository = "acme/app";
-    e.owner = "acme";
-    e.labels = LabelSet{"self-hosted", "linux", "x64"};
-    e.received_at = system_clock()->now();
-    ASSERT_TRUE((*store)->record(e).ok());
-    ASSERT_TRUE((*store)->close().ok());
+    ASSERT_NO_FATAL_FAILURE(testing::record_queued_job(dir_ / "state/ghscale.db", job_id, run_id));
   }
 
   void SetUp() override {

@@ -25,17 +25,16 @@ class SimulateConfigTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("ghscale-simconfig-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
-    // Eight jobs at once, ten minutes each.
-    std::ofstream(path("burst.csv")) << "queued_at,labels,duration_s\n"
-                                     << [] {
-                                          std::string rows;
-                                          for (int i = 0; i < 8; ++i) rows += "0,self-hosted;linux;x64,600\n";
-                                          return rows;
-                                        }();
+    write_csv("burst.csv", "0,self-hosted;linux;x64,600", 8);  // eight jobs at once, ten minutes each
   }
   void TearDown() override { fs::remove_all(dir_); }
 
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write_csv(const std::string& name, const std::string& row, int times) const {
+    std::ofstream out(path(name));
+    out << "queued_at,labels,duration_s\n";
+    for (int i = 0; i < times; ++i) out << row << "\n";
+  }
   std::string write_config(const std::string& name, const std::string& pools) const {
     std::ofstream(path(name)) << "webhook: {secrets: [env:UNUSED_SECRET]}\n"
                               << "github: {auth: {pat: env:UNUSED_TOKEN}}\n"
@@ -88,10 +87,7 @@ TEST_F(SimulateConfigTest, JobsThePoolsLabelsDoNotCoverAreReportedUnmatched) {
   // for arm64 are no job of it.
   const std::string cfg =
       write_config("gpu.yaml", "  - {name: gpu, labels: [gpu], scope: {org: acme}, provider: {type: sim}, max_runners: 4}\n");
-  std::ofstream(path("arm.csv")) << "queued_at,labels,duration_s\n"
-                                 << "0,self-hosted;linux;arm64,60\n0,self-hosted;linux;arm64,60\n0,self-hosted;linux;arm64,60\n"
-                                    "0,self-hosted;linux;arm64,60\n0,self-hosted;linux;arm64,60\n0,self-hosted;linux;arm64,60\n"
-                                    "0,self-hosted;linux;arm64,60\n0,self-hosted;linux;arm64,60\n";
+  write_csv("arm.csv", "0,self-hosted;linux;arm64,60", 8);
   auto r = simulate({"--workload", path("arm.csv"), "--config", cfg, "--policy", "ghscale"});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(json::value_to<std::int64_t>(policy(r.out, "ghscale").at("unmatched")), 8) << r.out;

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "github/fixture.h"
+#include "support/fake_jobs.h"
 
 namespace ghscale::testing {
 namespace {
@@ -28,12 +29,7 @@ TEST_F(GitHubFixture, PaginationFollowsLinkAndUnchangedPagesCostNoQuota) {
 TEST_F(GitHubFixture, TheSweepsListsAreConditionalSoAQuietRepositoryCostsNoQuota) {
   auto api = pat_client();
   const std::int64_t run = fake->add_run({.repo = "acme/app"});
-  fake_github::FakeJob job;
-  job.run_id = run;
-  job.repo = "acme/app";
-  job.name = "build";
-  job.labels = {"self-hosted", "linux"};
-  const std::int64_t id = fake->add_job(job);
+  const std::int64_t id = fake->add_job(testing::build_job(run));
   fake->set_run_status(run, "queued");
   ASSERT_TRUE(api->list_queued_runs("acme/app").ok());
   ASSERT_TRUE(api->list_run_jobs("acme/app", run).ok());

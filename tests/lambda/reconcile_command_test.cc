@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "sandbox/fake_github/fake_github.h"
-#include "store/sqlite/sqlite_store.h"
+#include "support/queued_job.h"
 #include "support/subprocess.h"
 #include "support/testdata.h"
 
@@ -45,22 +45,7 @@ class ReconcileCommandTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  void queue_job(std::int64_t id) {
-    auto store = store::open_sqlite_store((dir_ / "state/ghscale.db").string());
-    ASSERT_TRUE(store.ok()) << store.error().describe();
-    JobEvent e;
-    e.delivery_id = "d-" + std::to_string(id);
-    e.event = "workflow_job";
-    e.action = "queued";
-    e.job_id = id;
-    e.run_id = 1;
-    e.repository = "acme/app";
-    e.owner = "acme";
-    e.labels = LabelSet{"self-hosted", "linux", "x64"};
-    e.received_at = system_clock()->now();
-    ASSERT_TRUE((*store)->record(e).ok());
-    ASSERT_TRUE((*store)->close().ok());
-  }
+  void queue_job(std::int64_t id) { ASSERT_NO_FATAL_FAILURE(testing::record_queued_job(dir_ / "state/ghscale.db", id)); }
 
   testing::RunResult reconcile(std::vector<std::string> extra) {
     std::vector<std::string> argv = {testing::ghscale_binary().string(), "reconcile", "--config", config_};

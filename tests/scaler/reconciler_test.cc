@@ -6,6 +6,7 @@
 #include "provider/sim/faulty_provider.h"
 #include "scaler/reconciler_fixture.h"
 #include "scaler/scale_set_listener.h"
+#include "support/fake_jobs.h"
 
 namespace ghscale::scaler {
 namespace {
@@ -134,13 +135,7 @@ TEST_F(ReconcilerTest, RunnerThatTookAJobMeanwhileIsNotTerminated) {
 }
 
 TEST_F(ReconcilerTest, LostWebhookRecoveredBySweep) {
-  const std::int64_t run = fake->add_run({.repo = "acme/app"});
-  fake_github::FakeJob job;
-  job.run_id = run;
-  job.repo = "acme/app";
-  job.name = "build";
-  job.labels = {"self-hosted", "linux"};
-  const std::int64_t job_id = fake->add_job(job);
+  const std::int64_t job_id = fake->add_job(ghscale::testing::build_job(fake->add_run({.repo = "acme/app"})));
   auto rec = make_reconciler("me", {"acme/app"});
 
   rec->run_pass(PassKind::kTick);  // the webhook was lost: nothing known, nothing done
@@ -161,12 +156,7 @@ TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwic
   pool.demand = config::Demand::kScaleSet;
   pool.scale_set.name = "ghscale-linux";
   const std::int64_t run = fake->add_run({.repo = "acme/app"});
-  fake_github::FakeJob job;
-  job.run_id = run;
-  job.repo = "acme/app";
-  job.name = "build";
-  job.labels = {"self-hosted", "linux"};
-  const std::int64_t rest_id = fake->add_job(job);
+  const std::int64_t rest_id = fake->add_job(ghscale::testing::build_job(run));
   JobEvent assigned;
   assigned.event = "workflow_job";
   assigned.action = "queued";
@@ -209,13 +199,7 @@ TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwic
 class ReplayTest : public ReconcilerTest {
  protected:
   std::int64_t github_job(const std::string& status) {
-    const std::int64_t run = fake->add_run({.repo = "acme/app"});
-    fake_github::FakeJob job;
-    job.run_id = run;
-    job.repo = "acme/app";
-    job.name = "build";
-    job.labels = {"self-hosted", "linux"};
-    job.status = status;
+    fake_github::FakeJob job = ghscale::testing::build_job(fake->add_run({.repo = "acme/app"}), status);
     job.created_at = clock->now() - 3h;
     return fake->add_job(job);
   }
