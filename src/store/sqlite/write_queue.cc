@@ -1,6 +1,9 @@
 #include "store/sqlite/write_queue.h"
 
+#include <linux/futex.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <semaphore>
@@ -25,6 +28,17 @@ class BlockingWrite final : public Write {
   Status& result_;
   std::binary_semaphore& done_;
 };
+
+// The writer sleeps on `word` while it still holds `seen`. A plain futex: std::atomic's
+// wait() first spins with sched_yield, which on a core shared with the I/O thread costs
+// a delivery several context switches for nothing.
+void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t seen) {
+  (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, seen, nullptr, nullptr, 0);
+}
+
+void futex_wake(std::atomic<std::uint32_t>& word, int count) {
+  (void)syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, count, nullptr, nullptr, 0);
+}
 
 // Weight of the newest batch in the running average the linger adapts to: a few batches
 // after a burst ends, lone writes are committed at once again.
@@ -56,8 +70,15 @@ void WriteQueue::submit(Lane lane, std::unique_ptr<Write> write) {
     write->finish(closed_error());
     return;
   }
-  arrivals_.fetch_add(1, std::memory_order_release);
-  arrivals_.notify_one();
+  wake_writer();
+}
+
+void WriteQueue::wake_writer() {
+  // Sequentially consistent with the writer's `sleeping_` then `arrivals_` (Dekker): either
+  // the writer sees this arrival before it sleeps, or this sees it asleep and wakes it. A
+  // busy writer costs the caller no system call.
+  arrivals_.fetch_add(1, std::memory_order_seq_cst);
+  if (sleeping_.load(std::memory_order_seq_cst)) futex_wake(arrivals_, 1);
 }
 
 Status WriteQueue::run(Op op, Lane lane) {
@@ -74,8 +95,7 @@ void WriteQueue::stop() {
     std::scoped_lock lock(ingest_.mu, general_.mu);
     stopping_.store(true, std::memory_order_release);
   }
-  arrivals_.fetch_add(1, std::memory_order_release);
-  arrivals_.notify_all();
+  wake_writer();
   if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) {
     writer_.join();
     conn_.reset();  // the last connection to the file checkpoints the WAL away
@@ -107,11 +127,13 @@ void WriteQueue::loop() {
   (void)prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
   std::vector<std::unique_ptr<Write>> batch;
   for (;;) {
-    const std::uint32_t seen = arrivals_.load(std::memory_order_acquire);
+    const std::uint32_t seen = arrivals_.load(std::memory_order_seq_cst);
     take(batch);
     if (batch.empty()) {
       if (!stopping_.load(std::memory_order_acquire)) {
-        arrivals_.wait(seen, std::memory_order_acquire);
+        sleeping_.store(true, std::memory_order_seq_cst);
+        if (arrivals_.load(std::memory_order_seq_cst) == seen) futex_wait(arrivals_, seen);
+        sleeping_.store(false, std::memory_order_relaxed);
         continue;
       }
       take(batch);  // whatever a lane took before stopping_ was set is visible now

@@ -82,6 +82,7 @@ class WriteQueue {
   std::chrono::nanoseconds linger_for(std::size_t have) const;
   void commit_batch(std::vector<std::unique_ptr<Write>>& batch);
   Error closed_error() const;
+  void wake_writer();  // after an append or stop
 
   // Used only by the writer thread, and closed by stop() once it has ended.
   std::unique_ptr<Connection> conn_;
@@ -93,8 +94,10 @@ class WriteQueue {
   LaneQueue general_;
   // Set under both lanes' locks, so a write either is in a lane before it or is refused.
   std::atomic<bool> stopping_{false};
-  // Bumped after every append; the idle writer sleeps on it (a futex, no lock).
+  // Bumped after every append; the idle writer sleeps on it (a futex, no lock), saying so
+  // in sleeping_ so that appends to a busy writer make no system call.
   std::atomic<std::uint32_t> arrivals_{0};
+  std::atomic<bool> sleeping_{false};
   std::mutex stop_mu_;  // serialises stop()
 
   // Writer thread only: what the linger adapts to.
