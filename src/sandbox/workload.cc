@@ -74,6 +74,10 @@ Result<std::vector<std::string>> split_csv_line(std::string_view line) {
   return fields;
 }
 
+// The longest a workload may span, and a job may run: a leap year, as `--hours` allows
+// (virtual time beyond it would only be ticks, and milliseconds past it could overflow).
+constexpr double kMaxWorkloadSeconds = 366.0 * 24 * 3600;
+
 std::optional<double> parse_number(std::string_view s) {
   double v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -324,6 +328,7 @@ Result<Workload> parse_workload_csv(std::string_view text, std::string_view sour
     const std::string& when = (*fields)[0];
     if (auto secs = parse_number(when)) {
       if (*secs < 0) return fail("queued_at must not be negative: '" + when + "'");
+      if (*secs > kMaxWorkloadSeconds) return fail("queued_at must be at most 366 days (31622400 s): '" + when + "'");
       row.relative = Duration{static_cast<Duration::rep>(std::llround(*secs * 1000.0))};
       any_relative = true;
     } else if (auto t = webhook::parse_timestamp(when)) {
@@ -344,6 +349,7 @@ Result<Workload> parse_workload_csv(std::string_view text, std::string_view sour
     auto secs = parse_number((*fields)[2]);
     if (!secs) return fail("duration_s is not a number: '" + (*fields)[2] + "'");
     if (*secs <= 0) return fail("duration_s must be greater than 0: '" + (*fields)[2] + "'");
+    if (*secs > kMaxWorkloadSeconds) return fail("duration_s must be at most 366 days (31622400 s): '" + (*fields)[2] + "'");
     row.job.duration = Duration{static_cast<Duration::rep>(std::llround(*secs * 1000.0))};
     if (!(*fields)[3].empty()) {
       const std::string& repo = (*fields)[3];
@@ -396,6 +402,11 @@ Result<Workload> parse_workload_csv(std::string_view text, std::string_view sour
   std::optional<TimePoint> start;
   for (const Row& r : rows) {
     if (r.absolute && (!start || *r.absolute < *start)) start = r.absolute;
+  }
+  for (const Row& r : rows) {
+    if (r.absolute && *r.absolute - *start > std::chrono::seconds(static_cast<std::int64_t>(kMaxWorkloadSeconds))) {
+      return fail_at(r.line, "queued_at is more than 366 days after the workload's first job");
+    }
   }
   Workload w;
   w.jobs.reserve(rows.size());

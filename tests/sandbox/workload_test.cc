@@ -100,6 +100,11 @@ TEST(WorkloadCsv, BadLinesNameFileAndLine) {
       {"-5,a,10\n", "w.csv:1: queued_at must not be negative"},
       {"0,a,ten\n", "w.csv:1: duration_s is not a number: 'ten'"},
       {"0,a,0\n", "w.csv:1: duration_s must be greater than 0"},
+      // Past a leap year of virtual time (what --hours allows), and past what milliseconds hold.
+      {"31622401,a,10\n", "w.csv:1: queued_at must be at most 366 days (31622400 s): '31622401'"},
+      {"0,a,1e308\n", "w.csv:1: duration_s must be at most 366 days (31622400 s): '1e308'"},
+      {"0,a,inf\n", "w.csv:1: duration_s is not a number: 'inf'"},
+      {"2024-05-01T10:00:00Z,a,10\n2025-05-03T10:00:00Z,a,10\n", "w.csv:2: queued_at is more than 366 days after the workload's first job"},
       {"0, ,10\n", "w.csv:1: labels are empty"},
       {"0,a,10,acme\n", "w.csv:1: repo must be owner/name: 'acme'"},
       {"0,\"a,10\n", "w.csv:1: unterminated double quote"},
@@ -117,6 +122,12 @@ TEST(WorkloadCsv, BadLinesNameFileAndLine) {
       {"0,a,10,acme/app,1,x,y\n0,a,10,acme/app,1,y,x\n", "w.csv:2: its needs form a cycle"},
       {"0,a,10,acme/app,1,x,x\n", "w.csv:1: needs itself"},
   };
+  // The bounds themselves are allowed.
+  auto year = parse_workload_csv("0,a,31622400\n31622400,a,10\n", "w.csv");
+  ASSERT_TRUE(year.ok()) << year.error().message;
+  EXPECT_EQ(year->jobs.back().queued_at, std::chrono::seconds(31622400));
+  auto leap = parse_workload_csv("2024-05-01T10:00:00Z,a,10\n2025-05-02T10:00:00Z,a,10\n", "w.csv");
+  ASSERT_TRUE(leap.ok()) << leap.error().message;
   for (const Case& c : cases) {
     auto w = parse_workload_csv(c.text, "w.csv");
     ASSERT_FALSE(w.ok()) << c.text;
