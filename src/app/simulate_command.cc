@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -69,6 +70,16 @@ int run_simulate(const SimulateOptions& o) {
   using namespace std::chrono_literals;
   if (o.workload_csv.empty() && (o.hours <= 0 || o.jobs_per_day < 0)) {
     std::cerr << "ghscale: --hours must be > 0 and --jobs-per-day >= 0\n";
+    return kExitUsage;
+  }
+  // Each simulated job keeps a few kilobytes per policy until the end: past ten million the
+  // run would exhaust memory long before it printed anything.
+  if (constexpr double kMaxSyntheticJobs = 1e7; o.workload_csv.empty() && o.jobs_per_day * o.hours / 24 > kMaxSyntheticJobs) {
+    char rate[32], hours[32];
+    std::snprintf(rate, sizeof rate, "%.10g", o.jobs_per_day);
+    std::snprintf(hours, sizeof hours, "%.10g", o.hours);
+    std::cerr << "ghscale: --jobs-per-day " << rate << " over --hours " << hours << " is about "
+              << static_cast<std::int64_t>(o.jobs_per_day * o.hours / 24) << " jobs; at most 10000000 are simulated at once\n";
     return kExitUsage;
   }
   if (!o.pool.empty() && o.config_path.empty()) {

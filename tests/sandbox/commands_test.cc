@@ -39,6 +39,20 @@ TEST(SimulateCommand, ComparesPoliciesOnACsvWorkloadAndWritesTheSeries) {
   fs::remove_all(dir);
 }
 
+// A synthetic workload past what memory holds is refused before anything runs.
+TEST(SimulateCommand, RefusesASyntheticWorkloadOfMoreThanTenMillionJobs) {
+  SimulateOptions o;
+  o.jobs_per_day = 1e8;
+  o.hours = 24 * 366;
+  o.policies = {"per-job"};
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  EXPECT_EQ(run_simulate(o), 2);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_TRUE(testing::internal::GetCapturedStdout().empty());
+  EXPECT_NE(err.find("--jobs-per-day 100000000 over --hours 8784 is about 36600000000 jobs; at most 10000000"), std::string::npos) << err;
+}
+
 // 10 virtual minutes (plus drain) in a few seconds.
 SandboxOptions short_run(const std::string& demand = "webhook") {
   SandboxOptions o;
