@@ -1,6 +1,7 @@
 #include "scaler/plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 #include <unordered_map>
 
@@ -150,6 +151,11 @@ JobAssignment assign_jobs_to_pools(const std::vector<Job>& jobs, const std::vect
     }
   }
   return out;
+}
+
+int keep_idle_for(double keep, double expected, int max_runners) {
+  if (!(keep > 0) || !(expected > 0) || max_runners <= 0) return 0;
+  return static_cast<int>(std::floor(std::min(keep * expected, static_cast<double>(max_runners))));
 }
 
 Plan plan(const Snapshot& snap, const config::PoolConfig& pool, const Settings& settings, TimePoint now) {

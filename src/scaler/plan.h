@@ -99,6 +99,14 @@ struct Snapshot {
   std::optional<TimePoint> last_scale_in;
 };
 
+// Spent instances worth keeping as idle runners (reuse.keep), given `expected`: the job
+// starts expected within one boot (start rate × median boot seconds). `keep` × expected,
+// rounded down: with the default 0.5 the first is kept once two starts are expected per
+// boot, so a kept runner waits about half a boot for its job, less than the boot a fresh
+// launch bills (at one per boot it would only break even). 0 when keep is 0; never above
+// max_runners.
+int keep_idle_for(double keep, double expected, int max_runners);
+
 struct Settings {
   std::optional<Duration> cooldown;  // the store's settings_cooldown: overrides the pool's
   std::optional<int> min_idle;       // a schedule's value: overrides the pool's

@@ -506,12 +506,12 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   settings.cooldown = cooldown;
   settings.launch_budget = ps.bucket.available(now);
   if (pool.warm_pool.enabled) settings.min_idle = std::max(pool.min_idle, warm_target(ps, now));
-  // Spent instances worth keeping as idle runners: `reuse.keep` of the jobs expected to
-  // arrive within one boot at the last 15 minutes' rate, rounded down (so a trickle keeps
-  // none). They are caught, never launched for (plan.cc).
+  // Spent instances worth keeping as idle runners, from the jobs expected to arrive within
+  // one boot at the last 15 minutes' rate (keep_idle_for: a trickle keeps none). They are
+  // caught, never launched for (plan.cc).
   if (pool.ephemeral && pool.reuse.enabled && pool.reuse.keep > 0) {
     const double expected = recent_rate(ps.starts_per_minute, now, kKeepWindow) * boot_estimate(ps.boot_seconds);
-    settings.keep_idle = std::clamp(static_cast<int>(std::floor(pool.reuse.keep * expected)), 0, pool.max_runners);
+    settings.keep_idle = keep_idle_for(pool.reuse.keep, expected, pool.max_runners);
   }
 
   // --- plan ---

@@ -602,6 +602,22 @@ TEST(Reuse, AFreeInstanceIsCaughtEvenWhenBusyOnesHoldRegistrationsForTheQueue) {
   EXPECT_TRUE(steps_of(plan(calm, make_pool(), {}, kT0), StepKind::kReuse).empty());
 }
 
+// How many spent instances reuse.keep keeps: keep × the starts expected within a boot,
+// rounded down (the default 0.5 keeps the first at two starts per boot, where it waits
+// about half a boot); none for a trickle, never above max_runners.
+TEST(Reuse, KeptRunnersFollowTheStartsExpectedWithinABoot) {
+  EXPECT_EQ(keep_idle_for(0.5, 0.0, 400), 0);
+  EXPECT_EQ(keep_idle_for(0.5, 1.3, 400), 0);    // 3,000 jobs a day, a 37 s boot
+  EXPECT_EQ(keep_idle_for(0.5, 2.0, 400), 1);
+  EXPECT_EQ(keep_idle_for(0.5, 10.4, 400), 5);   // 24,000 a day
+  EXPECT_EQ(keep_idle_for(1.0, 10.4, 400), 10);
+  EXPECT_EQ(keep_idle_for(1.0, 1.3, 400), 1);
+  EXPECT_EQ(keep_idle_for(0.5, 10.4, 3), 3);
+  EXPECT_EQ(keep_idle_for(0.5, 3.0, 0), 0);
+  EXPECT_EQ(keep_idle_for(0.0, 10.0, 400), 0);   // keep: 0 turns it off
+  EXPECT_EQ(keep_idle_for(0.5, 1e300, 400), 400);
+}
+
 // reuse.keep: spent instances kept as idle runners for the arrivals expected within a
 // boot, caught only (never launched for), and idling out like any idle runner.
 TEST(Reuse, SpentInstancesAreKeptForExpectedArrivalsButNeverLaunchedFor) {
