@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "config/yaml_reader.h"
+#include "core/file_read.h"
 
 namespace ghscale::config {
 namespace {
@@ -584,17 +585,14 @@ LoadResult load_config_text(std::string_view yaml, const std::string& name, cons
 }
 
 LoadResult load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in || fs::is_directory(path)) {
+  auto text = read_regular_file(path, kMaxConfigBytes);
+  if (!text.ok()) {
     LoadResult result;
-    int err = fs::is_directory(path) ? EISDIR : errno;
-    result.errors.push_back(Diagnostic{path, 0, 0, "", std::string("cannot read file: ") + std::strerror(err)});
+    result.errors.push_back(Diagnostic{path, 0, 0, "", "cannot read file: " + text.error().message});
     return result;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
   std::string base = fs::path(path).parent_path().string();
-  return load_config_text(ss.str(), path, base.empty() ? "." : base);
+  return load_config_text(*text, path, base.empty() ? "." : base);
 }
 
 }  // namespace ghscale::config

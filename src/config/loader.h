@@ -20,7 +20,9 @@ struct LoadResult {
 };
 
 // Reads and validates a file. Relative paths inside it (store.sqlite.path, TLS files,
-// logging.file, file: secrets) are taken relative to the file's folder.
+// logging.file, file: secrets) are taken relative to the file's folder. Only a regular
+// file of at most kMaxConfigBytes is read (a FIFO, a device or a runaway file is refused).
+inline constexpr std::size_t kMaxConfigBytes = 16 << 20;
 LoadResult load_config_file(const std::string& path);
 
 // Validates YAML text; `name` stands for the file in diagnostics, `base_dir` anchors

@@ -1,11 +1,9 @@
 #include "config/secret_ref.h"
 
 #include <cctype>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+
+#include "core/file_read.h"
 
 namespace ghscale::config {
 namespace {
@@ -65,13 +63,11 @@ Result<std::string> resolve_local_secret(const SecretRef& ref) {
       return std::string(v);
     }
     case SecretRef::Kind::kFile: {
-      std::ifstream in(ref.target, std::ios::binary);
-      if (!in) {
-        return make_error(ErrorKind::kInvalid, "secret " + ref.text() + ": cannot read file: " + std::strerror(errno));
-      }
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      std::string value = ss.str();
+      // A secret is a token or a key: 64 KiB is far more than any, and bounds what a wrong
+      // path (a device, a log file) could make us hold.
+      auto read = read_regular_file(ref.target, 64 << 10);
+      if (!read.ok()) return make_error(ErrorKind::kInvalid, "secret " + ref.text() + ": cannot read file: " + read.error().message);
+      std::string value = std::move(read).value();
       while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
       if (value.empty()) return make_error(ErrorKind::kInvalid, "secret " + ref.text() + ": file is empty");
       return value;

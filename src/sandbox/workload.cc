@@ -9,9 +9,9 @@
 #include <numbers>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <unordered_map>
 
+#include "core/file_read.h"
 #include "webhook/timestamp.h"
 
 namespace ghscale::sandbox {
@@ -307,6 +307,8 @@ Result<Workload> parse_workload_csv(std::string_view text, std::string_view sour
     return make_error(ErrorKind::kInvalid, std::string(source_name) + ":" + std::to_string(line) + ": " + what);
   };
   const auto fail = [&](const std::string& what) { return fail_at(line_no, what); };
+  // Spreadsheets save CSV with a UTF-8 byte order mark: it is not part of the first field.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   while (!text.empty()) {
     ++line_no;
     const auto nl = text.find('\n');
@@ -423,11 +425,10 @@ Result<Workload> parse_workload_csv(std::string_view text, std::string_view sour
 }
 
 Result<Workload> read_workload_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(ErrorKind::kInvalid, path + ": cannot open the workload file");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse_workload_csv(buf.str(), path);
+  // 1 GiB: some ten million rows, what simulate takes at once.
+  auto text = read_regular_file(path, std::size_t{1} << 30);
+  if (!text.ok()) return make_error(ErrorKind::kInvalid, path + ": cannot read the workload file: " + text.error().message);
+  return parse_workload_csv(*text, path);
 }
 
 std::string format_workload_csv(const Workload& w) {

@@ -122,6 +122,10 @@ TEST(WorkloadCsv, BadLinesNameFileAndLine) {
       {"0,a,10,acme/app,1,x,y\n0,a,10,acme/app,1,y,x\n", "w.csv:2: its needs form a cycle"},
       {"0,a,10,acme/app,1,x,x\n", "w.csv:1: needs itself"},
   };
+  // A byte order mark (as spreadsheets write) is not part of the header.
+  auto bom = parse_workload_csv("\xEF\xBB\xBFqueued_at,labels,duration_s\n0,a,10\n", "w.csv");
+  ASSERT_TRUE(bom.ok()) << bom.error().message;
+  EXPECT_EQ(bom->jobs.size(), 1u);
   // The bounds themselves are allowed.
   auto year = parse_workload_csv("0,a,31622400\n31622400,a,10\n", "w.csv");
   ASSERT_TRUE(year.ok()) << year.error().message;
