@@ -1,6 +1,7 @@
 // ghscale's command line. Each subcommand lives in its own file; this one only parses.
 #include <CLI/CLI.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 
@@ -15,6 +16,17 @@
 
 int main(int argc, char** argv) {
   using namespace ghscale::app;
+  // Checked before each number option's range: CLI11's Range compares, and every comparison
+  // with NaN is false, so "nan" passed it (and made a simulation of nothing, or a sandbox
+  // that never ends).
+  const CLI::Validator finite(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (end != text.c_str() && !std::isfinite(v)) return "'" + text + "' is not a finite number";
+        return {};
+      },
+      "");
   CLI::App cli{"ghscale: autoscaled GitHub Actions self-hosted runners on AWS"};
   cli.name("ghscale");
   cli.require_subcommand(1);
@@ -108,8 +120,8 @@ int main(int argc, char** argv) {
   auto* simulate_cmd = cli.add_subcommand(
       "simulate", "Compare scaling policies on a workload in virtual time: queue waits, cost, API calls");
   simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
-  simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(CLI::Range(0.01, 24.0 * 366));
-  simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(CLI::Range(1.0, 1e8));
+  simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(finite)->check(CLI::Range(0.01, 24.0 * 366));
+  simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(finite)->check(CLI::Range(1.0, 1e8));
   simulate_cmd->add_option("--seed", sim.seed, "Random seed");
   simulate_cmd->add_option("--synthetic", sim.synthetic, "Synthetic shape: day (independent jobs) or dag (runs: build, tests, deploy)")
       ->check(CLI::IsMember({"day", "dag"}));
@@ -119,15 +131,15 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--on-demand-base", sim.on_demand_base,
                            "On-demand instances kept first, the same for every policy (default: ghscale and original 1, per-job 0)")
       ->check(CLI::Range(0, 1000000));
-  simulate_cmd->add_option("--boot-time", sim.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
+  simulate_cmd->add_option("--boot-time", sim.boot_seconds, "Instance boot seconds")->check(finite)->check(CLI::Range(0.0, 3600.0));
   simulate_cmd->add_option("--boot-jitter", sim.boot_jitter_seconds, "Extra random boot seconds")
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(finite)->check(CLI::Range(0.0, 3600.0));
   simulate_cmd->add_option("--spot-interruptions", sim.spot_interruption_rate, "Per spot instance-hour")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(finite)->check(CLI::Range(0.0, 100.0));
   simulate_cmd->add_option("--instance-type", sim.instance_type, "Priced instance type");
-  simulate_cmd->add_option("--drop", sim.drop, "Webhook drop probability")->check(CLI::Range(0.0, 1.0));
-  simulate_cmd->add_option("--duplicate", sim.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
-  simulate_cmd->add_option("--reorder", sim.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--drop", sim.drop, "Webhook drop probability")->check(finite)->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--duplicate", sim.duplicate, "Webhook duplicate probability")->check(finite)->check(CLI::Range(0.0, 1.0));
+  simulate_cmd->add_option("--reorder", sim.reorder, "Webhook reorder probability")->check(finite)->check(CLI::Range(0.0, 1.0));
   simulate_cmd->add_flag("--json", sim.json, "As JSON");
   simulate_cmd->add_option("--csv", sim.csv_path, "Write the per-minute time series as CSV");
   simulate_cmd->add_option("--export-workload", sim.export_workload, "Write the workload used as CSV");
@@ -140,27 +152,27 @@ int main(int argc, char** argv) {
   SandboxOptions sandbox;
   auto* sandbox_cmd = cli.add_subcommand(
       "sandbox", "Run the real daemon against a GitHub simulator and a simulated cloud, then report");
-  sandbox_cmd->add_option("--speed", sandbox.speed, "Virtual seconds per real second")->check(CLI::Range(1.0, 3600.0));
+  sandbox_cmd->add_option("--speed", sandbox.speed, "Virtual seconds per real second")->check(finite)->check(CLI::Range(1.0, 3600.0));
   sandbox_cmd->add_option("--minutes", sandbox.minutes, "Workload length in virtual minutes")
-      ->check(CLI::Range(1.0, 24.0 * 60));
+      ->check(finite)->check(CLI::Range(1.0, 24.0 * 60));
   sandbox_cmd->add_option("--jobs-per-hour", sandbox.jobs_per_hour, "Synthetic arrival rate")
-      ->check(CLI::Range(1.0, 100000.0));
+      ->check(finite)->check(CLI::Range(1.0, 100000.0));
   sandbox_cmd->add_option("--seed", sandbox.seed, "Random seed");
   sandbox_cmd->add_option("--synthetic", sandbox.synthetic, "Synthetic shape: day (independent jobs) or dag (runs with needs)")
       ->check(CLI::IsMember({"day", "dag"}));
   sandbox_cmd->add_option("--workload", sandbox.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
   sandbox_cmd->add_option("--data-dir", sandbox.data_dir, "Keep the store here (default: a temporary folder)");
   sandbox_cmd->add_option("--port", sandbox.port, "Daemon port (0 = any free port)")->check(CLI::Range(0, 65535));
-  sandbox_cmd->add_option("--boot-time", sandbox.boot_seconds, "Instance boot seconds")->check(CLI::Range(0.0, 3600.0));
+  sandbox_cmd->add_option("--boot-time", sandbox.boot_seconds, "Instance boot seconds")->check(finite)->check(CLI::Range(0.0, 3600.0));
   sandbox_cmd->add_option("--max-runners", sandbox.max_runners, "Capacity cap")->check(CLI::Range(1, 100000));
   sandbox_cmd->add_flag("--quiet", sandbox.quiet, "Only the final report");
   sandbox_cmd->add_option("--linger", sandbox.linger_seconds,
                           "Seconds the daemon (and its dashboard) stays up after the report; Enter or Ctrl-C ends it "
                           "sooner (default: 600 on a terminal, 0 otherwise)")
-      ->check(CLI::Range(0.0, 86400.0));
-  sandbox_cmd->add_option("--drop", sandbox.drop, "Webhook drop probability")->check(CLI::Range(0.0, 1.0));
-  sandbox_cmd->add_option("--duplicate", sandbox.duplicate, "Webhook duplicate probability")->check(CLI::Range(0.0, 1.0));
-  sandbox_cmd->add_option("--reorder", sandbox.reorder, "Webhook reorder probability")->check(CLI::Range(0.0, 1.0));
+      ->check(finite)->check(CLI::Range(0.0, 86400.0));
+  sandbox_cmd->add_option("--drop", sandbox.drop, "Webhook drop probability")->check(finite)->check(CLI::Range(0.0, 1.0));
+  sandbox_cmd->add_option("--duplicate", sandbox.duplicate, "Webhook duplicate probability")->check(finite)->check(CLI::Range(0.0, 1.0));
+  sandbox_cmd->add_option("--reorder", sandbox.reorder, "Webhook reorder probability")->check(finite)->check(CLI::Range(0.0, 1.0));
   sandbox_cmd->add_option("--demand", sandbox.demand, "How the daemon learns of jobs: webhook or scale_set (no endpoint)")
       ->check(CLI::IsMember({"webhook", "scale_set"}));
   sandbox_cmd->add_option("--lose-sessions", sandbox.lose_sessions, "scale_set: times the service loses the session")

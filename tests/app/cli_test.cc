@@ -101,6 +101,24 @@ TEST_F(CliTest, StatusOfAConfigWithPortZeroAsksForTheUrl) {
   EXPECT_EQ(r.err.find("cannot reach"), std::string::npos) << "nothing was dialled: " << r.err;
 }
 
+// Number options refuse what is not a finite number before anything runs ("nan" passed
+// every range check, as each comparison with it is false).
+TEST_F(CliTest, NumberOptionsRefuseNanAndInfinity) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"simulate", "--hours", "nan"},      {"simulate", "--jobs-per-day", "inf"}, {"simulate", "--boot-time", "NaN"},
+      {"simulate", "--drop", "-nan"},      {"sandbox", "--speed", "nan"},         {"sandbox", "--minutes", "-inf"},
+      {"sandbox", "--jobs-per-hour", "nan"},
+  };
+  for (const auto& args : cases) {
+    std::vector<std::string> argv = {testing::ghscale_binary().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = testing::run(argv, 30s, {"AWS_EC2_METADATA_DISABLED=true"});
+    EXPECT_EQ(r.exit_code, 2) << args[1] << " " << args[2] << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(args[1] + ": '" + args[2] + "' is not a finite number"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
 TEST_F(CliTest, AwsWhoamiJsonIsOneEndedLine) {
   if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
   auto r = testing::run({testing::ghscale_binary().string(), "aws", "whoami", "--json"}, 30s, aws_env());
