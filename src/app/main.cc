@@ -119,11 +119,11 @@ int main(int argc, char** argv) {
   SimulateOptions sim;
   auto* simulate_cmd = cli.add_subcommand(
       "simulate", "Compare scaling policies on a workload in virtual time: queue waits, cost, API calls");
-  simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
-  simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(finite)->check(CLI::Range(0.01, 24.0 * 366));
-  simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(finite)->check(CLI::Range(1.0, 1e8));
+  auto* sim_workload = simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
+  auto* sim_hours = simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(finite)->check(CLI::Range(0.01, 24.0 * 366));
+  auto* sim_rate = simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(finite)->check(CLI::Range(1.0, 1e8));
   simulate_cmd->add_option("--seed", sim.seed, "Random seed");
-  simulate_cmd->add_option("--synthetic", sim.synthetic, "Synthetic shape: day (independent jobs) or dag (runs: build, tests, deploy)")
+  auto* sim_shape = simulate_cmd->add_option("--synthetic", sim.synthetic, "Synthetic shape: day (independent jobs) or dag (runs: build, tests, deploy)")
       ->check(CLI::IsMember({"day", "dag"}));
   std::vector<std::string> policies;
   simulate_cmd->add_option("--policy", policies, "ghscale, ghscale-warm[:COVERAGE], ghscale-scale-set, original or per-job (repeatable; default: ghscale, original, per-job)");
@@ -148,19 +148,22 @@ int main(int argc, char** argv) {
                            "Run the ghscale policies with a pool of this config file (its scaling settings, labels and "
                            "reconcile timings); every policy gets its max_runners");
   simulate_cmd->add_option("--pool", sim.pool, "With --config: the pool to simulate (default: the first)");
+  // The synthetic workload's shape means nothing with a CSV: said, not silently ignored.
+  for (CLI::Option* synthetic_only : {sim_hours, sim_rate, sim_shape}) sim_workload->excludes(synthetic_only);
 
   SandboxOptions sandbox;
   auto* sandbox_cmd = cli.add_subcommand(
       "sandbox", "Run the real daemon against a GitHub simulator and a simulated cloud, then report");
   sandbox_cmd->add_option("--speed", sandbox.speed, "Virtual seconds per real second")->check(finite)->check(CLI::Range(1.0, 3600.0));
-  sandbox_cmd->add_option("--minutes", sandbox.minutes, "Workload length in virtual minutes")
+  auto* sb_minutes = sandbox_cmd->add_option("--minutes", sandbox.minutes, "Workload length in virtual minutes")
       ->check(finite)->check(CLI::Range(1.0, 24.0 * 60));
-  sandbox_cmd->add_option("--jobs-per-hour", sandbox.jobs_per_hour, "Synthetic arrival rate")
+  auto* sb_rate = sandbox_cmd->add_option("--jobs-per-hour", sandbox.jobs_per_hour, "Synthetic arrival rate")
       ->check(finite)->check(CLI::Range(1.0, 100000.0));
   sandbox_cmd->add_option("--seed", sandbox.seed, "Random seed");
-  sandbox_cmd->add_option("--synthetic", sandbox.synthetic, "Synthetic shape: day (independent jobs) or dag (runs with needs)")
+  auto* sb_shape = sandbox_cmd->add_option("--synthetic", sandbox.synthetic, "Synthetic shape: day (independent jobs) or dag (runs with needs)")
       ->check(CLI::IsMember({"day", "dag"}));
-  sandbox_cmd->add_option("--workload", sandbox.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
+  auto* sb_workload = sandbox_cmd->add_option("--workload", sandbox.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
+  for (CLI::Option* synthetic_only : {sb_minutes, sb_rate, sb_shape}) sb_workload->excludes(synthetic_only);
   sandbox_cmd->add_option("--data-dir", sandbox.data_dir, "Keep the store here (default: a temporary folder)");
   sandbox_cmd->add_option("--port", sandbox.port, "Daemon port (0 = any free port)")->check(CLI::Range(0, 65535));
   sandbox_cmd->add_option("--boot-time", sandbox.boot_seconds, "Instance boot seconds")->check(finite)->check(CLI::Range(0.0, 3600.0));

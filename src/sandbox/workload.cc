@@ -379,6 +379,8 @@ Result<Workload> parse_workload_csv(std::string_view text, std::string_view sour
     if (!row.needs.empty() && row.job.run == 0) return fail("needs names jobs of its run, but the job has no run");
     rows.push_back(std::move(row));
   }
+  // Nothing to simulate: most likely the wrong file, or an export that found no jobs.
+  if (rows.empty()) return make_error(ErrorKind::kInvalid, std::string(source_name) + ": no jobs in the workload (only a header, comments or blank lines)");
   // Runs: one repository each, job names unique within them; needs resolved to indexes.
   std::map<std::int64_t, std::size_t> first_of_run;
   std::map<std::pair<std::int64_t, std::string>, std::size_t> by_name;

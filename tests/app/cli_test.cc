@@ -119,6 +119,31 @@ TEST_F(CliTest, NumberOptionsRefuseNanAndInfinity) {
   }
 }
 
+// A workload file and the synthetic shape's options do not go together: said, not ignored.
+// A file with no jobs is refused, not reported as a run of nothing.
+TEST_F(CliTest, AWorkloadFileExcludesTheSyntheticOptionsAndMustHoldJobs) {
+  const std::string csv = (dir_ / "w.csv").string();
+  std::ofstream(csv) << "queued_at,labels,duration_s\n0,self-hosted;linux;x64,10\n";
+  const std::string empty = (dir_ / "empty.csv").string();
+  std::ofstream(empty) << "queued_at,labels,duration_s\n# nothing yet\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"simulate", "--workload", csv, "--hours", "2"}, "--workload excludes --hours"},
+      {{"simulate", "--workload", csv, "--jobs-per-day", "100"}, "--workload excludes --jobs-per-day"},
+      {{"simulate", "--workload", csv, "--synthetic", "dag"}, "--workload excludes --synthetic"},
+      {{"sandbox", "--workload", csv, "--jobs-per-hour", "10"}, "excludes"},
+      {{"simulate", "--workload", empty}, empty + ": no jobs in the workload"},
+      {{"sandbox", "--workload", empty, "--quiet"}, empty + ": no jobs in the workload"},
+  };
+  for (const auto& [args, says] : cases) {
+    std::vector<std::string> argv = {testing::ghscale_binary().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = testing::run(argv, 30s, {"AWS_EC2_METADATA_DISABLED=true"});
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args.back() << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
 TEST_F(CliTest, AwsWhoamiJsonIsOneEndedLine) {
   if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
   auto r = testing::run({testing::ghscale_binary().string(), "aws", "whoami", "--json"}, 30s, aws_env());

@@ -126,6 +126,11 @@ TEST(WorkloadCsv, BadLinesNameFileAndLine) {
   auto bom = parse_workload_csv("\xEF\xBB\xBFqueued_at,labels,duration_s\n0,a,10\n", "w.csv");
   ASSERT_TRUE(bom.ok()) << bom.error().message;
   EXPECT_EQ(bom->jobs.size(), 1u);
+  for (const char* nothing : {"", "queued_at,labels,duration_s\n", "# only a comment\n\n"}) {
+    auto none = parse_workload_csv(nothing, "w.csv");
+    ASSERT_FALSE(none.ok()) << nothing;
+    EXPECT_EQ(none.error().message, "w.csv: no jobs in the workload (only a header, comments or blank lines)");
+  }
   // The bounds themselves are allowed.
   auto year = parse_workload_csv("0,a,31622400\n31622400,a,10\n", "w.csv");
   ASSERT_TRUE(year.ok()) << year.error().message;
