@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/atomic_output.h"
 #include "app/exit_codes.h"
 #include "app/sandbox_commands.h"
 #include "config/loader.h"
@@ -116,9 +117,19 @@ int run_simulate(const SimulateOptions& o) {
     return kExitUsage;
   }
   sandbox::Workload workload = std::move(*loaded);
-  if (!o.export_workload.empty()) {
-    if (auto st = sandbox::write_workload_csv(workload, o.export_workload); !st.ok()) {
-      std::cerr << "ghscale: " << st.error().message << "\n";
+  // Every output is opened before the run: an unwritable one fails now, not after it.
+  AtomicOutput export_file, csv_file, html_file;
+  for (auto [output, path] : {std::pair{&export_file, &o.export_workload}, std::pair{&csv_file, &o.csv_path},
+                            std::pair{&html_file, &o.html_path}}) {
+    if (path->empty()) continue;
+    if (auto problem = output->open(*path)) {
+      std::cerr << "ghscale: " << *problem << "\n";
+      return kExitUsage;
+    }
+  }
+  if (export_file.is_open()) {
+    if (auto problem = export_file.commit(sandbox::format_workload_csv(workload))) {
+      std::cerr << "ghscale: " << *problem << "\n";
       return kExitFailure;
     }
   }
@@ -176,11 +187,9 @@ int run_simulate(const SimulateOptions& o) {
     }
   }
 
-  if (!o.csv_path.empty()) {
-    std::ofstream out(o.csv_path, std::ios::trunc);
-    out << sandbox::format_series_csv(results);
-    if (!out) {
-      std::cerr << "ghscale: cannot write " << o.csv_path << "\n";
+  if (csv_file.is_open()) {
+    if (auto problem = csv_file.commit(sandbox::format_series_csv(results))) {
+      std::cerr << "ghscale: " << *problem << "\n";
       return kExitFailure;
     }
   }
@@ -210,10 +219,8 @@ int run_simulate(const SimulateOptions& o) {
     if (o.duplicate > 0) command << " --duplicate " << o.duplicate;
     if (o.reorder > 0) command << " --reorder " << o.reorder;
     command << " --html " << o.html_path;
-    std::ofstream out(o.html_path, std::ios::trunc);
-    out << sandbox::format_html_report(results, {workload_line.str(), command.str()});
-    if (!out) {
-      std::cerr << "ghscale: cannot write " << o.html_path << "\n";
+    if (auto problem = html_file.commit(sandbox::format_html_report(results, {workload_line.str(), command.str()}))) {
+      std::cerr << "ghscale: " << *problem << "\n";
       return kExitFailure;
     }
   }

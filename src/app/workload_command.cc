@@ -9,6 +9,7 @@
 #include <iostream>
 #include <optional>
 
+#include "app/atomic_output.h"
 #include "app/exit_codes.h"
 #include "config/loader.h"
 #include "core/version.h"
@@ -43,47 +44,6 @@ bool ran_on_a_runner(const github::WorkflowJob& j) {
   if (j.runner_id == 0 && j.runner_name.empty()) return false;
   return j.created_at && j.started_at && j.completed_at && *j.completed_at >= *j.started_at && !j.labels.empty();
 }
-
-// The output goes to a temporary file beside it, renamed into place once complete, so a
-// failed export leaves nothing behind (and never half of an earlier file).
-class AtomicOutput {
- public:
-  ~AtomicOutput() {
-    if (!tmp_.empty()) {
-      std::error_code ec;
-      fs::remove(tmp_, ec);
-    }
-  }
-  // Opens the temporary file now, so an unwritable destination fails before any API call.
-  std::optional<std::string> open(const std::string& path) {
-    path_ = path;
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) return path + " is a directory";
-    if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0) return path + " is not writable";
-    tmp_ = path + ".tmp-" + std::to_string(::getpid());
-    out_.open(tmp_, std::ios::binary | std::ios::trunc);
-    if (!out_) {
-      tmp_.clear();
-      return "cannot write " + path;
-    }
-    return std::nullopt;
-  }
-  std::optional<std::string> commit(const std::string& text) {
-    out_ << text;
-    out_.close();
-    if (!out_) return "writing " + path_ + " failed";
-    std::error_code ec;
-    fs::rename(tmp_, path_, ec);
-    if (ec) return "cannot rename into " + path_ + ": " + ec.message();
-    tmp_.clear();
-    return std::nullopt;
-  }
-
- private:
-  std::string path_;
-  std::string tmp_;
-  std::ofstream out_;
-};
 
 // GitHub creates a job that `needs:` others when the last of them completes. So a kept
 // job created at most kNeedsGap after a job of its run completed is taken to need every

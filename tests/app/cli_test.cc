@@ -144,6 +144,28 @@ TEST_F(CliTest, AWorkloadFileExcludesTheSyntheticOptionsAndMustHoldJobs) {
   }
 }
 
+// simulate's outputs are opened before the run: one that cannot be written fails at once
+// (exit 2) and the others are not left behind, half or whole.
+TEST_F(CliTest, SimulateRefusesAnUnwritableOutputBeforeRunning) {
+  const std::string csv = (dir_ / "series.csv").string();
+  const std::string exported = (dir_ / "w.csv").string();
+  auto r = testing::run({testing::ghscale_binary().string(), "simulate", "--hours", "1", "--policy", "per-job", "--csv", csv,
+                         "--export-workload", exported, "--html", (dir_ / "no-such-dir" / "r.html").string()},
+                        30s, {"AWS_EC2_METADATA_DISABLED=true"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("cannot write " + (dir_ / "no-such-dir" / "r.html").string() + ": No such file or directory"),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_FALSE(fs::exists(csv));
+  EXPECT_FALSE(fs::exists(exported));
+  for (const auto& e : fs::directory_iterator(dir_)) EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << e.path();
+  auto dir = testing::run({testing::ghscale_binary().string(), "simulate", "--hours", "1", "--csv", dir_.string()}, 30s,
+                          {"AWS_EC2_METADATA_DISABLED=true"});
+  EXPECT_EQ(dir.exit_code, 2) << dir.err;
+  EXPECT_NE(dir.err.find(dir_.string() + " is a directory"), std::string::npos) << dir.err;
+}
+
 TEST_F(CliTest, AwsWhoamiJsonIsOneEndedLine) {
   if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
   auto r = testing::run({testing::ghscale_binary().string(), "aws", "whoami", "--json"}, 30s, aws_env());
