@@ -109,6 +109,11 @@ int starts_between(const std::map<std::int64_t, int>& per_minute, TimePoint from
 
 constexpr auto kKeepWindow = std::chrono::minutes(15);
 
+// Runners remembered as freed since the oldest cached list: beyond this many the oldest are
+// forgotten, and a stale list's busy flag is believed for them until the next list (which
+// only holds capacity back, never removes a busy runner).
+constexpr std::size_t kMaxFreed = 100000;
+
 // Job starts per second over the window ending now.
 double recent_rate(const std::map<std::int64_t, int>& starts_per_minute, TimePoint now, Duration window) {
   const int recent = starts_between(starts_per_minute, now - window, now + std::chrono::minutes(1));
@@ -399,6 +404,7 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
         continue;
       }
       freed_at_[*it] = started;
+      freed_order_.emplace_back(started, *it);
       it = running_names_.erase(it);
     }
     for (std::string_view name : running_now) {
@@ -406,7 +412,12 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     }
     TimePoint oldest_list = started;
     for (const auto& [scope, cached] : runner_cache_) oldest_list = std::min(oldest_list, cached.fetched_at);
-    std::erase_if(freed_at_, [&](const auto& entry) { return entry.second < oldest_list; });
+    // Passes start in time order, so freed_order_ is sorted by time: prune from its front.
+    while (!freed_order_.empty() && (freed_order_.front().first < oldest_list || freed_at_.size() > kMaxFreed)) {
+      auto& [at, name] = freed_order_.front();
+      if (auto f = freed_at_.find(name); f != freed_at_.end() && f->second == at) freed_at_.erase(f);
+      freed_order_.pop_front();
+    }
   }
 
   for (std::size_t i = 0; i < pools_.size(); ++i) {

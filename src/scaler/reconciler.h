@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -176,7 +177,13 @@ class Reconciler {
   TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched
   TimePoint pass_started_{};             // the pass in progress
   std::set<std::string, std::less<>> running_names_;  // runners with a job at the last pass (webhooks)
-  std::unordered_map<std::string, TimePoint> freed_at_;  // runners whose job ended, and when
+  // Runners whose job ended, and when; kept while a cached list is older than the end.
+  // freed_order_ holds the same in the order they were freed (a name freed again has a
+  // stale earlier entry there), so pruning costs what it removes, not the whole map: a
+  // burst of thousands of jobs between two lists made every pass walk all of them.
+  // Bounded by kMaxFreed, the oldest going first.
+  std::unordered_map<std::string, TimePoint> freed_at_;
+  std::deque<std::pair<TimePoint, std::string>> freed_order_;
   mutable std::mutex status_mu_;
   ScalerStatus status_;                                  // guarded by status_mu_
   std::optional<TimePoint> lease_expires_;               // guarded by status_mu_
