@@ -9,6 +9,7 @@
 #include "app/secrets.h"
 #include "app/table.h"
 #include "config/loader.h"
+#include "core/http_url.h"
 #include "core/version.h"
 #include "http/client.h"
 
@@ -56,6 +57,11 @@ int run_status(const StatusOptions& o) {
       std::string host = s.address == "0.0.0.0" || s.address == "::" ? "127.0.0.1" : s.address;
       url = std::string(s.tls ? "https" : "http") + "://" + host + ":" + std::to_string(s.port);
     }
+  }
+  if (auto problem = http_url_problem(url)) {
+    std::cerr << "ghscale status: " << (o.url.empty() ? "the daemon's address from " + o.config_path : std::string("--url"))
+              << " " << *problem << "\n";
+    return kExitUsage;
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
   auto client = http::make_curl_client({.timeout = std::chrono::seconds(10),

@@ -166,6 +166,23 @@ TEST_F(CliTest, SimulateRefusesAnUnwritableOutputBeforeRunning) {
   EXPECT_NE(dir.err.find(dir_.string() + " is a directory"), std::string::npos) << dir.err;
 }
 
+// status --url is checked before anything is dialled, and a credential in it is refused
+// without being repeated.
+TEST_F(CliTest, StatusRefusesABadUrlWithoutEchoingIt) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"http://admin:hunter2secret@127.0.0.1:1", "--url carries credentials"},
+      {"ftp://127.0.0.1", "--url is not an http:// or https:// URL"},
+      {"http://127.0.0.1:99999", "--url has a port that is not a number from 1 to 65535"},
+  };
+  for (const auto& [url, says] : cases) {
+    auto r = testing::run({testing::ghscale_binary().string(), "status", "--url", url}, 30s, {"AWS_EC2_METADATA_DISABLED=true"});
+    EXPECT_EQ(r.exit_code, 2) << url << ": " << r.err;
+    EXPECT_NE(r.err.find(says), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("hunter2secret"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("cannot reach"), std::string::npos) << "nothing was dialled: " << r.err;
+  }
+}
+
 TEST_F(CliTest, AwsWhoamiJsonIsOneEndedLine) {
   if (!start_aws()) GTEST_SKIP() << "shared testdata not found (set GHSCALE_TESTDATA); skipping";
   auto r = testing::run({testing::ghscale_binary().string(), "aws", "whoami", "--json"}, 30s, aws_env());
