@@ -21,6 +21,12 @@ Result<std::unique_ptr<store::Store>> open_store(const config::Config& cfg, Stor
   if (use == StoreUse::kExisting && !fs::exists(path, ec)) {
     return make_error(ErrorKind::kNotFound, "no store at " + path + " (store.sqlite.path); `ghscale serve` creates it");
   }
+  // SQLite takes an empty file for a new database, and opening it would write the schema
+  // into it: a command that only reads must not turn some empty file into a store.
+  if (use == StoreUse::kExisting && fs::is_regular_file(path, ec) && fs::file_size(path, ec) == 0 && !ec) {
+    return make_error(ErrorKind::kNotFound,
+                      "no store at " + path + " (store.sqlite.path): the file is empty; `ghscale serve` creates it");
+  }
   if (use == StoreUse::kDaemon) {
     fs::path parent = fs::path(path).parent_path();
     if (!parent.empty() && !fs::exists(parent, ec)) {

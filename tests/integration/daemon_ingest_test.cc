@@ -237,6 +237,14 @@ TEST_F(DaemonTest, CliWithoutAStoreSaysWhatToDo) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("no store at "), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "state"));  // nothing created by a read
+  // An empty file is no store either, and a read does not turn it into one.
+  fs::create_directories(dir_ / "state");
+  std::ofstream(dir_ / "state" / "ghscale.db");
+  auto empty = run({testing::ghscale_binary().string(), "jobs", "--config", config_});
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.err.find("the file is empty; `ghscale serve` creates it"), std::string::npos) << empty.err;
+  EXPECT_EQ(fs::file_size(dir_ / "state" / "ghscale.db"), 0u);
+  EXPECT_FALSE(fs::exists(dir_ / "state" / "ghscale.db-wal"));
 }
 
 }  // namespace
