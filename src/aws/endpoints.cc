@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/http_url.h"
+
 namespace ghscale::aws {
 namespace {
 
@@ -31,10 +33,6 @@ bool word_dash_digits(std::string_view rest) {
   return true;
 }
 
-bool valid_url(std::string_view url) {
-  const bool scheme = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
-  return scheme && !url_authority(url).empty();
-}
 
 }  // namespace
 
@@ -82,19 +80,19 @@ Result<ResolvedRegion> resolve_region(const Environment& env, std::string_view e
 
 Result<ResolvedEndpoint> resolve_endpoint(Service service, std::string_view region, const Environment& env,
                                           std::string_view explicit_url) {
-  auto accept = [](std::string url, std::string source) -> Result<ResolvedEndpoint> {
+  // `shown` names where the URL came from in an error; the URL itself is not repeated, as
+  // it may carry a credential.
+  auto accept = [](std::string url, std::string source, const std::string& shown) -> Result<ResolvedEndpoint> {
     while (!url.empty() && url.back() == '/') url.pop_back();
-    if (!valid_url(url)) {
-      return make_error(ErrorKind::kInvalid, source + " is not an http(s) URL: \"" + url + "\"");
-    }
+    if (auto problem = http_url_problem(url)) return make_error(ErrorKind::kInvalid, shown + " " + *problem);
     return ResolvedEndpoint{std::move(url), std::move(source)};
   };
-  if (!explicit_url.empty()) return accept(std::string(explicit_url), "config");
+  if (!explicit_url.empty()) return accept(std::string(explicit_url), "config", "the endpoint URL (endpoint_url or --endpoint-url)");
   const ServiceInfo& info = service_info(service);
   if (!env.flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) {
     const std::string name = "AWS_ENDPOINT_URL_" + std::string(info.env_suffix);
-    if (auto url = env.get(name)) return accept(*url, name);
-    if (auto url = env.get("AWS_ENDPOINT_URL")) return accept(*url, "AWS_ENDPOINT_URL");
+    if (auto url = env.get(name)) return accept(*url, name, name);
+    if (auto url = env.get("AWS_ENDPOINT_URL")) return accept(*url, "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL");
   }
   if (region.empty()) return make_error(ErrorKind::kInvalid, "no AWS region to build an endpoint from");
   const Partition& p = partition_for(region);
