@@ -2,6 +2,9 @@
 
 #include "config/yaml_include.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -12,6 +15,7 @@
 #include <sstream>
 
 #include "config/yaml_reader.h"
+#include "core/duration.h"
 #include "core/file_read.h"
 
 namespace ghscale::config {
@@ -33,6 +37,49 @@ bool looks_like_http_url(std::string_view url) {
   if (rest.empty() || rest[0] == '/') return false;
   return rest.find_first_of(" \t\r\n") == std::string_view::npos;
 }
+
+// What the server's boost::asio::ip::make_address accepts, tested the way it does (IPv6
+// with an optional %scope first, then IPv4, each by inet_pton), so the daemon never fails
+// to start on an address the check passed; Asio itself stays out of this library. The
+// server binds that literal and resolves no names, so "localhost" is refused.
+// make_address reads a C string and would silently drop everything after a NUL, hence
+// the control characters' own refusal.
+bool has_control_char(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+bool valid_listen_address(std::string_view text) {
+  if (text.empty() || has_control_char(text)) return false;
+  const std::string s(text);
+  unsigned char bytes[sizeof(in6_addr)];
+  const std::string v6 = s.substr(0, s.find('%'));
+  return inet_pton(AF_INET6, v6.c_str(), bytes) == 1 || inet_pton(AF_INET, s.c_str(), bytes) == 1;
+}
+
+// A path the daemon answers (app/routes.cc), for the collision check once every section
+// is read. The webhook is matched first, then the fixed routes, metrics, the status API
+// and the dashboard: a setting that lands on another route hides one of the two.
+struct Route {
+  std::string path;
+  bool subtree = false;          // the path and everything below it
+  std::string what;              // what answers there, for the message
+  std::string key;               // the setting that chose the path; empty for a fixed one
+  std::optional<YAML::Mark> at;  // where the file sets it; none for fixed paths and defaults
+
+  std::string describe() const {
+    if (key.empty()) return what;
+    return what + " (" + key + (at ? " at line " + std::to_string(at->line + 1) : "") + ")";
+  }
+};
+
+bool route_covers(const Route& r, std::string_view path) {
+  return path == r.path || (r.subtree && path.size() > r.path.size() && path.substr(0, r.path.size()) == r.path &&
+                            path[r.path.size()] == '/');
+}
+
+// The shortest pools[].boot_timeout; Loader::boot_timeout() says why.
+constexpr Duration kMinBootTimeout = std::chrono::seconds(30);
 
 // Pool names become parts of tags, parameter paths and metric labels.
 bool valid_pool_name(std::string_view name) {
@@ -61,6 +108,24 @@ class Loader {
     cfg_.source_path = std::move(name);
   }
 
+  // Every document of the file, as YAML::LoadAll found them: YAML::Load would read the
+  // first and drop the others without a word.
+  void load(const std::vector<YAML::Node>& documents) {
+    for (std::size_t i = 1; i < documents.size(); ++i) {
+      // An empty one ("---" at the end of the file) holds nothing to lose.
+      if (documents[i].IsNull()) continue;
+      r_.error(documents[i], "",
+               "a second YAML document starts here; a config file is one document, and ghscale would ignore this one");
+      break;
+    }
+    const YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+    r_.check_duplicate_keys(root);
+    load(root);
+  }
+
+  Config take() { return std::move(cfg_); }
+
+ private:
   void load(const YAML::Node& root) {
     if (root.IsNull() || !root.IsDefined()) {
       r_.error(root, "", "the file is empty; it needs at least webhook.secrets");
@@ -78,12 +143,41 @@ class Loader {
     if (root["logging"]) logging(root["logging"]);
     if (root["metrics"]) metrics(root["metrics"]);
     if (root["prices"]) prices(root["prices"]);
+    check_routes();
     cfg_.store.sqlite_path = resolve_path(cfg_.store.sqlite_path);
   }
 
-  Config take() { return std::move(cfg_); }
+  // Each route a setting chose against every other: one report per colliding pair, on the
+  // setting written last (the one the file can change; defaults and fixed paths cannot).
+  void check_routes() {
+    std::vector<Route> routes = {{"/healthz", false, "the health check", "", {}},
+                                 {"/readyz", false, "the readiness check", "", {}},
+                                 {"/api", true, "the status API (/api/...)", "", {}}};
+    const auto& s = cfg_.server;
+    if (webhook_path_.valid) {
+      routes.push_back({s.webhook_path, false, "the webhook endpoint", "server.webhook_path", webhook_path_.at});
+    }
+    if (ui_path_.valid && !s.ui_path.empty()) {
+      routes.push_back({s.ui_path, true, "the dashboard", "server.ui_path", ui_path_.at});
+    }
+    if (metrics_path_.valid && cfg_.metrics.enabled) {
+      routes.push_back({cfg_.metrics.path, false, "the metrics endpoint", "metrics.path", metrics_path_.at});
+    }
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      for (std::size_t j = i + 1; j < routes.size(); ++j) {
+        const Route& a = routes[i];
+        const Route& b = routes[j];
+        if (!route_covers(a, b.path) && !route_covers(b, a.path)) continue;
+        // Fixed routes come first and have no position, so they are never blamed.
+        const bool blame_b = b.at && (!a.at || a.at->pos < b.at->pos);
+        const Route& mine = blame_b ? b : a;
+        const Route& other = blame_b ? a : b;
+        r_.error(mine.at.value_or(YAML::Mark::null_mark()), mine.key,
+                 "\"" + mine.path + "\" is taken by " + other.describe());
+      }
+    }
+  }
 
- private:
   std::string resolve_path(const std::string& p) const {
     if (p.empty() || fs::path(p).is_absolute()) return p;
     return (fs::path(base_dir_) / p).lexically_normal().string();
@@ -103,17 +197,27 @@ class Loader {
       return;
     }
     auto& s = cfg_.server;
-    r_.read(n, "address", p, s.address);
+    if (r_.read(n, "address", p, s.address) && !valid_listen_address(s.address)) {
+      r_.error(
+          n["address"], p + ".address",
+          "expected an IP address such as 0.0.0.0, :: or 127.0.0.1 (not a host name), got " +
+              (has_control_char(s.address) ? std::string("text with a control character") : "\"" + s.address + "\""));
+    }
     r_.read(n, "port", p, s.port, 0, 65535);
-    if (r_.read(n, "webhook_path", p, s.webhook_path) && (s.webhook_path.empty() || s.webhook_path[0] != '/')) {
-      r_.error(n["webhook_path"], p + ".webhook_path", "must start with /");
+    if (r_.read(n, "webhook_path", p, s.webhook_path)) {
+      webhook_path_.at = n["webhook_path"].Mark();
+      if (s.webhook_path.empty() || s.webhook_path[0] != '/') {
+        webhook_path_.valid = false;
+        r_.error(n["webhook_path"], p + ".webhook_path", "must start with /");
+      }
     }
     if (r_.read(n, "ui_path", p, s.ui_path) && !s.ui_path.empty()) {
+      ui_path_.at = n["ui_path"].Mark();
       const std::string& u = s.ui_path;
       if (u[0] != '/' || u == "/" || u.back() == '/') {
-        r_.error(n["ui_path"], p + ".ui_path", "must start with / and not end with one (e.g. /ui), or be empty for no dashboard");
-      } else if (u == s.webhook_path || u == "/api" || u.rfind("/api/", 0) == 0 || u == "/healthz" || u == "/readyz") {
-        r_.error(n["ui_path"], p + ".ui_path", "is taken by another endpoint");
+        ui_path_.valid = false;
+        r_.error(n["ui_path"], p + ".ui_path",
+                 "must start with / and not end with one (e.g. /ui), or be empty for no dashboard");
       }
     }
     r_.read(n, "threads", p, s.threads, 0, 256);
@@ -131,6 +235,12 @@ class Loader {
     r_.read(n, "max_connections_per_peer", p, s.max_connections_per_peer, 1, 1000000);
     r_.read_duration(n, "read_timeout", p, s.read_timeout);
     r_.read_duration(n, "idle_timeout", p, s.idle_timeout);
+    // Both arm a connection's deadline: 0 would cut every request off (read_timeout also
+    // bounds each response's write), or close every kept-alive connection as a client
+    // reuses it. shutdown_grace may be 0: cutting in-flight requests on SIGTERM is a choice.
+    for (auto [key, value] : {std::pair{"read_timeout", s.read_timeout}, {"idle_timeout", s.idle_timeout}}) {
+      if (n[key] && value.count() == 0) r_.error(n[key], p + "." + key, "must be greater than 0");
+    }
     r_.read_duration(n, "shutdown_grace", p, s.shutdown_grace);
     if (YAML::Node t = n["status_token"]) secret(t, p + ".status_token", s.status_token);
     if (YAML::Node tls = n["tls"]) {
@@ -430,7 +540,7 @@ class Loader {
       r_.read_duration(pn, "cooldown", p, pool.cooldown);
       r_.read_duration(pn, "idle_timeout", p, pool.idle_timeout);
       r_.read_duration(pn, "min_lifetime", p, pool.min_lifetime);
-      r_.read_duration(pn, "boot_timeout", p, pool.boot_timeout);
+      boot_timeout(pn, p, pool);
       if (YAML::Node w = pn["warm_pool"]) {
         const std::string wp = p + ".warm_pool";
         if (r_.check_map(w, wp, {"enabled", "window", "coverage", "max"})) {
@@ -458,6 +568,36 @@ class Loader {
                      std::to_string(pool.max_runners) + ")");
       }
       cfg_.pools.push_back(std::move(pool));
+    }
+  }
+
+  // An instance whose runner is not online boot_timeout after launch is terminated, and the
+  // jobs still waiting launch another: a timeout shorter than a boot terminates every
+  // instance before it can register, launch after launch, paying for each and running
+  // no job. 30s is below a real boot: EC2 takes 10-20s to report an instance running,
+  // then the OS boots, the bootstrap fetches its JIT config and the runner starts and
+  // registers, and the scaler sees it only on its next tick (10s by default).
+  void boot_timeout(const YAML::Node& pn, const std::string& p, PoolConfig& pool) {
+    const bool have = pn["boot_timeout"].IsDefined();
+    if (have && !r_.read_duration(pn, "boot_timeout", p, pool.boot_timeout)) return;
+    if (pool.boot_timeout < kMinBootTimeout) {
+      r_.error(pn["boot_timeout"], p + ".boot_timeout",
+               "must be at least " + format_duration(kMinBootTimeout) +
+                   " (instances would be terminated before their runner can register)");
+      return;
+    }
+    // The daemon's own simulated cloud brings a runner online exactly boot_time after launch.
+    const YAML::Node pr = pn["provider"];
+    const bool own_sim =
+        pr.IsMap() && pr["type"].IsScalar() && pr["type"].Scalar() == "sim" && pool.provider.endpoint_url.empty();
+    if (!own_sim || pool.boot_timeout > pool.provider.boot_time) return;
+    const std::string why = ": every simulated instance would be terminated before its runner comes online";
+    if (have) {
+      r_.error(pn["boot_timeout"], p + ".boot_timeout",
+               "must be longer than provider.boot_time (" + format_duration(pool.provider.boot_time) + ")" + why);
+    } else {
+      r_.error(pr["boot_time"] ? pr["boot_time"] : pr, p + ".provider.boot_time",
+               "must be shorter than boot_timeout (" + format_duration(pool.boot_timeout) + ")" + why);
     }
   }
 
@@ -549,23 +689,37 @@ class Loader {
     const std::string p = "metrics";
     if (!r_.check_map(n, p, {"enabled", "path"})) return;
     r_.read(n, "enabled", p, cfg_.metrics.enabled);
-    if (r_.read(n, "path", p, cfg_.metrics.path) && (cfg_.metrics.path.empty() || cfg_.metrics.path[0] != '/')) {
-      r_.error(n["path"], p + ".path", "must start with /");
+    if (r_.read(n, "path", p, cfg_.metrics.path)) {
+      metrics_path_.at = n["path"].Mark();
+      if (cfg_.metrics.path.empty() || cfg_.metrics.path[0] != '/') {
+        metrics_path_.valid = false;
+        r_.error(n["path"], p + ".path", "must start with /");
+      }
     }
   }
+
+  // Where the file sets a route's path, and whether its own check passed (a path already
+  // reported as malformed is not compared with the others).
+  struct RouteSetting {
+    std::optional<YAML::Mark> at;
+    bool valid = true;
+  };
 
   YamlReader r_;
   std::string base_dir_;
   Config cfg_;
+  RouteSetting webhook_path_;
+  RouteSetting ui_path_;
+  RouteSetting metrics_path_;
 };
 
 }  // namespace
 
 LoadResult load_config_text(std::string_view yaml, const std::string& name, const std::string& base_dir) {
   LoadResult result;
-  YAML::Node root;
+  std::vector<YAML::Node> documents;
   try {
-    root = YAML::Load(std::string(yaml));
+    documents = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::ParserException& e) {
     Diagnostic d;
     d.file = name;
@@ -576,7 +730,7 @@ LoadResult load_config_text(std::string_view yaml, const std::string& name, cons
     return result;
   }
   Loader loader(name, base_dir, result.errors);
-  loader.load(root);
+  loader.load(documents);
   std::stable_sort(result.errors.begin(), result.errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return a.line != b.line ? a.line < b.line : a.column < b.column;
   });

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <map>
+#include <set>
 
 #include "config/suggest.h"
 #include "core/duration.h"
@@ -68,6 +70,39 @@ bool YamlReader::check_map(const YAML::Node& node, const std::string& path,
     error(key, join(path, name), message);
   }
   return true;
+}
+
+namespace {
+
+// `walked` holds the positions of the maps and lists already seen: an alias shares its
+// anchor's node (reporting its duplicates once), and may even sit inside it, a cycle.
+void find_duplicate_keys(YamlReader& r, const YAML::Node& node, const std::string& path, std::set<int>& walked) {
+  if (!node.IsMap() && !node.IsSequence()) return;
+  if (!walked.insert(node.Mark().pos).second) return;
+  if (node.IsSequence()) {
+    std::size_t i = 0;
+    for (const auto& item : node) find_duplicate_keys(r, item, YamlReader::index(path, i++), walked);
+    return;
+  }
+  std::map<std::string, int> first_line;  // 1-based
+  for (const auto& entry : node) {
+    const YAML::Node key = entry.first;  // a copy, as in check_map
+    const YAML::Node value = entry.second;
+    if (!key.IsScalar()) continue;  // check_map reports it where the keys are read
+    const std::string& name = key.Scalar();
+    const std::string p = YamlReader::join(path, name);
+    if (auto [it, inserted] = first_line.try_emplace(name, key.Mark().line + 1); !inserted) {
+      r.error(key, p, "duplicate key \"" + name + "\" (first at line " + std::to_string(it->second) + ")");
+    }
+    find_duplicate_keys(r, value, p, walked);
+  }
+}
+
+}  // namespace
+
+void YamlReader::check_duplicate_keys(const YAML::Node& root) {
+  std::set<int> walked;
+  find_duplicate_keys(*this, root, "", walked);
 }
 
 bool YamlReader::scalar(const YAML::Node& map, std::string_view key, const std::string& path, std::string& text,

@@ -27,6 +27,11 @@ class YamlReader {
   bool check_map(const YAML::Node& node, const std::string& path, std::initializer_list<std::string_view> known);
   bool check_map(const YAML::Node& node, const std::string& path, const std::vector<std::string_view>& known);
 
+  // Reports every key repeated within one map, anywhere below root. yaml-cpp keeps both
+  // entries but its lookups find the first, so the later value (usually the one meant)
+  // would be ignored without a word.
+  void check_duplicate_keys(const YAML::Node& root);
+
   // Each read_* leaves `out` unchanged when the key is absent or its value is wrong.
   // Returns true when the key was present and valid.
   bool read(const YAML::Node& map, std::string_view key, const std::string& path, std::string& out);

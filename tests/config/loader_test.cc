@@ -145,6 +145,212 @@ TEST(Loader, UiPathReadAndChecked) {
   }
 }
 
+// The server binds with boost::asio::ip::make_address and resolves no names.
+TEST(Loader, ServerAddressIsAnIpLiteral) {
+  for (const char* good : {"0.0.0.0", "127.0.0.1", "::", "::1", "2001:db8::1", "fe80::1%eth0", "::ffff:10.0.0.1"}) {
+    auto r = load(std::string(kMinimal) + "server: {address: '" + good + "'}\n");
+    ASSERT_TRUE(r.ok()) << good << ": " << errors(r);
+    EXPECT_EQ(r.config->server.address, good);
+  }
+  const std::string expected =
+      "test.yaml:2:19: server.address: expected an IP address such as 0.0.0.0, :: or 127.0.0.1 (not a host name), got ";
+  struct Case {
+    const char* yaml;  // the value as written
+    const char* got;
+  };
+  for (const Case& c : {Case{"999.1.1.1", "\"999.1.1.1\""}, Case{"1.2.3", "\"1.2.3\""},
+                        Case{"localhost", "\"localhost\""}, Case{"''", "\"\""}, Case{"'[::1]'", "\"[::1]\""},
+                        Case{"'127.0.0.1 '", "\"127.0.0.1 \""}, Case{"'1.2.3.4%eth0'", "\"1.2.3.4%eth0\""},
+                        // make_address would stop reading at the NUL and bind 127.0.0.1.
+                        Case{"\"127.0.0.1\\0x\"", "text with a control character"},
+                        Case{"\"127.0.0.1\\n\"", "text with a control character"}}) {
+    auto r = load(std::string(kMinimal) + "server: {address: " + c.yaml + "}\n");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(errors(r), expected + c.got + "\n") << c.yaml;
+  }
+}
+
+TEST(Loader, ServerTimeoutsArePositive) {
+  auto r = load(std::string(kMinimal) + "server: {read_timeout: 1ms, idle_timeout: 1s, shutdown_grace: 0s}\n");
+  ASSERT_TRUE(r.ok()) << errors(r);
+  EXPECT_EQ(r.config->server.shutdown_grace.count(), 0);  // cut in-flight requests at once: allowed
+  struct Case {
+    const char* yaml;
+    const char* error;
+  };
+  for (const Case& c :
+       {Case{"server: {read_timeout: 0s}\n", "test.yaml:2:24: server.read_timeout: must be greater than 0\n"},
+        Case{"server: {idle_timeout: 0}\n", "test.yaml:2:24: server.idle_timeout: must be greater than 0\n"},
+        Case{"server:\n  idle_timeout: 0ms\n  read_timeout: 0h\n",
+             "test.yaml:3:17: server.idle_timeout: must be greater than 0\n"
+             "test.yaml:4:17: server.read_timeout: must be greater than 0\n"}}) {
+    auto bad = load(std::string(kMinimal) + c.yaml);
+    ASSERT_FALSE(bad.ok()) << c.yaml;
+    EXPECT_EQ(errors(bad), c.error) << c.yaml;
+  }
+}
+
+// The webhook is routed first: a path it shares with another endpoint hides that one, and
+// the dashboard's or metrics' path on another endpoint's is never reached.
+TEST(Loader, RoutesDoNotCollide) {
+  for (const char* good :
+       {"server: {webhook_path: /}\n", "server: {webhook_path: /api-hook, ui_path: /uix}\n",
+        "server: {webhook_path: /uix}\n", "server: {webhook_path: /metrics}\nmetrics: {enabled: false}\n",
+        "server: {webhook_path: /metrics}\nmetrics: {path: /stats}\n", "server: {webhook_path: /ui, ui_path: ''}\n",
+        "server: {ui_path: /hooks/ui, webhook_path: /hooks}\n"}) {
+    auto r = load(std::string(kMinimal) + good);
+    EXPECT_TRUE(r.ok()) << good << errors(r);
+  }
+  struct Case {
+    const char* yaml;
+    const char* error;
+  };
+  for (const Case& c : {
+           Case{"server: {webhook_path: /healthz}\n",
+                "test.yaml:2:24: server.webhook_path: \"/healthz\" is taken by the health check\n"},
+           Case{"server: {webhook_path: /readyz}\n",
+                "test.yaml:2:24: server.webhook_path: \"/readyz\" is taken by the readiness check\n"},
+           Case{"server: {webhook_path: /metrics}\n",
+                "test.yaml:2:24: server.webhook_path: \"/metrics\" is taken by the metrics endpoint (metrics.path)\n"},
+           Case{"server: {webhook_path: /api/v1/status}\n",
+                "test.yaml:2:24: server.webhook_path: \"/api/v1/status\" is taken by the status API (/api/...)\n"},
+           Case{"server: {webhook_path: /ui}\n",
+                "test.yaml:2:24: server.webhook_path: \"/ui\" is taken by the dashboard (server.ui_path)\n"},
+           Case{"server: {webhook_path: /ui/hook}\n",
+                "test.yaml:2:24: server.webhook_path: \"/ui/hook\" is taken by the dashboard (server.ui_path)\n"},
+           // The reverse of each: the same helper, whichever key the file sets.
+           Case{
+               "server: {ui_path: /webhook}\n",
+               "test.yaml:2:19: server.ui_path: \"/webhook\" is taken by the webhook endpoint (server.webhook_path)\n"},
+           Case{"server: {ui_path: /metrics}\n",
+                "test.yaml:2:19: server.ui_path: \"/metrics\" is taken by the metrics endpoint (metrics.path)\n"},
+           Case{"server: {ui_path: /api}\n",
+                "test.yaml:2:19: server.ui_path: \"/api\" is taken by the status API (/api/...)\n"},
+           Case{"metrics: {path: /webhook}\n",
+                "test.yaml:2:17: metrics.path: \"/webhook\" is taken by the webhook endpoint (server.webhook_path)\n"},
+           Case{"metrics: {path: /ui/metrics}\n",
+                "test.yaml:2:17: metrics.path: \"/ui/metrics\" is taken by the dashboard (server.ui_path)\n"},
+           Case{"metrics: {path: /healthz}\n",
+                "test.yaml:2:17: metrics.path: \"/healthz\" is taken by the health check\n"},
+           // Both set: the one written later is reported, naming the other's line.
+           Case{"server: {ui_path: /hooks, webhook_path: /hooks/github}\n",
+                "test.yaml:2:41: server.webhook_path: \"/hooks/github\" is taken by the dashboard "
+                "(server.ui_path at line 2)\n"},
+           Case{"server: {webhook_path: /m}\nmetrics: {path: /m}\n",
+                "test.yaml:3:17: metrics.path: \"/m\" is taken by the webhook endpoint "
+                "(server.webhook_path at line 2)\n"},
+       }) {
+    auto r = load(std::string(kMinimal) + c.yaml);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(errors(r), c.error) << c.yaml;
+  }
+}
+
+TEST(Loader, BootTimeoutHasAFloor) {
+  auto pool = [](const std::string& provider, const std::string& boot_timeout) {
+    std::string yaml = std::string(kMinimal) + "pools:\n  - name: a\n    labels: [x]\n    scope: {org: o}\n";
+    yaml += "    provider: " + provider + "\n";
+    if (!boot_timeout.empty()) yaml += "    boot_timeout: " + boot_timeout + "\n";
+    return yaml;
+  };
+  const std::string asg = "{type: aws_asg, asg_name: g}";
+  const std::string remote_sim = "{type: sim, endpoint_url: \"http://127.0.0.1:4567\"}";
+  struct Good {
+    std::string provider, boot_timeout;
+  };
+  for (const Good& g : {Good{asg, "30s"}, Good{asg, "24h"}, Good{remote_sim, "30s"}, Good{"{type: sim}", "31s"},
+                        Good{"{type: sim, boot_time: 2s}", "30s"}, Good{"{type: sim, boot_time: 4m}", ""}}) {
+    auto r = load(pool(g.provider, g.boot_timeout));
+    EXPECT_TRUE(r.ok()) << g.provider << " " << g.boot_timeout << ": " << errors(r);
+  }
+  const std::string too_short =
+      "pools[0].boot_timeout: must be at least 30s (instances would be terminated before their runner can register)\n";
+  const std::string sim_why = ": every simulated instance would be terminated before its runner comes online\n";
+  struct Bad {
+    std::string provider, boot_timeout, error;
+  };
+  for (const Bad& b : {
+           Bad{asg, "0s", "test.yaml:7:19: " + too_short},
+           Bad{asg, "1ms", "test.yaml:7:19: " + too_short},
+           Bad{remote_sim, "29s", "test.yaml:7:19: " + too_short},
+           // The daemon's own simulated cloud: no runner is online before its boot_time.
+           Bad{"{type: sim}", "30s",
+               "test.yaml:7:19: pools[0].boot_timeout: must be longer than provider.boot_time (30s)" + sim_why},
+           Bad{"{type: sim, boot_time: 45s}", "40s",
+               "test.yaml:7:19: pools[0].boot_timeout: must be longer than provider.boot_time (45s)" + sim_why},
+           Bad{"{type: sim, boot_time: 10m}", "",
+               "test.yaml:6:38: pools[0].provider.boot_time: must be shorter than boot_timeout (5m)" + sim_why},
+       }) {
+    auto r = load(pool(b.provider, b.boot_timeout));
+    ASSERT_FALSE(r.ok()) << b.provider << " " << b.boot_timeout;
+    EXPECT_EQ(errors(r), b.error) << b.provider << " " << b.boot_timeout;
+  }
+}
+
+// yaml-cpp keeps the first of two equal keys: the second, silently lost, is refused.
+TEST(Loader, DuplicateKeysAreRefused) {
+  struct Case {
+    const char* yaml;
+    const char* error;
+  };
+  for (const Case& c : {
+           Case{"pools:\n"
+                "  - name: a\n"
+                "    labels: [x]\n"
+                "    scope: {org: o}\n"
+                "    provider: {type: sim}\n"
+                "    max_runners: 1\n"
+                "    max_runners: 10\n",
+                "test.yaml:8:5: pools[0].max_runners: duplicate key \"max_runners\" (first at line 7)\n"},
+           Case{"server: {port: 1}\nserver: {port: 2}\n",
+                "test.yaml:3:1: server: duplicate key \"server\" (first at line 2)\n"},
+           Case{"server: {port: 1, port: 2}\n",
+                "test.yaml:2:19: server.port: duplicate key \"port\" (first at line 2)\n"},
+           Case{"prices:\n  m7i.large: {on_demand: 1, spot: 1}\n  default: {on_demand: 1, spot: 1, spot: 2}\n",
+                "test.yaml:4:36: prices.default.spot: duplicate key \"spot\" (first at line 4)\n"},
+           Case{"webhook: {secrets: [env:OTHER]}\n",
+                "test.yaml:2:1: webhook: duplicate key \"webhook\" (first at line 1)\n"},
+           // An alias shares its anchor's node, here even itself: reported once, and no endless walk.
+           Case{"server: &s {port: 1, port: 2}\nlogging: *s\npools: &p [*p]\n",
+                "test.yaml:2:13: logging.port: unknown key \"port\"\n"
+                "test.yaml:2:22: server.port: duplicate key \"port\" (first at line 2)\n"
+                "test.yaml:2:22: logging.port: unknown key \"port\"\n"
+                "test.yaml:4:8: pools[0]: expected a map, got a list\n"},
+       }) {
+    auto r = load(std::string(kMinimal) + c.yaml);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(errors(r), c.error) << c.yaml;
+  }
+}
+
+// YAML::Load would read the first document only and drop the others without a word.
+TEST(Loader, OneYamlDocumentPerFile) {
+  for (const std::string& good : {"---\n" + std::string(kMinimal), std::string(kMinimal) + "---\n",
+                                  std::string(kMinimal) + "...\n", "---\n" + std::string(kMinimal) + "...\n---\n"}) {
+    auto r = load(good);
+    EXPECT_TRUE(r.ok()) << good << errors(r);
+  }
+  const std::string second =
+      "a second YAML document starts here; a config file is one document, and ghscale would ignore this one\n";
+  struct Case {
+    std::string yaml;
+    std::string error;
+  };
+  for (const Case& c : {
+           Case{std::string(kMinimal) + "---\nserver: {port: 1}\n", "test.yaml:3:1: " + second},
+           Case{std::string(kMinimal) + "---\n---\n--- 1\n", "test.yaml:4:5: " + second},
+           Case{"---\n---\n" + std::string(kMinimal),
+                "test.yaml:2:1: the file is empty; it needs at least webhook.secrets\ntest.yaml:3:1: " + second},
+           // Its syntax is checked too, no longer skipped.
+           Case{std::string(kMinimal) + "---\n[\n",
+                "test.yaml:4:1: YAML syntax error: end of sequence flow not found\n"},
+       }) {
+    auto r = load(c.yaml);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(errors(r), c.error) << c.yaml;
+  }
+}
+
 TEST(Loader, PricesReadAndChecked) {
   EXPECT_TRUE(load(kMinimal).config->prices.empty());
   auto r = load(std::string(kMinimal) + "prices: {m7i.large: {on_demand: 0.1008, spot: 0.035}, default: {on_demand: 0.2, spot: 0.07}}\n");
