@@ -17,26 +17,12 @@
 #include "config/yaml_reader.h"
 #include "core/duration.h"
 #include "core/file_read.h"
+#include "core/http_url.h"
 
 namespace ghscale::config {
 namespace {
 
 namespace fs = std::filesystem;
-
-// http(s)://host[/path], no spaces. (std::regex is avoided: slow, and GCC 12 warns
-// spuriously about it in optimised sanitizer builds.)
-bool looks_like_http_url(std::string_view url) {
-  std::string_view rest;
-  if (url.substr(0, 8) == "https://") {
-    rest = url.substr(8);
-  } else if (url.substr(0, 7) == "http://") {
-    rest = url.substr(7);
-  } else {
-    return false;
-  }
-  if (rest.empty() || rest[0] == '/') return false;
-  return rest.find_first_of(" \t\r\n") == std::string_view::npos;
-}
 
 // What the server's boost::asio::ip::make_address accepts, tested the way it does (IPv6
 // with an optional %scope first, then IPv4, each by inet_pton), so the daemon never fails
@@ -178,6 +164,18 @@ class Loader {
     }
   }
 
+  // A URL ghscale dials, by the one check of them (core/http_url): true when present and
+  // valid. The URL is not repeated in the error, as it may carry a credential.
+  bool read_url(const YAML::Node& map, std::string_view key, const std::string& p, std::string& out, std::string_view hint = "") {
+    if (!r_.read(map, key, p, out)) return false;
+    if (auto problem = http_url_problem(out)) {
+      r_.error(map[std::string(key)], p + "." + std::string(key), *problem + std::string(hint));
+      out.clear();
+      return false;
+    }
+    return true;
+  }
+
   std::string resolve_path(const std::string& p) const {
     if (p.empty() || fs::path(p).is_absolute()) return p;
     return (fs::path(base_dir_) / p).lexically_normal().string();
@@ -276,11 +274,7 @@ class Loader {
     const std::string p = "github";
     if (!r_.check_map(n, p, {"api_url", "auth", "rate_limit_reserve"})) return;
     auto& g = cfg_.github;
-    if (r_.read(n, "api_url", p, g.api_url)) {
-      if (!looks_like_http_url(g.api_url)) {
-        r_.error(n["api_url"], p + ".api_url",
-                 "expected an http(s) URL such as https://api.github.com or https://HOST/api/v3");
-      }
+    if (read_url(n, "api_url", p, g.api_url, " (such as https://api.github.com or https://HOST/api/v3)")) {
       while (g.api_url.size() > 1 && g.api_url.back() == '/') g.api_url.pop_back();
     }
     r_.read(n, "rate_limit_reserve", p, g.rate_limit_reserve, 0, 1000000);
@@ -383,7 +377,7 @@ class Loader {
         if (!d["table"]) r_.error(d, dp + ".table", "is required");
       }
       r_.read(d, "region", dp, s.dynamodb_region);
-      r_.read(d, "endpoint_url", dp, s.dynamodb_endpoint_url);
+      read_url(d, "endpoint_url", dp, s.dynamodb_endpoint_url);
     }
   }
 
@@ -447,7 +441,7 @@ class Loader {
       }
     }
     r_.read(n, "region", p, out.region);
-    r_.read(n, "endpoint_url", p, out.endpoint_url);
+    read_url(n, "endpoint_url", p, out.endpoint_url);
     if (r_.read(n, "ssm_prefix", p, out.ssm_prefix) && (out.ssm_prefix.empty() || out.ssm_prefix[0] != '/')) {
       r_.error(n["ssm_prefix"], p + ".ssm_prefix", "must start with /");
     }

@@ -367,6 +367,27 @@ TEST(Loader, PricesReadAndChecked) {
   }
 }
 
+// Every URL ghscale dials is checked alike, credentials refused and never repeated.
+TEST(Loader, UrlsAreHttpWithAHostAndNoCredentials) {
+  const struct {
+    const char* yaml;
+    const char* says;
+  } cases[] = {
+      {"github: {api_url: 'ftp://ghe.example.com'}\n",
+       "github.api_url: is not an http:// or https:// URL (such as https://api.github.com or https://HOST/api/v3)"},
+      {"github: {api_url: 'https://bot:s3cr3tpass@ghe.example.com/api/v3'}\n",
+       "github.api_url: carries credentials (user:pass@): give them as a secret, never in a URL"},
+      {"store: {dynamodb: {table: t, endpoint_url: 'http://127.0.0.1:99999'}}\n",
+       "store.dynamodb.endpoint_url: has a port that is not a number from 1 to 65535"},
+  };
+  for (const auto& c : cases) {
+    auto r = load(std::string(kMinimal) + c.yaml);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(errors(r).find(c.says), std::string::npos) << errors(r);
+    EXPECT_EQ(errors(r).find("s3cr3tpass"), std::string::npos) << errors(r);
+  }
+}
+
 TEST(Loader, GitHubAppAndDynamoDb) {
   auto r = load(std::string(kMinimal) +
                 "github:\n"
