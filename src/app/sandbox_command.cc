@@ -359,6 +359,14 @@ int run_sandbox(const SandboxOptions& o) {
   fs::path dir = o.data_dir;
   const bool temporary = dir.empty();
   if (temporary) dir = fs::temp_directory_path() / ("ghscale-sandbox-" + std::to_string(::getpid()) + "-" + random_hex(6));
+  // Every run starts GitHub's simulator afresh, its job ids from 1: an earlier run's store
+  // would take the new deliveries for jobs it already saw complete, and the run would wait
+  // for the sweep. The folder keeps one run for inspection, so a used one is refused.
+  if (!temporary && fs::exists(dir / "ghscale.db", ec)) {
+    std::cerr << "ghscale: --data-dir " << dir.string()
+              << " already holds an earlier run's store (ghscale.db); give an empty or new folder\n";
+    return kExitUsage;
+  }
   fs::create_directories(dir, ec);
   if (ec) {
     std::cerr << "ghscale: cannot create " << dir.string() << ": " << ec.message() << "\n";

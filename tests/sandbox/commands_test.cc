@@ -71,6 +71,26 @@ std::pair<int, std::string> sandbox_output(const SandboxOptions& o) {
   return {rc, testing::internal::GetCapturedStdout()};
 }
 
+// A data folder keeps one run for inspection: a second run there is refused, as its fresh
+// GitHub would reuse job ids the earlier store saw complete.
+TEST(SandboxCommand, RefusesADataDirThatHoldsAnEarlierRun) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("ghscale-sandbox-used-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "ghscale.db") << "earlier";
+  SandboxOptions o = short_run();
+  o.data_dir = dir.string();
+  testing::internal::CaptureStderr();
+  auto [rc, out] = sandbox_output(o);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(err.find("already holds an earlier run's store"), std::string::npos) << err;
+  EXPECT_TRUE(out.empty()) << out;
+  std::ifstream in(dir / "ghscale.db");
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "earlier");
+  fs::remove_all(dir);
+}
+
 TEST(SandboxCommand, RealDaemonServesEveryJobAndEndsByItself) {
   const auto [rc, out] = sandbox_output(short_run());
   EXPECT_EQ(rc, 0) << out;
