@@ -43,6 +43,9 @@ Result<Duration> parse_duration(std::string_view text) {
     std::string_view unit = text.substr(unit_start, i - unit_start);
     std::int64_t scale = 0;
     if (unit.empty()) {
+      if (i < text.size() && (text[i] == '.' || text[i] == ',')) {
+        return bad(text, "whole numbers only (write 1500ms for 1.5s, or 1m30s)");
+      }
       if (!all_digits) return bad(text, "missing unit after " + std::to_string(n));
       scale = kMs;  // a bare integer is milliseconds
     } else if (unit == "ms") {

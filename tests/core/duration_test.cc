@@ -33,6 +33,9 @@ TEST(Duration, RejectsBadInput) {
             "invalid duration \"5x\": unknown unit \"x\" (use e.g. 250ms, 30s, 5m, 1h30m, or milliseconds)");
   EXPECT_EQ(parse_duration("-5s").error().message,
             "invalid duration \"-5s\": must not be negative (use e.g. 250ms, 30s, 5m, 1h30m, or milliseconds)");
+  EXPECT_EQ(parse_duration("1.5s").error().message,
+            "invalid duration \"1.5s\": whole numbers only (write 1500ms for 1.5s, or 1m30s) (use e.g. 250ms, 30s, 5m, "
+            "1h30m, or milliseconds)");
 }
 
 TEST(Duration, FormatsShortestExactForm) {
