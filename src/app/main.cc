@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
 
   ServeOptions serve;
   const char* env_config = std::getenv("GHSCALE_CONFIG");
+  if (env_config != nullptr && *env_config == '\0') env_config = nullptr;  // set but empty: as unset, so --config is asked for
   if (env_config != nullptr) serve.config_path = env_config;
   auto* serve_cmd = cli.add_subcommand("serve", "Run the daemon: webhook server, reconciler, metrics");
   auto* serve_config = serve_cmd->add_option("-c,--config", serve.config_path, "Configuration file (or $GHSCALE_CONFIG)");
