@@ -101,28 +101,32 @@ std::vector<std::string> ReconcileOnce::explain_errors(const scaler::PassReport&
   }
   // The reconciler counts some errors without an action-log entry (a pool it could not
   // observe, the sweep, a store write) and only logs their text: the calls that failed say
-  // which and why. A pool's own cloud calls first; GitHub's (pool "") where nothing else
-  // explains an error.
-  auto tell = [&](const std::string& pool, const std::string& prefix) {
-    int n = 0;
-    for (std::size_t k = 0; k < calls.size(); ++k) {
-      if (told[k] || calls[k].pool != pool) continue;
-      told[k] = true;
-      ++n;
-      out.push_back(prefix + calls[k].call + ": " + calls[k].error);
+  // which and why. Each call not named yet is said once, with how often it failed: a
+  // cloud call under its pool's name, a GitHub call under none, as the sweep before the
+  // pools and a pool's observation make the same calls and one cannot tell which it served.
+  std::vector<std::pair<std::string, int>> failures;  // in the order they first failed
+  for (std::size_t k = 0; k < calls.size(); ++k) {
+    if (told[k]) continue;
+    const std::string line = (calls[k].pool.empty() ? "" : calls[k].pool + ": ") + calls[k].call + ": " + calls[k].error;
+    auto same = std::find_if(failures.begin(), failures.end(), [&](const auto& f) { return f.first == line; });
+    if (same != failures.end()) {
+      ++same->second;
+    } else {
+      failures.emplace_back(line, 1);
     }
-    return n;
-  };
+  }
+  for (const auto& [line, times] : failures) out.push_back(times > 1 ? line + " (" + std::to_string(times) + " times)" : line);
+  if (!failures.empty()) return out;
+  // No call failed: the errors were the store's.
   int in_pools = 0;
   for (const auto& p : report.pools) {
     in_pools += p.errors;
-    const int unexplained = p.errors - explained[p.pool];
-    if (unexplained > 0 && tell(p.pool, p.pool + ": ") == 0 && tell("", p.pool + ": ") == 0) {
+    if (const int unexplained = p.errors - explained[p.pool]; unexplained > 0) {
       out.push_back(p.pool + ": " + std::to_string(unexplained) +
                     " error(s) outside the action log, no cloud or GitHub call among them (the store; see the log)");
     }
   }
-  if (report.errors > in_pools && tell("", "") == 0) {
+  if (report.errors > in_pools) {
     out.push_back(std::to_string(report.errors - in_pools) +
                   " error(s) before the pools ran, no GitHub call among them (reading jobs from the store; see the log)");
   }
