@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <map>
 #include <thread>
 
 #include "core/version.h"
@@ -136,7 +137,10 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
   ropt.store = std::move(store);
   ropt.github = std::move(github);
   ropt.web_url = web_url(cfg.github.api_url);
-  std::shared_ptr<provider::Provider> sim;
+  // In-process simulated clouds, one per distinct boot time and interruption rate: pools
+  // that agree share one (as pools share an AWS account), and each pool's settings hold
+  // (one cloud for all took the first pool's).
+  std::map<std::pair<Duration::rep, double>, std::shared_ptr<provider::Provider>> sims;
   provider::AwsProviderFactory aws_providers;
   auto ledger = std::make_shared<StoreLaunchLedger>(ropt.store);
   for (const auto& pool : cfg.pools) {
@@ -156,14 +160,17 @@ Result<Scaler> build_scaler(const config::Config& cfg, std::shared_ptr<store::St
               provider::RemoteProviderOptions{.endpoint_url = pool.provider.endpoint_url, .process = ropt.holder});
           break;
         }
-        if (!sim) {
-          provider::SimCloudOptions so;
-          so.clock = clock;
-          so.boot_time = pool.provider.boot_time;
-          so.spot_interruption_rate = pool.provider.spot_interruption_rate;
-          sim = std::make_shared<provider::SimCloud>(so);
+        {
+          auto& sim = sims[{pool.provider.boot_time.count(), pool.provider.spot_interruption_rate}];
+          if (!sim) {
+            provider::SimCloudOptions so;
+            so.clock = clock;
+            so.boot_time = pool.provider.boot_time;
+            so.spot_interruption_rate = pool.provider.spot_interruption_rate;
+            sim = std::make_shared<provider::SimCloud>(so);
+          }
+          p = sim;
         }
-        p = sim;
         break;
       case config::ProviderConfig::Kind::kAwsAsg:
       case config::ProviderConfig::Kind::kAwsFleet: {
