@@ -1,7 +1,9 @@
 // ghscale's command line. Each subcommand lives in its own file; this one only parses.
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 
@@ -24,6 +26,17 @@ int main(int argc, char** argv) {
         char* end = nullptr;
         const double v = std::strtod(text.c_str(), &end);
         if (end != text.c_str() && !std::isfinite(v)) return "'" + text + "' is not a finite number";
+        return {};
+      },
+      "");
+  // A seed is an unsigned 64-bit number; CLI11 took "-1" and wrapped it.
+  const CLI::Validator seed_number(
+      [](std::string& text) -> std::string {
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size()) {
+          return "'" + text + "' is not a whole number from 0 to 18446744073709551615";
+        }
         return {};
       },
       "");
@@ -123,7 +136,7 @@ int main(int argc, char** argv) {
   auto* sim_workload = simulate_cmd->add_option("--workload", sim.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");
   auto* sim_hours = simulate_cmd->add_option("--hours", sim.hours, "Synthetic workload length")->check(finite)->check(CLI::Range(0.01, 24.0 * 366));
   auto* sim_rate = simulate_cmd->add_option("--jobs-per-day", sim.jobs_per_day, "Synthetic arrival rate")->check(finite)->check(CLI::Range(1.0, 1e8));
-  simulate_cmd->add_option("--seed", sim.seed, "Random seed");
+  simulate_cmd->add_option("--seed", sim.seed, "Random seed")->check(seed_number);
   auto* sim_shape = simulate_cmd->add_option("--synthetic", sim.synthetic, "Synthetic shape: day (independent jobs) or dag (runs: build, tests, deploy)")
       ->check(CLI::IsMember({"day", "dag"}));
   std::vector<std::string> policies;
@@ -160,7 +173,7 @@ int main(int argc, char** argv) {
       ->check(finite)->check(CLI::Range(1.0, 24.0 * 60));
   auto* sb_rate = sandbox_cmd->add_option("--jobs-per-hour", sandbox.jobs_per_hour, "Synthetic arrival rate")
       ->check(finite)->check(CLI::Range(1.0, 100000.0));
-  sandbox_cmd->add_option("--seed", sandbox.seed, "Random seed");
+  sandbox_cmd->add_option("--seed", sandbox.seed, "Random seed")->check(seed_number);
   auto* sb_shape = sandbox_cmd->add_option("--synthetic", sandbox.synthetic, "Synthetic shape: day (independent jobs) or dag (runs with needs)")
       ->check(CLI::IsMember({"day", "dag"}));
   auto* sb_workload = sandbox_cmd->add_option("--workload", sandbox.workload_csv, "CSV: queued_at, labels, duration_s[, repo[, run, job, needs]]");

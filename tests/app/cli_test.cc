@@ -117,6 +117,14 @@ TEST_F(CliTest, NumberOptionsRefuseNanAndInfinity) {
     EXPECT_NE(r.err.find(args[1] + ": '" + args[2] + "' is not a finite number"), std::string::npos) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
   }
+  // A seed is an unsigned 64-bit number: "-1" no longer wraps, nor does one too large.
+  for (const char* seed : {"-1", "18446744073709551616", "1.5"}) {
+    auto r = testing::run({testing::ghscale_binary().string(), "simulate", "--seed", seed}, 30s, {"AWS_EC2_METADATA_DISABLED=true"});
+    EXPECT_EQ(r.exit_code, 2) << seed << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("--seed: '" + std::string(seed) + "' is not a whole number from 0 to 18446744073709551615"),
+              std::string::npos)
+        << r.err;
+  }
 }
 
 // A workload file and the synthetic shape's options do not go together: said, not ignored.
