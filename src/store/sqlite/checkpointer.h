@@ -3,8 +3,9 @@
 // and fsyncs the database file, and every delivery of its batch waits milliseconds more.
 // Here the writer's commit only notes the WAL's size; a passive checkpoint (which never
 // blocks the writer or readers) runs beside it once the WAL holds kCheckpointPages, again
-// every kCheckpointStep pages while it stays that long, and one RESTART checkpoint when a
-// writer that never pauses has let it reach kRestartPages.
+// every kCheckpointStep pages while it stays that long; and when a writer that never pauses
+// has let it reach kRestartPages, the writer itself runs one RESTART checkpoint between
+// two of its commits, so that the WAL starts over.
 #pragma once
 
 #include <sqlite3.h>
@@ -32,8 +33,9 @@ class Checkpointer {
   // stays past the threshold, and asking on every commit made a checkpoint (two fsyncs,
   // contending with the commit's own) per delivery.
   static constexpr int kCheckpointStep = 256;
-  // A WAL this long is checkpointed with RESTART: the writer waits for that one checkpoint
-  // (milliseconds), and the next commit starts the WAL over instead of growing it.
+  // A WAL this long is checkpointed with RESTART, by the writer between two commits: it
+  // waits for that one checkpoint (milliseconds), and the next commit starts the WAL over
+  // instead of growing it.
   static constexpr int kRestartPages = 8 * kCheckpointPages;
 
   // Opens its own connection to `path` and takes over `writer`'s WAL hook (which turns
@@ -58,7 +60,6 @@ class Checkpointer {
   std::mutex mu_;
   std::condition_variable wake_;
   bool due_ = false;       // guarded by mu_
-  bool restart_ = false;   // guarded by mu_: the due checkpoint is a RESTART
   int asked_at_ = 0;       // guarded by mu_: WAL pages when a checkpoint was last asked for
   bool stopping_ = false;  // guarded by mu_
   std::atomic<std::uint64_t> checkpoints_{0};
