@@ -64,6 +64,9 @@ bool route_covers(const Route& r, std::string_view path) {
                             path[r.path.size()] == '/');
 }
 
+// A certificate chain or a key is kilobytes; past this a tls file is surely not one.
+constexpr std::size_t kMaxTlsFileBytes = 1 << 20;
+
 // The shortest pools[].boot_timeout; Loader::boot_timeout() says why.
 constexpr Duration kMinBootTimeout = std::chrono::seconds(30);
 
@@ -181,9 +184,12 @@ class Loader {
     return (fs::path(base_dir_) / p).lexically_normal().string();
   }
 
-  void check_readable(const YAML::Node& at, const std::string& path, const std::string& file) {
-    std::ifstream in(file);
-    if (!in) r_.error(at, path, "cannot read file \"" + file + "\": " + std::strerror(errno));
+  // The check read_regular_file makes before reading (a FIFO no longer blocks the check,
+  // and the contents, a secret's or a key's, stay untouched).
+  void check_readable(const YAML::Node& at, const std::string& path, const std::string& file, std::size_t max_bytes) {
+    if (Status s = check_regular_file(file, max_bytes); !s) {
+      r_.error(at, path, "cannot read file \"" + file + "\": " + s.error().message);
+    }
   }
 
   void server(const YAML::Node& n) {
@@ -252,8 +258,8 @@ class Loader {
         if (have_cert && have_key) {
           t.cert_file = resolve_path(t.cert_file);
           t.key_file = resolve_path(t.key_file);
-          check_readable(tls["cert_file"], tp + ".cert_file", t.cert_file);
-          check_readable(tls["key_file"], tp + ".key_file", t.key_file);
+          check_readable(tls["cert_file"], tp + ".cert_file", t.cert_file, kMaxTlsFileBytes);
+          check_readable(tls["key_file"], tp + ".key_file", t.key_file, kMaxTlsFileBytes);
           s.tls = t;
         }
       }
@@ -265,7 +271,7 @@ class Loader {
     if (!r_.read_secret(n, path, ref)) return;
     if (ref.kind == SecretRef::Kind::kFile) {
       ref.target = resolve_path(ref.target);
-      check_readable(n, path, ref.target);
+      check_readable(n, path, ref.target, kMaxSecretFileBytes);
     }
     out = ref;
   }

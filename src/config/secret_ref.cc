@@ -63,9 +63,7 @@ Result<std::string> resolve_local_secret(const SecretRef& ref) {
       return std::string(v);
     }
     case SecretRef::Kind::kFile: {
-      // A secret is a token or a key: 64 KiB is far more than any, and bounds what a wrong
-      // path (a device, a log file) could make us hold.
-      auto read = read_regular_file(ref.target, 64 << 10);
+      auto read = read_regular_file(ref.target, kMaxSecretFileBytes);
       if (!read.ok()) return make_error(ErrorKind::kInvalid, "secret " + ref.text() + ": cannot read file: " + read.error().message);
       std::string value = std::move(read).value();
       while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();

@@ -3,6 +3,7 @@
 // (ssm: through the AWS layer), so validating a config never touches a secret.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,10 @@ struct SecretRef {
 // Parses a reference; anything else (a literal secret) is a kInvalid error whose
 // message never repeats the value.
 Result<SecretRef> parse_secret_ref(std::string_view text);
+
+// A secret is a token or a key: far less than this, which bounds what a wrong file:
+// path (a device, a log file) could make us hold.
+inline constexpr std::size_t kMaxSecretFileBytes = 64 << 10;
 
 // Resolves env: and file: references (a trailing newline of a file is dropped).
 // ssm: references return kInvalid here: the AWS layer resolves them.

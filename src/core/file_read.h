@@ -16,4 +16,9 @@ namespace ghscale {
 // the file in its own words.
 Result<std::string> read_regular_file(const std::string& path, std::size_t max_bytes);
 
+// What read_regular_file would refuse before reading a byte (missing, not a regular file,
+// larger than max_bytes, unreadable): for a check that must not touch the contents, such
+// as a secret's at validation time.
+Status check_regular_file(const std::string& path, std::size_t max_bytes);
+
 }  // namespace ghscale

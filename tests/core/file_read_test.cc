@@ -53,6 +53,22 @@ TEST_F(ReadRegularFile, RefusesWhatIsNotARegularFileWithTheReason) {
   EXPECT_EQ(message(read_regular_file("", 10)), "an empty file name");
 }
 
+// The same refusals without reading a byte, for checks that must not touch the contents.
+TEST_F(ReadRegularFile, TheCheckRefusesWhatTheReadWouldWithoutReading) {
+  std::ofstream(path("f")) << "abc\n";
+  EXPECT_TRUE(check_regular_file(path("f"), 4).ok());
+  auto over = check_regular_file(path("f"), 3);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().message, "larger than 3 bytes");
+  ASSERT_EQ(::mkfifo(path("fifo").c_str(), 0600), 0);
+  auto fifo = check_regular_file(path("fifo"), 10);
+  ASSERT_FALSE(fifo.ok());
+  EXPECT_EQ(fifo.error().message, "not a regular file");
+  auto missing = check_regular_file(path("missing"), 10);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message, "No such file or directory");
+}
+
 TEST_F(ReadRegularFile, AFileThatGrowsPastTheBoundWhileReadIsRefused) {
   // /proc files report size 0 and are read to their end: still bounded.
   auto small = read_regular_file("/proc/self/status", 1 << 20);
