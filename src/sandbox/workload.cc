@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <numbers>
 #include <optional>
@@ -459,15 +458,6 @@ std::string format_workload_csv(const Workload& w) {
     out += "\n";
   }
   return out;
-}
-
-Status write_workload_csv(const Workload& w, const std::string& path) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return make_error(ErrorKind::kInvalid, path + ": cannot write the workload file");
-  out << format_workload_csv(w);
-  out.flush();
-  if (!out) return make_error(ErrorKind::kPermanent, path + ": write failed");
-  return ok_status();
 }
 
 Result<Workload> load_workload(const std::string& csv_path, const SyntheticOptions& synthetic) {

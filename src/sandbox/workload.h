@@ -112,7 +112,6 @@ Result<Workload> read_workload_csv(const std::string& path);
 // Four columns when every job is a run of its own; else seven, the jobs of a run named
 // j0, j1, ... in workload order.
 std::string format_workload_csv(const Workload& workload);
-Status write_workload_csv(const Workload& workload, const std::string& path);
 
 // The user's CSV when a path is given, else the synthetic workload of `synthetic`.
 Result<Workload> load_workload(const std::string& csv_path, const SyntheticOptions& synthetic);
