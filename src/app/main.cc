@@ -151,6 +151,9 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--spot-interruptions", sim.spot_interruption_rate, "Per spot instance-hour")
       ->check(finite)->check(CLI::Range(0.0, 100.0));
   simulate_cmd->add_option("--instance-type", sim.instance_type, "Priced instance type");
+  simulate_cmd->add_option("--drain-hours", sim.drain_hours,
+                           "Hours after the last arrival the run may go on draining the queue; jobs still waiting then are cut")
+      ->check(finite)->check(CLI::Range(0.0, 8760.0));
   simulate_cmd->add_option("--drop", sim.drop, "Webhook drop probability")->check(finite)->check(CLI::Range(0.0, 1.0));
   simulate_cmd->add_option("--duplicate", sim.duplicate, "Webhook duplicate probability")->check(finite)->check(CLI::Range(0.0, 1.0));
   simulate_cmd->add_option("--reorder", sim.reorder, "Webhook reorder probability")->check(finite)->check(CLI::Range(0.0, 1.0));

@@ -22,6 +22,7 @@ struct SimulateOptions {
   double spot_interruption_rate = 0.02;  // --spot-interruptions (per spot instance-hour)
   double drop = 0.0, duplicate = 0.0, reorder = 0.0;  // --drop --duplicate --reorder
   std::string instance_type = "m7i.large";  // --instance-type
+  double drain_hours = 12;       // --drain-hours: how long after the last arrival the run may go on
   bool json = false;             // --json
   std::string csv_path;          // --csv FILE: the per-minute time series
   std::string export_workload;   // --export-workload FILE: write the workload used as CSV

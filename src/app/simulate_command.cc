@@ -166,6 +166,7 @@ int run_simulate(const SimulateOptions& o) {
   env.cloud.boot_time = Duration{static_cast<Duration::rep>(o.boot_seconds * 1000)};
   env.cloud.boot_jitter = Duration{static_cast<Duration::rep>(o.boot_jitter_seconds * 1000)};
   env.cloud.spot_interruption_rate = o.spot_interruption_rate;
+  env.drain_limit = Duration{static_cast<Duration::rep>(o.drain_hours * 3600.0 * 1000.0)};
   env.faults.drop = o.drop;
   env.faults.duplicate = o.duplicate;
   env.faults.reorder = o.reorder;

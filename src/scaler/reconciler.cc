@@ -95,6 +95,32 @@ struct Reconciler::PoolState {
   // last 25 hours), and the last launch-to-registration times seen.
   std::map<std::int64_t, int> starts_per_minute;
   std::deque<double> boot_seconds;
+  // The pool's live instance records, sorted by id: what the store holds, as only the
+  // lease holder writes them and every write goes through record()/forget() below. Read
+  // from the store once per lease (records_token: the lease's fencing token then), and
+  // again after a write failed; a pass reads no copy of them.
+  std::vector<Instance> records;
+  std::optional<std::int64_t> records_token;
+
+  std::vector<Instance>::iterator record_slot(std::string_view id) {
+    return std::lower_bound(records.begin(), records.end(), id,
+                            [](const Instance& i, std::string_view v) { return i.instance_id < v; });
+  }
+  const Instance* find_record(std::string_view id) {
+    auto it = record_slot(id);
+    return it != records.end() && it->instance_id == id ? &*it : nullptr;
+  }
+  void cache(const Instance& rec) {
+    auto it = record_slot(rec.instance_id);
+    const bool have = it != records.end() && it->instance_id == rec.instance_id;
+    if (rec.state == InstanceState::kTerminated) {
+      if (have) records.erase(it);
+    } else if (have) {
+      *it = rec;
+    } else {
+      records.insert(it, rec);
+    }
+  }
 };
 
 namespace {
@@ -157,6 +183,7 @@ bool Reconciler::hold_lease(TimePoint now) {
   std::lock_guard lock(status_mu_);
   if (lease.ok()) {
     lease_expires_ = lease->expires_at;
+    lease_token_ = lease->token;
     status_.lease_holder = lease->holder;
     status_.acting = true;
     return true;
@@ -306,14 +333,27 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
   for (const auto& p : pools_) per_group = std::max(per_group, static_cast<std::size_t>(std::max(0, p->config.max_runners)));
   per_group = std::min(per_group, options_.max_jobs);
   auto groups = options_.store->queued_groups(per_group);
-  store::JobFilter running_filter;
-  running_filter.status = JobStatus::kInProgress;
-  running_filter.limit = options_.max_jobs;
-  auto running = options_.store->list_jobs(running_filter);
-  if (!groups.ok() || !running.ok()) {
+  if (!groups.ok()) {
     ++report.errors;
-    log::error("cannot read jobs from the store", {{"error", (!groups.ok() ? groups.error() : running.error()).describe()}});
+    log::error("cannot read jobs from the store", {{"error", groups.error().describe()}});
     return report;
+  }
+  // The running jobs: read again only when the store says they changed (or cannot say).
+  const std::optional<std::uint64_t> running_version = options_.store->running_version();
+  const bool running_changed = !running_version || running_version != running_version_;
+  if (running_changed) {
+    store::JobFilter running_filter;
+    running_filter.status = JobStatus::kInProgress;
+    running_filter.limit = options_.max_jobs;
+    auto listed = options_.store->list_jobs(running_filter);
+    if (!listed.ok()) {
+      ++report.errors;
+      running_version_.reset();
+      log::error("cannot read jobs from the store", {{"error", listed.error().describe()}});
+      return report;
+    }
+    running_ = std::move(*listed);
+    running_version_ = running_version;
   }
   std::optional<Duration> cooldown;
   if (auto setting = options_.store->get_setting(kCooldownSetting); setting.ok()) {
@@ -369,47 +409,9 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     }
   }
 
-  // Queue wait: observed once per job, when first seen in progress. This pass's ids and
-  // names are sorted vectors: the sets kept across passes change only with the jobs.
-  std::vector<std::int64_t> in_progress_ids;
-  in_progress_ids.reserve(running->size());
-  for (const Job& j : *running) in_progress_ids.push_back(j.job_id);
-  std::sort(in_progress_ids.begin(), in_progress_ids.end());
-  for (const Job& j : *running) {
-    if (!waited_jobs_.insert(j.job_id).second) continue;
-    for (auto& p : pools_) {
-      if (j.runner_name.rfind(runner_name_prefix(p->config.name), 0) != 0) continue;
-      ++p->starts_per_minute[minute_of(j.started_at.value_or(started))];
-      // 25 hours of minutes at most: a day ago's window is the oldest read.
-      while (!p->starts_per_minute.empty() && p->starts_per_minute.begin()->first < minute_of(started) - 25 * 60) {
-        p->starts_per_minute.erase(p->starts_per_minute.begin());
-      }
-    }
-    const auto from = j.created_at ? *j.created_at : j.received_at;
-    if (j.started_at && *j.started_at >= from) metrics_->queue_wait(std::chrono::duration<double>(*j.started_at - from).count());
-  }
-  std::erase_if(waited_jobs_, [&](std::int64_t id) { return !std::binary_search(in_progress_ids.begin(), in_progress_ids.end(), id); });
-  // Runners whose job ended since the last pass (by the webhooks): a runner list fetched
-  // before that may still call them busy. Kept while a cached list is older than the end.
+  if (running_changed) note_running(started);
   {
-    std::vector<std::string_view> running_now;
-    running_now.reserve(running->size());
-    for (const Job& j : *running) {
-      if (!j.runner_name.empty()) running_now.push_back(j.runner_name);
-    }
-    std::sort(running_now.begin(), running_now.end());
-    for (auto it = running_names_.begin(); it != running_names_.end();) {
-      if (std::binary_search(running_now.begin(), running_now.end(), std::string_view(*it))) {
-        ++it;
-        continue;
-      }
-      freed_at_[*it] = started;
-      freed_order_.emplace_back(started, *it);
-      it = running_names_.erase(it);
-    }
-    for (std::string_view name : running_now) {
-      if (running_names_.find(name) == running_names_.end()) running_names_.emplace(name);
-    }
+    // Freed runners matter only while a cached list is older than their job's end.
     TimePoint oldest_list = started;
     for (const auto& [scope, cached] : runner_cache_) oldest_list = std::min(oldest_list, cached.fetched_at);
     // Passes start in time order, so freed_order_ is sorted by time: prune from its front.
@@ -430,7 +432,7 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     PoolPassReport pool_report;
     pool_report.pool = name;
     const int errors_before = report.errors;
-    reconcile_pool(i, queued[i], queued_beyond[i], *running, cooldown, report, pool_report);
+    reconcile_pool(i, queued[i], queued_beyond[i], running_, cooldown, report, pool_report);
     pool_report.errors = report.errors - errors_before;
     if (pool_report.launched > 0) {
       pool_report.action = "scale_out";
@@ -446,6 +448,52 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
   status_.last_pass = started;
   if (kind == PassKind::kSweep) status_.last_sweep = started;
   return report;
+}
+
+// What the webhooks say changed among the running jobs since the last read: each job's
+// queue wait once (and the starts the warm pool and reuse.keep count), and the runners
+// whose job ended (freed_at_).
+void Reconciler::note_running(TimePoint started) {
+  // Queue wait: observed once per job, when first seen in progress. This pass's ids and
+  // names are sorted vectors: the sets kept across passes change only with the jobs.
+  std::vector<std::int64_t> in_progress_ids;
+  in_progress_ids.reserve(running_.size());
+  for (const Job& j : running_) in_progress_ids.push_back(j.job_id);
+  std::sort(in_progress_ids.begin(), in_progress_ids.end());
+  for (const Job& j : running_) {
+    if (!waited_jobs_.insert(j.job_id).second) continue;
+    for (auto& p : pools_) {
+      if (j.runner_name.rfind(runner_name_prefix(p->config.name), 0) != 0) continue;
+      ++p->starts_per_minute[minute_of(j.started_at.value_or(started))];
+      // 25 hours of minutes at most: a day ago's window is the oldest read.
+      while (!p->starts_per_minute.empty() && p->starts_per_minute.begin()->first < minute_of(started) - 25 * 60) {
+        p->starts_per_minute.erase(p->starts_per_minute.begin());
+      }
+    }
+    const auto from = j.created_at ? *j.created_at : j.received_at;
+    if (j.started_at && *j.started_at >= from) metrics_->queue_wait(std::chrono::duration<double>(*j.started_at - from).count());
+  }
+  std::erase_if(waited_jobs_, [&](std::int64_t id) { return !std::binary_search(in_progress_ids.begin(), in_progress_ids.end(), id); });
+  // Runners whose job ended since the last pass (by the webhooks): a runner list fetched
+  // before that may still call them busy. Kept while a cached list is older than the end.
+  std::vector<std::string_view> running_now;
+  running_now.reserve(running_.size());
+  for (const Job& j : running_) {
+    if (!j.runner_name.empty()) running_now.push_back(j.runner_name);
+  }
+  std::sort(running_now.begin(), running_now.end());
+  for (auto it = running_names_.begin(); it != running_names_.end();) {
+    if (std::binary_search(running_now.begin(), running_now.end(), std::string_view(*it))) {
+      ++it;
+      continue;
+    }
+    freed_at_[*it] = started;
+    freed_order_.emplace_back(started, *it);
+    it = running_names_.erase(it);
+  }
+  for (std::string_view name : running_now) {
+    if (running_names_.find(name) == running_names_.end()) running_names_.emplace(name);
+  }
 }
 
 namespace {
@@ -478,13 +526,23 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
 
   // --- observe ---
   auto cloud = ps.provider->describe(pool.name);
-  auto stored = options_.store->list_instances(pool.name, false);
+  Status stored = ok_status();
+  if (const std::int64_t token = lease_token_.load(); ps.records_token != token) {
+    auto listed = options_.store->list_instances(pool.name, false);
+    if (listed.ok()) {
+      ps.records = std::move(*listed);
+      std::sort(ps.records.begin(), ps.records.end(), [](const Instance& a, const Instance& b) { return a.instance_id < b.instance_id; });
+      ps.records_token = token;
+    } else {
+      stored = listed.error();
+    }
+  }
   // An instance still booting by our records may have registered since the last list
   // (a runner that came up with no job to take tells no webhook): look again, at most
   // once per runner_list_max_age, so idle capacity shows as idle.
   bool uncertain = false;
   if (stored.ok()) {
-    uncertain = std::any_of(stored->begin(), stored->end(), [&](const Instance& i) {
+    uncertain = std::any_of(ps.records.begin(), ps.records.end(), [&](const Instance& i) {
       // A reused instance boots its next runner from its last job's end.
       const TimePoint since = std::max(i.launched_at, i.last_busy_at.value_or(i.launched_at));
       return i.state == InstanceState::kBooting && now - since >= options_.runner_list_max_age;
@@ -499,7 +557,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     return;
   }
   auto observe_with = [&](const std::vector<github::Runner>& list, bool fresh) {
-    ObserveInput in{pool, now, *cloud, list, fresh, *stored, queued, queued_beyond, running, ps.handed_over};
+    ObserveInput in{pool, now, *cloud, list, fresh, ps.records, queued, queued_beyond, running, ps.handed_over};
     in.runners_listed_at = runner_list_fetched_at(pool);
     in.freed_at = &freed_at_;
     return observe(in);
@@ -552,20 +610,19 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
     // later runners start in seconds, not a boot).
     for (const Instance& rec : seen.upserts) {
       if (!rec.registered_at || registration_of(pool.name, rec.instance_id, rec.runner_name) != 1) continue;
-      auto before = std::find_if(stored->begin(), stored->end(), [&](const Instance& i) { return i.instance_id == rec.instance_id; });
-      if (before != stored->end() && before->registered_at) continue;
+      if (const Instance* before = ps.find_record(rec.instance_id); before != nullptr && before->registered_at) continue;
       ps.boot_seconds.push_back(std::chrono::duration<double>(*rec.registered_at - rec.launched_at).count());
       if (ps.boot_seconds.size() > 32) ps.boot_seconds.pop_front();
     }
   }
   for (const Instance& rec : seen.upserts) {
-    if (auto st = options_.store->upsert_instance(rec); !st.ok()) {
+    if (auto st = record(ps, rec); !st.ok()) {
       ++report.errors;
       log::warn("cannot record instance", {{"instance", rec.instance_id}, {"error", st.error().describe()}});
     }
   }
   for (const std::string& id : seen.vanished) {
-    if (auto st = options_.store->update_instance_state(id, InstanceState::kTerminated); !st.ok()) ++report.errors;
+    if (auto st = forget(ps, id); !st.ok()) ++report.errors;
   }
   for (std::int64_t job : seen.jobs_on_vanished_spot) ps.vanished_under.emplace(job, now);
   for (auto it = ps.vanished_under.begin(); it != ps.vanished_under.end();) {
@@ -664,7 +721,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
           rec.market = market;
           rec.state = InstanceState::kBooting;
           rec.launched_at = now;
-          if (auto st = options_.store->upsert_instance(rec); !st.ok()) ++report.errors;
+          if (auto st = record(ps, rec); !st.ok()) ++report.errors;
           if (!register_instance(ps, id, runner_name_for(pool.name, id), "JIT config for a new instance", report)) {
             ++pool_report.pending_registrations;
           }
@@ -693,7 +750,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
         if (term.ok()) {
           ++pool_report.terminated;
           metrics_->terminated(to_string(s.termination));
-          if (auto st = options_.store->update_instance_state(s.instance_id, InstanceState::kTerminated); !st.ok()) ++report.errors;
+          if (auto st = forget(ps, s.instance_id); !st.ok()) ++report.errors;
         } else {
           ++report.errors;  // the runner is gone; the instance now counts as runner_gone and is retried
         }
@@ -706,7 +763,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
         if (term.ok()) {
           ++pool_report.terminated;
           metrics_->terminated(to_string(s.termination));
-          if (auto st = options_.store->update_instance_state(s.instance_id, InstanceState::kTerminated); !st.ok()) ++report.errors;
+          if (auto st = forget(ps, s.instance_id); !st.ok()) ++report.errors;
         } else {
           ++report.errors;
         }
@@ -824,9 +881,14 @@ bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id
     return false;
   }
   ps.handed_over.insert(instance_id);
-  auto rec = options_.store->get_instance(instance_id);
-  Instance updated = rec.ok() ? *rec : Instance{};
-  if (!rec.ok()) {
+  const Instance* rec = ps.records_token ? ps.find_record(instance_id) : nullptr;
+  std::optional<Instance> read;
+  if (!ps.records_token) {
+    if (auto got = options_.store->get_instance(instance_id); got.ok()) read = std::move(*got);
+    rec = read ? &*read : nullptr;
+  }
+  Instance updated = rec != nullptr ? *rec : Instance{};
+  if (rec == nullptr) {
     updated.pool = pool.name;
     updated.instance_id = instance_id;
     updated.launched_at = options_.clock->now();
@@ -841,9 +903,32 @@ bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id
     updated.registered_at.reset();
     metrics_->reused();
   }
-  if (auto st = options_.store->upsert_instance(updated); !st.ok()) ++report.errors;
+  if (auto st = record(ps, updated); !st.ok()) ++report.errors;
   log_action(pool.name, ActionKind::kRegister, 1, why + " [" + instance_id + "]", "ok: " + name, report);
   return true;
+}
+
+Status Reconciler::record(PoolState& ps, const Instance& rec) {
+  Status st = options_.store->upsert_instance(rec);
+  if (!st.ok()) {
+    ps.records_token.reset();  // what the store holds now is unknown: read it again
+  } else if (ps.records_token) {
+    ps.cache(rec);
+  }
+  return st;
+}
+
+Status Reconciler::forget(PoolState& ps, const std::string& instance_id) {
+  Status st = options_.store->update_instance_state(instance_id, InstanceState::kTerminated);
+  if (!st.ok() && st.error().kind != ErrorKind::kNotFound) {
+    ps.records_token.reset();
+  } else if (ps.records_token) {
+    Instance gone;
+    gone.instance_id = instance_id;
+    gone.state = InstanceState::kTerminated;
+    ps.cache(gone);
+  }
+  return st;
 }
 
 bool Reconciler::holds_lease(TimePoint now) const {

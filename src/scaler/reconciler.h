@@ -132,12 +132,16 @@ class Reconciler {
   // Takes sweep_mu_; busy_runners: names GitHub listed busy at the sweep pass.
   int sweep(PassReport& report, const std::set<std::string>& busy_runners);
   std::set<std::string> listed_busy_runners();  // from the cached lists; needs pass_mu_
+  void note_running(TimePoint started);  // after running_ changed; needs pass_mu_
   void reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,
                       const std::optional<Duration>& cooldown, PassReport& report, PoolPassReport& pool_report);
   // Hands instance_id a registration named `runner_name` (runner_name_for(pool, id, n)); for
   // n > 1 the instance is being reused and boots that runner from now.
   bool register_instance(PoolState& ps, const std::string& instance_id, const std::string& runner_name, const std::string& why,
                          PassReport& report);
+  // Instance record writes, through the pool's cached records (PoolState::records).
+  Status record(PoolState& ps, const Instance& rec);
+  Status forget(PoolState& ps, const std::string& instance_id);  // recorded as terminated
   void log_action(const std::string& pool, ActionKind kind, std::int64_t count, const std::string& reason,
                   const std::string& result, PassReport& report);
   // The pool scope's runner list: the cached one unless `refresh` or the pass's rule says
@@ -177,6 +181,10 @@ class Reconciler {
   TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched
   TimePoint pass_started_{};             // the pass in progress
   std::set<std::string, std::less<>> running_names_;  // runners with a job at the last pass (webhooks)
+  // The store's in-progress jobs as last read, and its running_version() then (nullopt:
+  // read every pass).
+  std::vector<Job> running_;
+  std::optional<std::uint64_t> running_version_;
   // Runners whose job ended, and when; kept while a cached list is older than the end.
   // freed_order_ holds the same in the order they were freed (a name freed again has a
   // stale earlier entry there), so pruning costs what it removes, not the whole map: a
@@ -187,6 +195,7 @@ class Reconciler {
   mutable std::mutex status_mu_;
   ScalerStatus status_;                                  // guarded by status_mu_
   std::optional<TimePoint> lease_expires_;               // guarded by status_mu_
+  std::atomic<std::int64_t> lease_token_{-1};            // the fencing token of the lease last taken
 };
 
 }  // namespace ghscale::scaler

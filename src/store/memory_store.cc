@@ -107,6 +107,11 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  std::optional<std::uint64_t> running_version() override {
+    std::lock_guard lock(mu_);
+    return running_version_;
+  }
+
   Status upsert_instance(const Instance& instance) override {
     std::lock_guard lock(mu_);
     if (auto s = check_open(); !s) return s;
@@ -274,6 +279,7 @@ class MemoryStore final : public Store {
   // Keeps the status and label indexes in step with a job: called with add=false before
   // it changes and add=true after.
   void index(const Job& job, bool add) {
+    if (job.status == JobStatus::kInProgress) ++running_version_;
     std::set<std::int64_t>* by_status = job.status == JobStatus::kQueued       ? &queued_
                                         : job.status == JobStatus::kInProgress ? &in_progress_
                                                                                : nullptr;
@@ -316,6 +322,7 @@ class MemoryStore final : public Store {
   std::map<std::int64_t, Job> jobs_;
   std::set<std::int64_t> queued_;  // ids of jobs whose status is queued, for queued_jobs()
   std::set<std::int64_t> in_progress_;
+  std::uint64_t running_version_ = 0;  // moves with in_progress_ and its jobs (running_version())
   struct LabelGroup {
     LabelSet labels;
     std::set<std::int64_t> ids;

@@ -106,6 +106,11 @@ class Store {
   virtual Result<Job> get_job(std::int64_t job_id) = 0;
   virtual Result<JobCounts> job_counts() = 0;
   virtual Result<std::vector<Job>> list_jobs(const JobFilter& filter) = 0;
+  // A number that moves whenever an in-progress job is recorded, changed or leaves that
+  // status, for a backend that knows it exactly (only this process writes it): a reader
+  // may then keep its last list of running jobs while the number stays. nullopt = unknown
+  // (other processes write the store too): read the list each time.
+  virtual std::optional<std::uint64_t> running_version() { return std::nullopt; }
 
   // --- instances ----------------------------------------------------------------------
   // Inserts or replaces by instance_id.

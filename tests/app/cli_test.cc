@@ -152,6 +152,32 @@ TEST_F(CliTest, AWorkloadFileExcludesTheSyntheticOptionsAndMustHoldJobs) {
   }
 }
 
+// --drain-hours bounds how long a run may go on after the last arrival: jobs a cap cannot
+// serve by then are cut (reported unfinished, their waits censored); given long enough,
+// every one completes. The same number checks as every other option.
+TEST_F(CliTest, SimulateDrainHoursCutsOrCompletesABacklog) {
+  const std::string csv = (dir_ / "backlog.csv").string();
+  std::ofstream(csv) << "queued_at,labels,duration_s\n0,self-hosted;linux;x64,3600\n0,self-hosted;linux;x64,3600\n"
+                        "0,self-hosted;linux;x64,3600\n";
+  auto run = [&](const std::string& hours) {
+    return testing::run({testing::ghscale_binary().string(), "simulate", "--workload", csv, "--max-runners", "1", "--policy",
+                         "ghscale", "--json", "--drain-hours", hours},
+                        60s, {"AWS_EC2_METADATA_DISABLED=true"});
+  };
+  auto cut = run("1");
+  ASSERT_EQ(cut.exit_code, 0) << cut.err;
+  EXPECT_NE(cut.out.find("\"completed\":0,\"unfinished\":3"), std::string::npos) << cut.out;
+  auto drained = run("5");
+  ASSERT_EQ(drained.exit_code, 0) << drained.err;
+  EXPECT_NE(drained.out.find("\"completed\":3,\"unfinished\":0"), std::string::npos) << drained.out;
+  for (const char* bad : {"-1", "nan", "8761", "two"}) {
+    auto r = run(bad);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.out << r.err;
+    EXPECT_NE(r.err.find("--drain-hours"), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
 // simulate's outputs are opened before the run: one that cannot be written fails at once
 // (exit 2) and the others are not left behind, half or whole.
 TEST_F(CliTest, SimulateRefusesAnUnwritableOutputBeforeRunning) {

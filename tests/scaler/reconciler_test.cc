@@ -312,6 +312,24 @@ TEST_F(ReconcilerTest, OnlyTheLeaseHolderActs) {
   EXPECT_FALSE(rec->run_pass(PassKind::kTick).acted);
 }
 
+// The reconciler keeps its pool's instance records between passes; when the lease has
+// been another daemon's meanwhile, what that one wrote is read again: an instance it
+// launched and handed a registration is not handed a second one.
+TEST_F(ReconcilerTest, RecordsAreReadAgainAfterTheLeaseChangedHands) {
+  auto a = make_reconciler("a");
+  auto b = make_reconciler("b");
+  ASSERT_TRUE(a->run_pass(PassKind::kTick).acted);  // a reads the (empty) records
+  a->release_lease();
+  record(1, JobStatus::kQueued);
+  ASSERT_TRUE(b->run_pass(PassKind::kTick).acted);
+  ASSERT_EQ(live().size(), 1u);
+  ASSERT_EQ(count_actions(ActionKind::kRegister), 1);
+  b->release_lease();
+  ASSERT_TRUE(a->run_pass(PassKind::kTick).acted);
+  EXPECT_EQ(count_actions(ActionKind::kRegister), 1);
+  EXPECT_EQ(live().size(), 1u);
+}
+
 TEST_F(ReconcilerTest, CooldownFromSettingsInMilliseconds) {
   ASSERT_TRUE(store->set_setting("settings_cooldown", "60000").ok());
   auto rec = make_reconciler();

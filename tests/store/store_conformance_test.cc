@@ -53,6 +53,24 @@ TEST_P(StoreConformance, RecordsAJobAndGetsItBack) {
   EXPECT_EQ(job->delivery_id, "d1");
 }
 
+// running_version(): a backend reports it always or never; when it does, it moves as a
+// job starts and as it ends, so a reader keeping its last list of running jobs sees both.
+TEST_P(StoreConformance, RunningVersionMovesWithTheRunningJobs) {
+  const auto before = store_->running_version();
+  ASSERT_TRUE(store_->record(make_event("v1", 7, JobStatus::kQueued, {"linux"}, now())).ok());
+  const auto queued = store_->running_version();
+  ASSERT_TRUE(store_->record(make_event("v2", 7, JobStatus::kInProgress, {"linux"}, now())).ok());
+  const auto started = store_->running_version();
+  ASSERT_TRUE(store_->record(make_event("v3", 7, JobStatus::kCompleted, {"linux"}, now())).ok());
+  const auto ended = store_->running_version();
+  ASSERT_EQ(before.has_value(), queued.has_value());
+  ASSERT_EQ(before.has_value(), started.has_value());
+  ASSERT_EQ(before.has_value(), ended.has_value());
+  if (!before) return;  // this backend cannot tell: readers read the list each time
+  EXPECT_NE(*started, *queued);
+  EXPECT_NE(*ended, *started);
+}
+
 TEST_P(StoreConformance, UnknownJobIsNotFound) {
   auto job = store_->get_job(7);
   ASSERT_FALSE(job.ok());
