@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/instance.h"
+#include "provider/tags.h"
 
 namespace ghscale::provider {
 
@@ -46,7 +47,7 @@ struct CloudInstance {
   // above its instances): booting supply for the scaler, which cannot be registered yet;
   // terminating it withdraws the capacity.
   bool placeholder = false;
-  std::map<std::string, std::string, std::less<>> tags;
+  Tags tags;
 };
 
 struct MarketSplit {
