@@ -47,16 +47,32 @@ Observation observe(const ObserveInput& in) {
   }
   jobs_on.seal();
   jobs_on_instance.seal();
-  NameIndex<const Instance*> record_of;
-  record_of.reserve(in.records.size());
-  for (const Instance& r : in.records) record_of.add(r.instance_id, &r);
-  record_of.seal();
+  // Records by id: the reconciler keeps them sorted, so they are searched in place; any
+  // other order is sorted here first (by pointer, nothing copied).
+  const auto by_id = [](const Instance& a, const Instance& b) { return a.instance_id < b.instance_id; };
+  std::vector<const Instance*> sorted_records;
+  if (!std::is_sorted(in.records.begin(), in.records.end(), by_id)) {
+    sorted_records.reserve(in.records.size());
+    for (const Instance& r : in.records) sorted_records.push_back(&r);
+    std::sort(sorted_records.begin(), sorted_records.end(), [&](const Instance* a, const Instance* b) { return by_id(*a, *b); });
+  }
+  auto record_of = [&](std::string_view id) -> const Instance* {
+    if (sorted_records.empty()) {
+      auto it = std::lower_bound(in.records.begin(), in.records.end(), id,
+                                 [](const Instance& r, std::string_view v) { return r.instance_id < v; });
+      return it != in.records.end() && it->instance_id == id ? &*it : nullptr;
+    }
+    auto it = std::lower_bound(sorted_records.begin(), sorted_records.end(), id,
+                               [](const Instance* r, std::string_view v) { return r->instance_id < v; });
+    return it != sorted_records.end() && (*it)->instance_id == id ? *it : nullptr;
+  };
+  // Which records the cloud still lists (by position in in.records).
+  std::vector<char> listed(in.records.size(), 0);
 
-  NameIndex<bool> live;
-  live.reserve(in.cloud.size());
   for (const CloudInstance& c : in.cloud) {
     if (c.lifecycle == Lifecycle::kTerminated) continue;
-    live.add(c.id, true);
+    const Instance* had = record_of(c.id);
+    if (had != nullptr) listed[static_cast<std::size_t>(had - in.records.data())] = 1;
     InstanceView v;
     v.id = c.id;
     v.market = c.market;
@@ -73,9 +89,7 @@ Observation observe(const ObserveInput& in) {
     // Keep the store's record in step with what the cloud, GitHub and the webhooks say.
     // The record is read in place and copied only when it changes: a steady pool costs no
     // copy per instance per pass.
-    const Instance* const* known = record_of.find(c.id);
-    const bool fresh_record = known == nullptr;
-    const Instance* had = fresh_record ? nullptr : *known;
+    const bool fresh_record = had == nullptr;
     const InstanceState had_state = had != nullptr ? had->state : InstanceState::kBooting;
     std::optional<TimePoint> registered_at = had != nullptr ? had->registered_at : std::nullopt;
     std::optional<TimePoint> last_busy_at = had != nullptr ? had->last_busy_at : std::nullopt;
@@ -135,9 +149,9 @@ Observation observe(const ObserveInput& in) {
     snap.instances.push_back(std::move(v));
   }
   // Instances the store thinks alive but the cloud no longer lists (spot reclaim, gone).
-  live.seal();
-  for (const Instance& rec : in.records) {
-    if (live.contains(rec.instance_id) || rec.state == InstanceState::kTerminated) continue;
+  for (std::size_t r = 0; r < in.records.size(); ++r) {
+    const Instance& rec = in.records[r];
+    if (listed[r] != 0 || rec.state == InstanceState::kTerminated) continue;
     out.vanished.push_back(rec.instance_id);
     // Not terminated by us, and its runner still had a job by the webhooks: maybe reclaimed
     // under the job; the reconciler decides when the job ends.

@@ -25,7 +25,7 @@ struct ObserveInput {
   const std::vector<provider::CloudInstance>& cloud;  // describe(pool)
   const std::vector<github::Runner>& runners;         // the scope's list (every pool's runners)
   bool runners_fresh = true;                           // listed in this pass
-  const std::vector<Instance>& records;                // the store's live records of the pool
+  const std::vector<Instance>& records;                // the store's live records of the pool (sorted by id: fastest)
   const std::vector<Job>& queued;                      // the pool's oldest queued jobs
   int queued_beyond = 0;                               // and how many more there are
   const std::vector<Job>& running;                     // every in-progress job

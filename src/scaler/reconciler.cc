@@ -451,17 +451,16 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
 }
 
 // What the webhooks say changed among the running jobs since the last read: each job's
-// queue wait once (and the starts the warm pool and reuse.keep count), and the runners
-// whose job ended (freed_at_).
+// queue wait once, when first seen running (and the starts the warm pool and reuse.keep
+// count), and the runners whose job ended (freed_at_). A merge of two id-sorted lists: the
+// names of one pool share a long prefix, and sorting or searching them by text cost more
+// than the rest of the bookkeeping.
 void Reconciler::note_running(TimePoint started) {
-  // Queue wait: observed once per job, when first seen in progress. This pass's ids and
-  // names are sorted vectors: the sets kept across passes change only with the jobs.
-  std::vector<std::int64_t> in_progress_ids;
-  in_progress_ids.reserve(running_.size());
-  for (const Job& j : running_) in_progress_ids.push_back(j.job_id);
-  std::sort(in_progress_ids.begin(), in_progress_ids.end());
-  for (const Job& j : running_) {
-    if (!waited_jobs_.insert(j.job_id).second) continue;
+  std::vector<const Job*> now_running;
+  now_running.reserve(running_.size());
+  for (const Job& j : running_) now_running.push_back(&j);
+  std::sort(now_running.begin(), now_running.end(), [](const Job* a, const Job* b) { return a->job_id < b->job_id; });
+  auto first_seen = [&](const Job& j) {
     for (auto& p : pools_) {
       if (j.runner_name.rfind(runner_name_prefix(p->config.name), 0) != 0) continue;
       ++p->starts_per_minute[minute_of(j.started_at.value_or(started))];
@@ -472,27 +471,40 @@ void Reconciler::note_running(TimePoint started) {
     }
     const auto from = j.created_at ? *j.created_at : j.received_at;
     if (j.started_at && *j.started_at >= from) metrics_->queue_wait(std::chrono::duration<double>(*j.started_at - from).count());
-  }
-  std::erase_if(waited_jobs_, [&](std::int64_t id) { return !std::binary_search(in_progress_ids.begin(), in_progress_ids.end(), id); });
-  // Runners whose job ended since the last pass (by the webhooks): a runner list fetched
-  // before that may still call them busy. Kept while a cached list is older than the end.
-  std::vector<std::string_view> running_now;
-  running_now.reserve(running_.size());
-  for (const Job& j : running_) {
-    if (!j.runner_name.empty()) running_now.push_back(j.runner_name);
-  }
-  std::sort(running_now.begin(), running_now.end());
-  for (auto it = running_names_.begin(); it != running_names_.end();) {
-    if (std::binary_search(running_now.begin(), running_now.end(), std::string_view(*it))) {
-      ++it;
-      continue;
+  };
+  std::vector<SeenRunning> next;
+  next.reserve(now_running.size());
+  std::vector<std::string> left;  // runner names of jobs gone (or moved to another runner)
+  std::size_t i = 0, k = 0;
+  while (i < seen_running_.size() || k < now_running.size()) {
+    if (i == seen_running_.size() || (k < now_running.size() && now_running[k]->job_id < seen_running_[i].job_id)) {
+      first_seen(*now_running[k]);
+      next.push_back({now_running[k]->job_id, now_running[k]->runner_name});
+      ++k;
+    } else if (k == now_running.size() || seen_running_[i].job_id < now_running[k]->job_id) {
+      if (!seen_running_[i].runner_name.empty()) left.push_back(std::move(seen_running_[i].runner_name));
+      ++i;
+    } else {
+      if (seen_running_[i].runner_name != now_running[k]->runner_name) {
+        if (!seen_running_[i].runner_name.empty()) left.push_back(std::move(seen_running_[i].runner_name));
+        next.push_back({now_running[k]->job_id, now_running[k]->runner_name});
+      } else {
+        next.push_back(std::move(seen_running_[i]));
+      }
+      ++i;
+      ++k;
     }
-    freed_at_[*it] = started;
-    freed_order_.emplace_back(started, *it);
-    it = running_names_.erase(it);
   }
-  for (std::string_view name : running_now) {
-    if (running_names_.find(name) == running_names_.end()) running_names_.emplace(name);
+  seen_running_ = std::move(next);
+  // Freed: a runner with a job at the last read and none now. A list fetched before this
+  // pass may still call it busy.
+  std::sort(left.begin(), left.end());
+  left.erase(std::unique(left.begin(), left.end()), left.end());
+  for (std::string& name : left) {
+    const bool still = std::any_of(seen_running_.begin(), seen_running_.end(), [&](const SeenRunning& r) { return r.runner_name == name; });
+    if (still) continue;
+    freed_at_[name] = started;
+    freed_order_.emplace_back(started, std::move(name));
   }
 }
 

@@ -161,7 +161,6 @@ class Reconciler {
   std::uint64_t sweep_count_ = 0;                   // guarded by sweep_mu_: sweeps so far
   std::atomic<bool> discovery_beside_{false};
   std::atomic<bool> stop_requested_{false};
-  std::set<std::int64_t> waited_jobs_;              // guarded by pass_mu_: queue wait observed
   // Queued jobs held for GitHub's confirmation (replay_window): waiting to be asked, and
   // those GitHub does not know (never demand). Bounded; guarded by held_mu_.
   // Whether `job` is held; a held job not asked about yet is added to to_confirm_.
@@ -180,7 +179,13 @@ class Reconciler {
   std::map<std::string, CachedRunners> runner_cache_;
   TimePoint runner_cache_valid_from_{};  // lists fetched before this are refetched
   TimePoint pass_started_{};             // the pass in progress
-  std::set<std::string, std::less<>> running_names_;  // runners with a job at the last pass (webhooks)
+  // The running jobs at the last read, sorted by id, with their runners: what note_running()
+  // compares the next read with (a job new there has its queue wait observed once).
+  struct SeenRunning {
+    std::int64_t job_id = 0;
+    std::string runner_name;
+  };
+  std::vector<SeenRunning> seen_running_;  // guarded by pass_mu_
   // The store's in-progress jobs as last read, and its running_version() then (nullopt:
   // read every pass).
   std::vector<Job> running_;
