@@ -126,7 +126,7 @@ int run(int runners, int warm_passes) {
                       !warm.report.pools.empty() && warm.report.pools[0].counts.busy == runners;
   const auto describe = [](const Pass& p) {
     const auto& pr = p.report.pools.empty() ? scaler::PoolPassReport{} : p.report.pools[0];
-    return "action " + pr.action + ", busy " + std::to_string(pr.counts.busy) + ", errors " +
+    return "action " + std::string(scaler::to_string(pr.action)) + ", busy " + std::to_string(pr.counts.busy) + ", errors " +
            std::to_string(p.report.errors) + ", actions logged " + std::to_string(p.report.actions);
   };
   std::printf("reconcile at scale: %d runners (fake GitHub, 100 a page) and %d instances (sim provider)\n", runners, runners);

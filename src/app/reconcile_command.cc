@@ -25,7 +25,7 @@ std::string render(const ReconcileSummary& s) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const auto& p : s.pools) {
-    rows.push_back({p.pool, p.action, std::to_string(p.launched), std::to_string(p.terminated),
+    rows.push_back({p.pool, std::string(scaler::to_string(p.action)), std::to_string(p.launched), std::to_string(p.terminated),
                     std::to_string(p.counts.desired), std::to_string(p.counts.running), std::to_string(p.counts.idle),
                     std::to_string(p.counts.busy), std::to_string(p.counts.booting), std::to_string(p.counts.queued),
                     p.cooldown_remaining.count() > 0 ? std::to_string(p.cooldown_remaining.count()) + "ms" : "-"});

@@ -36,7 +36,7 @@ std::string to_json(const ReconcileSummary& s) {
   json::array pools;
   for (const auto& p : s.pools) {
     pools.push_back(json::object{{"pool", p.pool},
-                                 {"action", p.action},
+                                 {"action", scaler::to_string(p.action)},
                                  {"launched", p.launched},
                                  {"terminated", p.terminated},
                                  {"desired", p.counts.desired},

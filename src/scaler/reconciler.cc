@@ -14,6 +14,17 @@ namespace ghscale::scaler {
 using provider::CloudInstance;
 using provider::Lifecycle;
 
+std::string_view to_string(PoolAction action) {
+  switch (action) {
+    case PoolAction::kNone: return "none";
+    case PoolAction::kScaleOut: return "scale_out";
+    case PoolAction::kScaleIn: return "scale_in";
+    case PoolAction::kCooldown: return "cooldown";
+    case PoolAction::kError: return "error";
+  }
+  return "none";
+}
+
 std::string_view to_string(PassKind kind) {
   switch (kind) {
     case PassKind::kWake: return "wake";
@@ -180,6 +191,11 @@ Reconciler::~Reconciler() = default;
 
 bool Reconciler::hold_lease(TimePoint now) {
   auto lease = options_.store->acquire_lease(kScalerLease, options_.holder, options_.reconcile.lease_ttl, now);
+  // Held by another: who, as the store has it (for status and `reconcile --once`).
+  std::string other;
+  if (!lease.ok() && lease.error().kind == ErrorKind::kConflict) {
+    if (auto current = options_.store->get_lease(kScalerLease); current.ok() && *current) other = (*current)->holder;
+  }
   std::lock_guard lock(status_mu_);
   if (lease.ok()) {
     lease_expires_ = lease->expires_at;
@@ -190,16 +206,7 @@ bool Reconciler::hold_lease(TimePoint now) {
   }
   lease_expires_.reset();
   status_.acting = false;
-  // kConflict names the holder in its message: "lease 'scaler' is held by 'HOLDER' ...".
-  status_.lease_holder.clear();
-  if (lease.error().kind == ErrorKind::kConflict) {
-    const std::string& m = lease.error().message;
-    const std::string marker = "held by '";
-    if (auto b = m.find(marker); b != std::string::npos) {
-      b += marker.size();
-      status_.lease_holder = m.substr(b, m.find('\'', b) - b);
-    }
-  }
+  status_.lease_holder = other;
   if (lease.error().kind != ErrorKind::kConflict) log::warn("scaler lease unavailable", {{"error", lease.error().describe()}});
   return false;
 }
@@ -435,9 +442,9 @@ PassReport Reconciler::run_pass(PassKind kind, const std::vector<std::string>& o
     reconcile_pool(i, queued[i], queued_beyond[i], running_, cooldown, report, pool_report);
     pool_report.errors = report.errors - errors_before;
     if (pool_report.launched > 0) {
-      pool_report.action = "scale_out";
-    } else if (pool_report.action != "scale_in" && pool_report.action != "cooldown" && pool_report.errors > 0) {
-      pool_report.action = "error";
+      pool_report.action = PoolAction::kScaleOut;
+    } else if (pool_report.action == PoolAction::kNone && pool_report.errors > 0) {
+      pool_report.action = PoolAction::kError;
     }
     report.pools.push_back(std::move(pool_report));
   }
@@ -653,7 +660,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   }
   pool_report.counts = p.counts;
   if (p.cooldown_active) {
-    pool_report.action = "cooldown";
+    pool_report.action = PoolAction::kCooldown;
     pool_report.cooldown_remaining = p.cooldown_remaining;
   }
   metrics_->set_pool(pool.name, p.counts);
@@ -801,7 +808,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   }
   if (deregistered > 0) {
     log_action(pool.name, ActionKind::kScaleIn, deregistered, scale_in_reason, "ok", report);
-    pool_report.action = "scale_in";
+    pool_report.action = PoolAction::kScaleIn;
   }
   for (auto [ids, on] : {std::pair{&protect_on, true}, std::pair{&protect_off, false}}) {
     if (ids->empty()) continue;

@@ -62,11 +62,16 @@ struct ReconcilerOptions {
 enum class PassKind { kWake, kTick, kSweep };
 std::string_view to_string(PassKind kind);
 
+// What a pass did with one pool, as reported: launched something, removed idle capacity,
+// held by the cooldown, failed (errors and nothing else done), or nothing to do.
+enum class PoolAction { kNone, kScaleOut, kScaleIn, kCooldown, kError };
+std::string_view to_string(PoolAction action);  // "none", "scale_out", "scale_in", "cooldown", "error"
+
 // One pool's part of a pass: what `ghscale reconcile --once` and the Lambda's reconcile
 // summary report per pool.
 struct PoolPassReport {
   std::string pool;
-  std::string action = "none";  // "scale_out", "scale_in", "none", "cooldown" or "error"
+  PoolAction action = PoolAction::kNone;
   int launched = 0;
   int terminated = 0;             // scale-in and cleanup terminations that succeeded
   int pending_registrations = 0;  // live instances still without a registration after the pass

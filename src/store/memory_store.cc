@@ -202,6 +202,12 @@ class MemoryStore final : public Store {
     return ok_status();
   }
 
+  Result<std::optional<Lease>> get_lease(std::string_view name) override {
+    std::lock_guard lock(mu_);
+    if (auto s = check_open(); !s) return s.error();
+    return find_lease(name);
+  }
+
   Result<Lease> acquire_lease(std::string_view name, std::string_view holder, Duration ttl, TimePoint now) override {
     std::lock_guard lock(mu_);
     if (auto s = check_open(); !s) return s.error();

@@ -144,6 +144,9 @@ class Store {
   // (an expired lease must be acquired again, since someone else may have taken it).
   virtual Result<Lease> renew_lease(std::string_view name, std::string_view holder, Duration ttl,
                                     TimePoint now) = 0;
+  // The lease as stored (nullopt when nobody ever took it), whoever holds it and whether
+  // it has expired: who holds it is read here, never parsed out of a kConflict message.
+  virtual Result<std::optional<Lease>> get_lease(std::string_view name) = 0;
   // Gives the lease up. Ok when `holder` held it or nobody holds it (idempotent);
   // kConflict when another holder has it.
   virtual Status release_lease(std::string_view name, std::string_view holder, TimePoint now) = 0;

@@ -43,7 +43,7 @@ TEST(ReconcileSummary, RendersTheSharedContract) {
   s.pending_registrations = 2;
   scaler::PoolPassReport p;
   p.pool = "linux";
-  p.action = "scale_out";
+  p.action = scaler::PoolAction::kScaleOut;
   p.launched = 3;
   p.counts.desired = 5;
   p.counts.running = 2;
@@ -54,7 +54,7 @@ TEST(ReconcileSummary, RendersTheSharedContract) {
   s.pools.push_back(p);
   scaler::PoolPassReport q;
   q.pool = "arm";
-  q.action = "cooldown";
+  q.action = scaler::PoolAction::kCooldown;
   q.cooldown_remaining = std::chrono::milliseconds(1500);
   s.pools.push_back(q);
   json::value v = json::parse(to_json(s));

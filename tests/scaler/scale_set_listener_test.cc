@@ -60,6 +60,7 @@ class FlakyStore final : public store::Store {
   }
   Result<std::optional<std::string>> get_setting(std::string_view n) override { return inner_->get_setting(n); }
   Status set_setting(std::string_view n, std::string_view v) override { return inner_->set_setting(n, v); }
+  Result<std::optional<store::Lease>> get_lease(std::string_view n) override { return inner_->get_lease(n); }
   Result<store::Lease> acquire_lease(std::string_view n, std::string_view h, Duration t, TimePoint now) override {
     return inner_->acquire_lease(n, h, t, now);
   }

@@ -71,6 +71,29 @@ TEST_P(StoreConformance, RunningVersionMovesWithTheRunningJobs) {
   EXPECT_NE(*ended, *started);
 }
 
+// get_lease reads the lease whoever holds it: nothing before anyone took it, the holder
+// and its token while held, and still the row (expired) after it is released.
+TEST_P(StoreConformance, GetLeaseShowsTheHolderWithoutTakingIt) {
+  auto none = store_->get_lease("scaler");
+  ASSERT_TRUE(none.ok()) << none.error().describe();
+  EXPECT_FALSE(none->has_value());
+  auto taken = store_->acquire_lease("scaler", "host-a:1", std::chrono::seconds(30), now());
+  ASSERT_TRUE(taken.ok()) << taken.error().describe();
+  auto seen = store_->get_lease("scaler");
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->holder, "host-a:1");
+  EXPECT_EQ((*seen)->token, taken->token);
+  EXPECT_EQ((*seen)->expires_at, taken->expires_at);
+  EXPECT_FALSE(store_->acquire_lease("scaler", "host-b:2", std::chrono::seconds(30), now()).ok());
+  seen = store_->get_lease("scaler");  // a refused take changes nothing
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_EQ((*seen)->holder, "host-a:1");
+  ASSERT_TRUE(store_->release_lease("scaler", "host-a:1", now()).ok());
+  seen = store_->get_lease("scaler");
+  ASSERT_TRUE(seen.ok() && seen->has_value());
+  EXPECT_LE((*seen)->expires_at, now());
+}
+
 TEST_P(StoreConformance, UnknownJobIsNotFound) {
   auto job = store_->get_job(7);
   ASSERT_FALSE(job.ok());

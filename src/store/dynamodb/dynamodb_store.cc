@@ -273,6 +273,14 @@ class DynamoDbStore final : public Store {
   }
 
   // --- leases -------------------------------------------------------------------------
+  Result<std::optional<Lease>> get_lease(std::string_view name) override {
+    if (auto s = check_open(); !s) return s.error();
+    auto item = client_->get_item(table_, ddb::lease_key(name));
+    if (!item) return item.error();
+    if (!*item) return std::optional<Lease>();
+    return std::optional<Lease>(ddb::decode_lease(**item).lease);
+  }
+
   Result<Lease> acquire_lease(std::string_view name, std::string_view holder, Duration ttl, TimePoint now) override {
     return change_lease(name, holder, now, /*create=*/true, [&](const std::optional<Lease>& current) {
       return lease_after_acquire(current, name, holder, ttl, now);

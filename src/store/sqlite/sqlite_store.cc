@@ -350,6 +350,10 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<std::optional<Lease>> get_lease(std::string_view name) override {
+    return read([&](Connection& c) -> Result<std::optional<Lease>> { return find_lease(c, name); });
+  }
+
   Result<Lease> acquire_lease(std::string_view name, std::string_view holder, Duration ttl, TimePoint now) override {
     return change_lease(name, [&](const std::optional<Lease>& current) {
       return lease_after_acquire(current, name, holder, ttl, now);
