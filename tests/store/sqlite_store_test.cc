@@ -57,8 +57,10 @@ TEST(SqliteStore, NewFileGetsCurrentSchemaInWalMode) {
     auto store = open_sqlite_store(path);
     ASSERT_TRUE(store.ok()) << store.error().describe();
   }
-  EXPECT_EQ(sql_exec(path, "PRAGMA user_version"), "2");
-  EXPECT_EQ(sqlite::current_schema_version(), 2);
+  EXPECT_EQ(sql_exec(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(sqlite::current_schema_version(), 3);
+  // The queued jobs are read through jobs_active (version 3): no second index to write.
+  EXPECT_EQ(sql_exec(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'jobs_queued'"), "0");
   EXPECT_EQ(sql_exec(path, "PRAGMA application_id"), std::to_string(0x67687363));
   EXPECT_EQ(sql_exec(path, "PRAGMA journal_mode"), "wal");
   // Reopening an up-to-date file is a no-op.
@@ -96,7 +98,8 @@ TEST(SqliteStore, VersionOneFileMigratesItsCommaJoinedLabelsOnce) {
     ASSERT_TRUE((*store)->record(make_event("d4", 4, JobStatus::kQueued, {"self-hosted", "c,d"})).ok());
     ASSERT_TRUE((*store)->close().ok());
   }
-  EXPECT_EQ(sql_exec(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(sql_exec(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(sql_exec(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'jobs_queued'"), "0");
   const std::string migrated = sql_exec(path, "SELECT group_concat(labels, ' ') FROM (SELECT labels FROM jobs ORDER BY job_id)");
   EXPECT_EQ(migrated, R"(["linux","self-hosted","x64"] [] ["gpu"] ["c,d","self-hosted"])");
   // Once: opening it again changes nothing.
@@ -182,7 +185,7 @@ TEST(SqliteStore, QueuedQueryReadsOnlyThePartialIndex) {
   const std::string path = dir.file("store.db");
   ASSERT_TRUE(open_sqlite_store(path).ok());
   const std::string plan = sql_exec(path, "EXPLAIN QUERY PLAN " + sqlite::queued_jobs_sql());
-  EXPECT_NE(plan.find("USING INDEX jobs_queued"), std::string::npos) << plan;
+  EXPECT_NE(plan.find("USING INDEX jobs_active"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
   const std::string prune = sql_exec(
       path, "EXPLAIN QUERY PLAN SELECT job_id FROM jobs WHERE status = 3 AND received_at < 5 LIMIT 10");

@@ -97,7 +97,7 @@ void bind_job(Stmt& s, const Job& job) {
 
 std::string queued_jobs_sql() {
   return std::string("SELECT ") + kJobColumns +
-         " FROM jobs INDEXED BY jobs_queued WHERE status = 1 ORDER BY job_id LIMIT ?1";
+         " FROM jobs INDEXED BY jobs_active WHERE status < 3 AND status = 1 ORDER BY job_id LIMIT ?1";
 }
 
 const char* const kInstanceColumns =
