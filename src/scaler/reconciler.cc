@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "core/log.h"
+#include "scaler/pool_state.h"
 
 namespace ghscale::scaler {
 
@@ -34,8 +35,6 @@ std::string_view to_string(PassKind kind) {
   return "unknown";
 }
 
-namespace {
-
 github::Scope scope_of(const config::PoolConfig& pool) {
   github::Scope s;
   s.name = pool.scope.name;
@@ -47,6 +46,8 @@ github::Scope scope_of(const config::PoolConfig& pool) {
   return s;
 }
 
+namespace {
+
 std::optional<Duration> parse_cooldown_ms(const std::optional<std::string>& text) {
   if (!text) return std::nullopt;
   std::int64_t ms = 0;
@@ -54,87 +55,6 @@ std::optional<Duration> parse_cooldown_ms(const std::optional<std::string>& text
   if (ec != std::errc() || p != text->data() + text->size() || ms < 0) return std::nullopt;
   return Duration{ms};
 }
-
-// A client token stable for one scaling decision: the same pool, the same last scale-out
-// and the same jobs give the same token, so a replay after a crash launches nothing new,
-// while the next decision (after the scale-out was logged) gets a fresh one.
-std::string client_token(const std::string& pool, std::int64_t last_scale_out_id, const Step& step) {
-  std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char c : s) {
-      h ^= c;
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
-  mix(pool);
-  mix(std::to_string(last_scale_out_id));
-  mix(std::to_string(step.split.on_demand) + "/" + std::to_string(step.split.spot));
-  for (auto id : step.job_ids) mix(std::to_string(id));
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  // EC2 client tokens are at most 64 ASCII characters.
-  return ("gh-" + pool).substr(0, 40) + "-" + hex;
-}
-
-std::string join_ids(const std::vector<std::string>& ids) {
-  std::string out;
-  for (const auto& id : ids) out += (out.empty() ? "" : ",") + id;
-  return out;
-}
-
-}  // namespace
-
-struct Reconciler::PoolState {
-  PoolState(const PoolBinding& b, const config::ReconcileConfig& rc)
-      : config(b.config), provider(b.provider), scope(scope_of(b.config)), bucket(rc.launch_rate, rc.launch_burst) {}
-  const config::PoolConfig& config;
-  std::shared_ptr<provider::Provider> provider;
-  github::Scope scope;
-  TokenBucket bucket;
-  std::optional<std::int64_t> runner_group_id;
-  // Registration happens once per instance; remembered here as well as in the store so a
-  // store write failure does not hand two configs to one instance within a process life.
-  std::set<std::string> handed_over;
-  // Jobs that were running on a spot instance when it vanished, and when that was seen.
-  // Counted as interruptions once the job ends other than "success" (GitHub fails a job
-  // whose runner disappeared); a job that succeeded had its ephemeral runner leave normally,
-  // its completion webhook merely arriving after the instance was gone.
-  std::map<std::int64_t, TimePoint> vanished_under;
-  // For the warm pool and reuse.keep: job starts on the pool's runners per minute (the
-  // last 25 hours), and the last launch-to-registration times seen.
-  std::map<std::int64_t, int> starts_per_minute;
-  std::deque<double> boot_seconds;
-  // The pool's live instance records, sorted by id: what the store holds, as only the
-  // lease holder writes them and every write goes through record()/forget() below. Read
-  // from the store once per lease (records_token: the lease's fencing token then), and
-  // again after a write failed; a pass reads no copy of them.
-  std::vector<Instance> records;
-  std::optional<std::int64_t> records_token;
-
-  std::vector<Instance>::iterator record_slot(std::string_view id) {
-    return std::lower_bound(records.begin(), records.end(), id,
-                            [](const Instance& i, std::string_view v) { return i.instance_id < v; });
-  }
-  const Instance* find_record(std::string_view id) {
-    auto it = record_slot(id);
-    return it != records.end() && it->instance_id == id ? &*it : nullptr;
-  }
-  void cache(const Instance& rec) {
-    auto it = record_slot(rec.instance_id);
-    const bool have = it != records.end() && it->instance_id == rec.instance_id;
-    if (rec.state == InstanceState::kTerminated) {
-      if (have) records.erase(it);
-    } else if (have) {
-      *it = rec;
-    } else {
-      records.insert(it, rec);
-    }
-  }
-};
-
-namespace {
 
 std::int64_t minute_of(TimePoint t) { return std::chrono::duration_cast<std::chrono::minutes>(t.time_since_epoch()).count(); }
 
@@ -674,149 +594,7 @@ void Reconciler::reconcile_pool(std::size_t index, const std::vector<Job>& queue
   }
 
   // --- act ---
-  std::vector<std::string> protect_on, protect_off;
-  int deregistered = 0;
-  std::string scale_in_reason;
-  for (const Step& s : p.steps) {
-    if (!still_holding()) {
-      log::warn("scaler lease lost; stopping before the next action", {{"pool", pool.name}});
-      return;
-    }
-    switch (s.kind) {
-      case StepKind::kLaunch: {
-        provider::LaunchRequest req;
-        req.pool = pool.name;
-        req.split = s.split;
-        req.client_token = client_token(pool.name, *last_out ? (*last_out)->id : 0, s);
-        req.cause_job_id = s.job_ids.empty() ? 0 : s.job_ids.front();
-        auto out = ps.provider->launch(req);
-        std::vector<std::pair<std::string, Market>> ids;
-        std::string result;
-        if (!out.ok()) {
-          result = out.error().describe();
-          metrics_->launched(Market::kOnDemand, false, s.split.on_demand);
-          metrics_->launched(Market::kSpot, false, s.split.spot);
-          ++report.errors;
-        } else {
-          for (const auto& id : out->on_demand_ids) ids.emplace_back(id, Market::kOnDemand);
-          for (const auto& id : out->spot_ids) ids.emplace_back(id, Market::kSpot);
-          const int got_on_demand = static_cast<int>(out->on_demand_ids.size());
-          const int got_spot = static_cast<int>(out->spot_ids.size());
-          metrics_->launched(Market::kOnDemand, true, got_on_demand);
-          metrics_->launched(Market::kSpot, true, got_spot);
-          // What was asked and not placed in any market failed; capacity placed in the
-          // other market than asked (an Auto Scaling group's own on-demand base, a
-          // fall-back) is no failure but a disagreement, counted and logged as one.
-          const int missing = std::max(0, s.split.total() - got_on_demand - got_spot);
-          const int swapped = std::max(0, got_on_demand - s.split.on_demand) + std::max(0, got_spot - s.split.spot);
-          if (missing > 0) {
-            const int missing_on_demand = std::min(missing, std::max(0, s.split.on_demand - got_on_demand));
-            metrics_->launched(Market::kOnDemand, false, missing_on_demand);
-            metrics_->launched(Market::kSpot, false, missing - missing_on_demand);
-          }
-          if (swapped > 0) {
-            metrics_->launch_market_mismatch(swapped);
-            log::warn("the cloud placed capacity in another market than asked",
-                      {{"pool", pool.name}, {"asked_on_demand", s.split.on_demand}, {"asked_spot", s.split.spot},
-                       {"got_on_demand", got_on_demand}, {"got_spot", got_spot}});
-          }
-          result = "ok: " + join_ids(out->on_demand_ids.empty() ? out->spot_ids : out->on_demand_ids);
-          if (!out->on_demand_ids.empty() && !out->spot_ids.empty()) result += "," + join_ids(out->spot_ids);
-          if (ids.empty()) result = "launched none";
-          if (swapped > 0) {
-            result += "; placed in another market than asked (on-demand " + std::to_string(got_on_demand) + " of " +
-                      std::to_string(s.split.on_demand) + ", spot " + std::to_string(got_spot) + " of " + std::to_string(s.split.spot) + ")";
-          }
-          if (out->on_demand_error) result += "; on-demand: " + out->on_demand_error->describe();
-          if (out->spot_error) result += "; spot: " + out->spot_error->describe();
-        }
-        ps.bucket.take(static_cast<int>(ids.size()), now);
-        pool_report.launched += static_cast<int>(ids.size());
-        log_action(pool.name, ActionKind::kScaleOut, static_cast<std::int64_t>(ids.size()), s.reason, result, report);
-        for (const auto& [id, market] : ids) {
-          Instance rec;
-          rec.pool = pool.name;
-          rec.instance_id = id;
-          rec.market = market;
-          rec.state = InstanceState::kBooting;
-          rec.launched_at = now;
-          if (auto st = record(ps, rec); !st.ok()) ++report.errors;
-          if (!register_instance(ps, id, runner_name_for(pool.name, id), "JIT config for a new instance", report)) {
-            ++pool_report.pending_registrations;
-          }
-        }
-        break;
-      }
-      case StepKind::kRegister:
-      case StepKind::kReuse:
-        if (!register_instance(ps, s.instance_id, s.runner_name, s.reason, report)) ++pool_report.pending_registrations;
-        break;
-      case StepKind::kDeregister: {
-        // Deregister first: GitHub refuses (kConflict) if a job started meanwhile, and
-        // then the instance stays. Only an accepted (or already gone) runner is terminated.
-        Status del = options_.github->delete_runner(ps.scope, s.runner_id);
-        if (!del.ok() && del.error().kind != ErrorKind::kNotFound) {
-          const bool busy = del.error().kind == ErrorKind::kConflict;
-          if (!busy) ++report.errors;
-          log_action(pool.name, ActionKind::kDeregister, 1, s.reason + " [" + s.runner_name + "]",
-                     busy ? "refused: runner busy; kept" : del.error().describe(), report);
-          break;
-        }
-        log_action(pool.name, ActionKind::kDeregister, 1, s.reason + " [" + s.runner_name + "]", "ok", report);
-        ++deregistered;
-        if (scale_in_reason.empty()) scale_in_reason = s.reason;
-        Status term = ps.provider->terminate({s.instance_id});
-        if (term.ok()) {
-          ++pool_report.terminated;
-          metrics_->terminated(to_string(s.termination));
-          if (auto st = forget(ps, s.instance_id); !st.ok()) ++report.errors;
-        } else {
-          ++report.errors;  // the runner is gone; the instance now counts as runner_gone and is retried
-        }
-        log_action(pool.name, ActionKind::kTerminate, 1, "scale in after deregistering " + s.runner_name + " [" + s.instance_id + "]",
-                   term.ok() ? "ok" : term.error().describe(), report);
-        break;
-      }
-      case StepKind::kTerminate: {
-        Status term = ps.provider->terminate({s.instance_id});
-        if (term.ok()) {
-          ++pool_report.terminated;
-          metrics_->terminated(to_string(s.termination));
-          if (auto st = forget(ps, s.instance_id); !st.ok()) ++report.errors;
-        } else {
-          ++report.errors;
-        }
-        log_action(pool.name, ActionKind::kCleanup, 1, "terminate " + s.instance_id + ": " + s.reason,
-                   term.ok() ? "ok" : term.error().describe(), report);
-        break;
-      }
-      case StepKind::kDeleteRunner: {
-        Status del = options_.github->delete_runner(ps.scope, s.runner_id);
-        const bool ok = del.ok() || del.error().kind == ErrorKind::kNotFound;
-        if (!ok) ++report.errors;
-        log_action(pool.name, ActionKind::kCleanup, 1, "delete runner " + s.runner_name + ": " + s.reason,
-                   ok ? "ok" : del.error().describe(), report);
-        break;
-      }
-      case StepKind::kProtect:
-        protect_on.push_back(s.instance_id);
-        break;
-      case StepKind::kUnprotect:
-        protect_off.push_back(s.instance_id);
-        break;
-    }
-  }
-  if (deregistered > 0) {
-    log_action(pool.name, ActionKind::kScaleIn, deregistered, scale_in_reason, "ok", report);
-    pool_report.action = PoolAction::kScaleIn;
-  }
-  for (auto [ids, on] : {std::pair{&protect_on, true}, std::pair{&protect_off, false}}) {
-    if (ids->empty()) continue;
-    Status st = ps.provider->protect(*ids, on);
-    if (!st.ok()) ++report.errors;
-    log_action(pool.name, on ? ActionKind::kProtect : ActionKind::kUnprotect, static_cast<std::int64_t>(ids->size()),
-               (on ? "busy: " : "no longer busy: ") + join_ids(*ids), st.ok() ? "ok" : st.error().describe(), report);
-  }
+  act(ps, p, *last_out ? (*last_out)->id : 0, now, report, pool_report);
 }
 
 bool Reconciler::register_instance(PoolState& ps, const std::string& instance_id, const std::string& name, const std::string& why,

@@ -127,7 +127,6 @@ class Reconciler {
 
  private:
   struct PoolState;
-  struct Observed;
   bool hold_lease(TimePoint now);
   // The warm pool's idle runners for a pool now (0 when it has none configured).
   int warm_target(const PoolState& ps, TimePoint now) const;
@@ -144,6 +143,15 @@ class Reconciler {
   // n > 1 the instance is being reused and boots that runner from now.
   bool register_instance(PoolState& ps, const std::string& instance_id, const std::string& runner_name, const std::string& why,
                          PassReport& report);
+  // The act phase (act.cc): a plan's steps in order while the lease holds; one method per
+  // step kind that is more than a call, each writing its action log entries.
+  void act(PoolState& ps, const Plan& p, std::int64_t last_scale_out_id, TimePoint now, PassReport& report,
+           PoolPassReport& pool_report);
+  void act_launch(PoolState& ps, const Step& s, std::int64_t last_scale_out_id, TimePoint now, PassReport& report,
+                  PoolPassReport& pool_report);
+  bool act_deregister(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report);  // runner removed
+  void act_terminate(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report);
+  void act_delete_runner(PoolState& ps, const Step& s, PassReport& report);
   // Instance record writes, through the pool's cached records (PoolState::records).
   Status record(PoolState& ps, const Instance& rec);
   Status forget(PoolState& ps, const std::string& instance_id);  // recorded as terminated
