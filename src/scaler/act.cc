@@ -171,21 +171,17 @@ bool Reconciler::act_deregister(PoolState& ps, const Step& s, PassReport& report
     return false;
   }
   log_action(pool.name, ActionKind::kDeregister, 1, s.reason + " [" + s.runner_name + "]", "ok", report);
-  Status term = ps.provider->terminate({s.instance_id});
-  if (term.ok()) {
-    ++pool_report.terminated;
-    metrics_->terminated(to_string(s.termination));
-    if (auto st = forget(ps, s.instance_id); !st.ok()) ++report.errors;
-  } else {
-    ++report.errors;  // the runner is gone; the instance now counts as runner_gone and is retried
-  }
+  // On failure the runner is gone all the same: the instance now counts as runner_gone
+  // and its termination is retried.
+  Status term = terminate_instance(ps, s, report, pool_report);
   log_action(pool.name, ActionKind::kTerminate, 1, "scale in after deregistering " + s.runner_name + " [" + s.instance_id + "]",
              term.ok() ? "ok" : term.error().describe(), report);
   return true;
 }
 
-void Reconciler::act_terminate(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report) {
-  const config::PoolConfig& pool = ps.config;
+// The cloud call both kinds of removal end with, counted (terminations by reason, errors)
+// and recorded; the caller logs it in its own words.
+Status Reconciler::terminate_instance(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report) {
   Status term = ps.provider->terminate({s.instance_id});
   if (term.ok()) {
     ++pool_report.terminated;
@@ -194,6 +190,12 @@ void Reconciler::act_terminate(PoolState& ps, const Step& s, PassReport& report,
   } else {
     ++report.errors;
   }
+  return term;
+}
+
+void Reconciler::act_terminate(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report) {
+  const config::PoolConfig& pool = ps.config;
+  Status term = terminate_instance(ps, s, report, pool_report);
   log_action(pool.name, ActionKind::kCleanup, 1, "terminate " + s.instance_id + ": " + s.reason,
              term.ok() ? "ok" : term.error().describe(), report);
 }

@@ -151,6 +151,7 @@ class Reconciler {
                   PoolPassReport& pool_report);
   bool act_deregister(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report);  // runner removed
   void act_terminate(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report);
+  Status terminate_instance(PoolState& ps, const Step& s, PassReport& report, PoolPassReport& pool_report);
   void act_delete_runner(PoolState& ps, const Step& s, PassReport& report);
   // Instance record writes, through the pool's cached records (PoolState::records).
   Status record(PoolState& ps, const Instance& rec);
