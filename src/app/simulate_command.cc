@@ -234,6 +234,19 @@ int run_simulate(const SimulateOptions& o) {
               << (user_pool ? "; ghscale on pool '" + user_pool->name + "' of " + o.config_path : std::string()) << "\n\n"
               << sandbox::format_table(results);
   }
+  // Jobs cut by the drain limit: said, as their waits are censored at the cut.
+  std::string cut;
+  for (const auto& r : results) {
+    if (r.unfinished == 0) continue;
+    cut += (cut.empty() ? "" : ", ") + std::to_string(r.unfinished) + " of " + std::to_string(r.jobs) + " (" + r.policy + ")";
+  }
+  if (!cut.empty()) {
+    std::ostringstream hours;
+    hours << o.drain_hours;
+    std::cerr << "ghscale: jobs still waiting or running when the run was cut " << hours.str()
+              << " h after the last arrival (--drain-hours): " << cut
+              << "; their waits end at the cut, so the wait percentiles are lower bounds\n";
+  }
   for (const auto& r : results) {
     if (r.policy == "ghscale" && r.busy_terminations != 0) return kExitFailure;  // an invariant broke
   }

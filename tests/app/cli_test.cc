@@ -167,9 +167,11 @@ TEST_F(CliTest, SimulateDrainHoursCutsOrCompletesABacklog) {
   auto cut = run("1");
   ASSERT_EQ(cut.exit_code, 0) << cut.err;
   EXPECT_NE(cut.out.find("\"completed\":0,\"unfinished\":3"), std::string::npos) << cut.out;
+  EXPECT_NE(cut.err.find("cut 1 h after the last arrival (--drain-hours): 3 of 3 (ghscale)"), std::string::npos) << cut.err;
   auto drained = run("5");
   ASSERT_EQ(drained.exit_code, 0) << drained.err;
   EXPECT_NE(drained.out.find("\"completed\":3,\"unfinished\":0"), std::string::npos) << drained.out;
+  EXPECT_EQ(drained.err.find("--drain-hours"), std::string::npos) << drained.err;
   for (const char* bad : {"-1", "nan", "8761", "two"}) {
     auto r = run(bad);
     EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.out << r.err;
