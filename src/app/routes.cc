@@ -109,7 +109,7 @@ void Routes::drain() {
 }
 
 bool Routes::is_status_path(std::string_view path) const {
-  return path.substr(0, 8) == "/api/v1/" || (cfg_.metrics.enabled && path == cfg_.metrics.path) || is_ui_path(path, cfg_.server.ui_path);
+  return path.starts_with(config::kApiV1Prefix) || (cfg_.metrics.enabled && path == cfg_.metrics.path) || is_ui_path(path, cfg_.server.ui_path);
 }
 
 std::optional<http::Response> Routes::refuse_status_read(const http::Request& req) const {
@@ -144,7 +144,7 @@ http::AsyncHandler Routes::handler() {
       return;
     }
     // The readiness probe writes to the store: off the server's I/O threads as well.
-    if (req.path() == "/readyz" && (req.method == "GET" || req.method == "HEAD")) {
+    if (req.path() == config::kReadyPath && (req.method == "GET" || req.method == "HEAD")) {
       boost::asio::post(workers_->pool, [this, respond = std::move(respond)] {
         respond(readyz(ready_, store_.get(), workers_->readiness));
       });
@@ -175,12 +175,12 @@ http::Response Routes::route(const http::Request& req) const {
     }
     return answer();
   };
-  if (path == "/healthz") {
+  if (path == config::kHealthPath) {
     return only_get([] { return http::Response::json(200, R"({"status":"ok"})"); });
   }
-  if (path == "/readyz") return only_get([&] { return readyz(ready_, store_.get(), workers_->readiness); });
+  if (path == config::kReadyPath) return only_get([&] { return readyz(ready_, store_.get(), workers_->readiness); });
   if (cfg_.metrics.enabled && path == cfg_.metrics.path) return only_get([&] { return metrics(); });
-  if (path.substr(0, 8) == "/api/v1/") return only_get([&] { return api(req); });
+  if (path.starts_with(config::kApiV1Prefix)) return only_get([&] { return api(req); });
   if (is_ui_path(path, cfg_.server.ui_path)) return only_get([&] { return *ui_response(path, cfg_.server.ui_path); });
   return http::Response::error(404, "not found");
 }

@@ -33,7 +33,6 @@ bool word_dash_digits(std::string_view rest) {
   return true;
 }
 
-
 }  // namespace
 
 std::span<const Partition> partitions() {

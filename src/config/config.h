@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/secret_ref.h"
@@ -16,6 +17,13 @@
 namespace ghscale::config {
 
 using namespace std::chrono_literals;
+
+// Paths the daemon answers whatever the configuration (app/routes.cc): the configurable
+// ones (webhook, dashboard, metrics) must not land on them, which the loader checks.
+inline constexpr std::string_view kHealthPath = "/healthz";
+inline constexpr std::string_view kReadyPath = "/readyz";
+inline constexpr std::string_view kApiPath = "/api";            // the status API, all below it
+inline constexpr std::string_view kApiV1Prefix = "/api/v1/";    // what it serves today
 
 struct TlsConfig {
   std::string cert_file;

@@ -139,9 +139,9 @@ class Loader {
   // Each route a setting chose against every other: one report per colliding pair, on the
   // setting written last (the one the file can change; defaults and fixed paths cannot).
   void check_routes() {
-    std::vector<Route> routes = {{"/healthz", false, "the health check", "", {}},
-                                 {"/readyz", false, "the readiness check", "", {}},
-                                 {"/api", true, "the status API (/api/...)", "", {}}};
+    std::vector<Route> routes = {{std::string(kHealthPath), false, "the health check", "", {}},
+                                 {std::string(kReadyPath), false, "the readiness check", "", {}},
+                                 {std::string(kApiPath), true, "the status API (/api/...)", "", {}}};
     const auto& s = cfg_.server;
     if (webhook_path_.valid) {
       routes.push_back({s.webhook_path, false, "the webhook endpoint", "server.webhook_path", webhook_path_.at});
