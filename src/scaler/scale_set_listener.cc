@@ -297,7 +297,9 @@ void ScaleSetListener::Core::run() {
         fail_and_back_off();
         continue;
       }
-      backoff = Duration{0};
+      // The back-off is not reset here but by the first poll that works: a session opened
+      // only to have its token refused again would otherwise back off 20 ms every time
+      // (about 40 refreshes a second), never doubling.
       last_message_id = 0;
       continue;
     }
