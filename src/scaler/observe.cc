@@ -108,7 +108,18 @@ Observation observe(const ObserveInput& in) {
     const auto on_instance = jobs_on_instance.range(c.id);
     v.busy_before_next = std::any_of(on_instance.begin(), on_instance.end(),
                                      [&](const auto& e) { return e.second->runner_name != v.runner_name; });
-    const bool busy = job_known || v.busy_before_next || (runner != nullptr && listed_busy(*runner));
+    bool busy = job_known || v.busy_before_next || (runner != nullptr && listed_busy(*runner));
+    if (!busy && v.registration > 1) {
+      // Handed its next registration while busy (reuse), the instance runs the earlier one
+      // until that job ends. With the job's in_progress delivery lost, only the runner list
+      // tells: without this look, the waiting registration read as a boot that timed out
+      // and the busy instance was terminated under its job.
+      const std::string previous = runner_name_for(in.pool.name, c.id, v.registration - 1);
+      if (const github::Runner* const* p = runner_by_name.find(previous); p != nullptr && listed_busy(**p)) {
+        v.busy_before_next = true;
+        busy = true;
+      }
+    }
     // A runner that took a job was online: the in_progress delivery registers it as surely
     // as the list does.
     if ((online || job_known) && !registered_at) registered_at = in.now;

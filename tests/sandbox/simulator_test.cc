@@ -121,6 +121,24 @@ TEST(Simulator, GhscaleNeverTerminatesBusyRunnersAndLostDeliveriesCostAtMostASwe
   EXPECT_LE(r.wait_max, 15 * 60 + 60);
 }
 
+// The same faults at a binding cap, where reused instances are handed their next
+// registration while busy: a lost in_progress delivery must not let the waiting
+// registration pass for a boot that timed out (the instance was terminated under its job).
+TEST(Simulator, GhscaleNeverTerminatesBusyRunnersWhenDeliveriesAreLostAtTheCap) {
+  SyntheticOptions o;
+  o.length = 3h;
+  o.jobs_per_day = 3000;
+  o.seed = 3;
+  const Workload w = generate_synthetic(o);
+  SimEnvironment env;
+  env.faults = {.latency = 1s, .drop = 0.2, .duplicate = 0.1, .reorder = 0.2};
+  Policy p = ghscale_policy(5);
+  p.pool.on_demand_base = 0;
+  const PolicyResult r = simulate(w, p, env);
+  EXPECT_EQ(r.busy_terminations, 0);
+  EXPECT_GT(r.completed, 0);
+}
+
 // Burst probes: jobs queued together, each launched for exactly once, whatever the
 // moment the in_progress delivery arrives relative to the scaler's passes.
 class BurstProbe : public ::testing::TestWithParam<int> {};

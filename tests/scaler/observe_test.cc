@@ -143,6 +143,40 @@ TEST(Observe, AReusedInstanceIsBusyWithItsEarlierRunnersJobThenBootsItsNextOne) 
   EXPECT_EQ(p.counts.lost, 0);
 }
 
+// The same instance when the job's in_progress delivery was lost: the store knows no job
+// on the first runner, but the runner list shows it busy. The instance is busy, not a
+// boot of its next runner that timed out (which terminated it under its job).
+TEST(Observe, AReusedInstanceWhoseJobsDeliveryWasLostIsBusyByTheRunnerList) {
+  World w;
+  w.add("i-a", true);
+  w.records[0].runner_name = runner_name_for("linux", "i-a", 2);
+  w.records[0].registered_at.reset();
+  w.records[0].last_busy_at = kT0 - 20min;  // past boot_timeout since the hand-over
+  w.records[0].state = InstanceState::kBooting;
+  github::Runner next;
+  next.id = 99;
+  next.name = runner_name_for("linux", "i-a", 2);
+  next.status = github::RunnerStatus::kOffline;  // registered, waiting for the first to end
+  w.runners.push_back(next);
+  Observation o = w.see(true, kT0);
+  ASSERT_EQ(o.snapshot.instances.size(), 1u);
+  EXPECT_TRUE(o.snapshot.instances[0].busy_before_next);
+  ASSERT_EQ(o.upserts.size(), 1u);
+  EXPECT_EQ(o.upserts[0].state, InstanceState::kBusy);
+  Plan p = plan(o.snapshot, w.pool, {}, kT0);
+  EXPECT_EQ(p.counts.busy, 1);
+  for (const Step& s : p.steps) EXPECT_NE(s.kind, StepKind::kTerminate) << s.reason;
+  // A list that no longer shows the first runner busy: the job is over; the instance is
+  // the boot of its next runner again, long timed out, and terminated.
+  w.runners[0].busy = false;
+  w.runners[0].status = github::RunnerStatus::kOffline;
+  w.records[0] = o.upserts[0];
+  w.records[0].last_busy_at = kT0 - 20min;
+  w.records[0].state = InstanceState::kBooting;
+  o = w.see(true, kT0);
+  EXPECT_FALSE(o.snapshot.instances[0].busy_before_next);
+}
+
 TEST(Observe, AJobsDeliveryRegistersItsRunnerAndARecordTheCloudLostIsReported) {
   World w;
   w.add("i-a", false);
