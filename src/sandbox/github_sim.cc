@@ -47,6 +47,13 @@ struct GitHubSim::State {
   std::unordered_map<std::int64_t, std::vector<std::int64_t>> jobs_of_run;  // run id -> job ids
   std::set<std::string> repos;
   std::list<std::int64_t> queue;  // queued job ids, oldest first
+  // The runs with a queued job, by repository, and how many each has queued: what the
+  // queued-runs list reads, in time with the queue rather than by walking it.
+  std::unordered_map<std::string, std::map<std::int64_t, int>> queued_runs_of;
+  void queued_in_run(const SimJob& j, int delta) {
+    auto& runs = queued_runs_of[j.repo];
+    if ((runs[j.run_id] += delta) <= 0) runs.erase(j.run_id);
+  }
   std::priority_queue<Completion, std::vector<Completion>, std::greater<>> completions;
   std::priority_queue<Outgoing, std::vector<Outgoing>, std::greater<>> outbox;
   std::map<std::int64_t, SimRunner> runners;
@@ -205,6 +212,7 @@ struct GitHubSim::State {
     if (repos.insert(j.repo).second) ++repos_version;
     auto& stored = jobs[id] = std::move(j);
     queue.push_back(id);
+    queued_in_run(stored, +1);
     dirty = true;
     if (options.mirror) options.mirror->set_run_status(stored.run_id, "queued");
     if (options.scale_set.enabled) {
@@ -440,6 +448,7 @@ struct GitHubSim::State {
       }
       SimJob& j = jobs.at(*qit);
       queue.erase(qit);
+      queued_in_run(j, -1);
       r.busy = true;
       r.job_id = j.id;
       set_idle(r, false);
@@ -691,12 +700,12 @@ std::vector<std::int64_t> GitHubSim::queued_runs(const std::string& repo, std::u
   std::lock_guard lock(state_->mu);
   State& s = *state_;
   s.count_list(s.repo_version[repo], version);
-  std::set<std::int64_t> runs;
-  for (std::int64_t id : s.queue) {
-    const SimJob& j = s.jobs.at(id);
-    if (j.repo == repo) runs.insert(j.run_id);
+  std::vector<std::int64_t> out;
+  if (auto it = s.queued_runs_of.find(repo); it != s.queued_runs_of.end()) {
+    out.reserve(it->second.size());
+    for (const auto& [run, queued] : it->second) out.push_back(run);
   }
-  return {runs.begin(), runs.end()};
+  return out;
 }
 
 std::vector<SimJob> GitHubSim::run_jobs(std::int64_t run_id, std::uint64_t* version) {

@@ -135,6 +135,8 @@ class Reconciler {
   bool routes_to_scale_set(const std::vector<std::string>& labels) const;
   // Takes sweep_mu_; busy_runners: names GitHub listed busy at the sweep pass.
   int sweep(PassReport& report, const std::set<std::string>& busy_runners);
+  std::set<std::string> repos_to_sweep(PassReport& report);  // the repositories a sweep lists queued runs of
+  bool pools_saturated() const;  // by the last pass: no pool has room (sweep.cc)
   std::set<std::string> listed_busy_runners();  // from the cached lists; needs pass_mu_
   void note_running(TimePoint started);  // after running_ changed; needs pass_mu_
   void reconcile_pool(std::size_t index, const std::vector<Job>& queued, int queued_beyond, const std::vector<Job>& running,

@@ -1,6 +1,7 @@
 // The sweep: what a lost webhook would have told us, asked of GitHub directly. Queued jobs
 // the store never heard of are recorded as JobEvents (so the next plan serves them), and
 // jobs the store still thinks queued or running are checked and moved forward.
+#include <algorithm>
 #include <set>
 
 #include "core/log.h"
@@ -48,10 +49,7 @@ bool Reconciler::routes_to_scale_set(const std::vector<std::string>& labels) con
   return false;
 }
 
-int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runners) {
-  std::lock_guard sweeping(sweep_mu_);
-  const TimePoint now = options_.clock->now();
-  ++sweep_count_;
+std::set<std::string> Reconciler::repos_to_sweep(PassReport& report) {
   std::set<std::string> repos(options_.sweep_repos.begin(), options_.sweep_repos.end());
   for (const auto& b : options_.pools) {
     if (b.config.scope.kind == config::PoolScope::Kind::kRepo) repos.insert(b.config.scope.name);
@@ -94,22 +92,43 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
     for (std::size_t i = 0; i < room; ++i) repos.insert(extra[(sweep_cursor_ + i) % extra.size()]);
     sweep_cursor_ = (sweep_cursor_ + room) % extra.size();
   }
+  return repos;
+}
 
+// At the last pass, every pool had all its instances busy or booting (none idle), and
+// busy + demand at or above max_runners.
+bool Reconciler::pools_saturated() const {
+  std::lock_guard lock(status_mu_);
+  if (status_.pools.empty()) return false;
+  for (std::size_t i = 0; i < status_.pools.size() && i < options_.pools.size(); ++i) {
+    const PoolCounts& c = status_.pools[i].counts;
+    if (!status_.pools[i].observed_at || c.idle > 0 || c.busy + c.demand < options_.pools[i].config.max_runners) return false;
+  }
+  return true;
+}
+
+int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runners) {
+  std::lock_guard sweeping(sweep_mu_);
+  const TimePoint now = options_.clock->now();
+  ++sweep_count_;
+  // Every pool busy to its cap with more jobs waiting than the cap can take: a queued job
+  // the listing could find, or a stale one it could clear, would change no launch, and
+  // with a queue of thousands the lists cost calls every sweep for as long as it lasts
+  // (most of the sweep's calls, and GitHub pages them by 100). So the sweep checks only the
+  // running jobs then; it lists again once a pool has room. A stale queued job cannot keep
+  // it from getting room: the instance it would hold finds no job and idles.
+  const bool saturated = pools_saturated();
+  const std::set<std::string> repos = saturated ? std::set<std::string>{} : repos_to_sweep(report);
   // Runs the store already has a queued or running job of. Their jobs are known from the
   // webhooks, so listing them would cost a call per run on every sweep while a backlog
   // lasts; only a few of them are checked per sweep (in turn), for a sibling job whose
   // delivery was lost. Runs the store knows nothing of are all listed.
-  std::set<std::int64_t> known_runs;
-  for (JobStatus st : {JobStatus::kQueued, JobStatus::kInProgress}) {
-    store::JobFilter f;
-    f.status = st;
-    f.limit = options_.max_jobs;
-    if (auto jobs = options_.store->list_jobs(f); jobs.ok()) {
-      for (const auto& j : *jobs) {
-        if (j.run_id != 0) known_runs.insert(j.run_id);
-      }
-    }
+  std::vector<std::int64_t> known_runs;  // ascending
+  if (auto runs = saturated ? Result<std::vector<std::int64_t>>(std::vector<std::int64_t>{}) : options_.store->active_run_ids(options_.max_jobs);
+      runs.ok()) {
+    known_runs = std::move(*runs);
   }
+  auto known_run = [&](std::int64_t run) { return std::binary_search(known_runs.begin(), known_runs.end(), run); };
   int known_run_checks = 0;
 
   int recorded = 0;
@@ -142,7 +161,7 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
     for (const auto& run : *runs) {
       if (stop_requested_) break;
       queued_runs_at_github.insert(run.id);
-      if (known_runs.count(run.id) != 0) {
+      if (known_run(run.id)) {
         // In turn: a different slice of the known runs each sweep.
         if (known_run_checks >= options_.max_sweep_known_runs ||
             (run.id + static_cast<std::int64_t>(sweep_count_)) % kKnownRunStride != 0) {
@@ -174,6 +193,7 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
   // call for it.
   int checks = 0;
   for (JobStatus st : {JobStatus::kQueued, JobStatus::kInProgress}) {
+    if (saturated && st == JobStatus::kQueued) continue;
     store::JobFilter f;
     f.status = st;
     f.limit = static_cast<std::size_t>(options_.max_sweep_job_checks);
@@ -181,7 +201,7 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
     if (!jobs.ok()) continue;
     for (const auto& j : *jobs) {
       if (checks >= options_.max_sweep_job_checks || stop_requested_) break;
-      if (swept_repos.count(j.repository) == 0 || queued_at_github.count(j.job_id) != 0 || from_scale_set(j)) continue;
+      if ((!saturated && swept_repos.count(j.repository) == 0) || queued_at_github.count(j.job_id) != 0 || from_scale_set(j)) continue;
       // Its run is still queued at GitHub, so the job most likely is too.
       if (st == JobStatus::kQueued && queued_runs_at_github.count(j.run_id) != 0) continue;
       if (st == JobStatus::kInProgress && busy_runners.count(j.runner_name) != 0) continue;

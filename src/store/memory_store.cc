@@ -107,6 +107,15 @@ class MemoryStore final : public Store {
     return out;
   }
 
+  Result<std::vector<std::int64_t>> active_run_ids(std::size_t limit) override {
+    std::lock_guard lock(mu_);
+    if (auto s = check_open(); !s) return s.error();
+    std::vector<std::int64_t> runs;
+    runs.reserve(std::min(limit, active_runs_.size()));
+    for (auto it = active_runs_.begin(); it != active_runs_.end() && runs.size() < limit; ++it) runs.push_back(it->first);
+    return runs;
+  }
+
   std::optional<std::uint64_t> running_version() override {
     std::lock_guard lock(mu_);
     return running_version_;
@@ -292,6 +301,10 @@ class MemoryStore final : public Store {
     if (by_status != nullptr) {
       if (add) by_status->insert(job.job_id);
       else by_status->erase(job.job_id);
+      if (job.run_id != 0) {
+        if (add) ++active_runs_[job.run_id];
+        else if (auto r = active_runs_.find(job.run_id); r != active_runs_.end() && --r->second <= 0) active_runs_.erase(r);
+      }
     }
     if (job.status != JobStatus::kQueued) return;
     const std::string key = job.labels.joined('\0');
@@ -328,6 +341,7 @@ class MemoryStore final : public Store {
   std::map<std::int64_t, Job> jobs_;
   std::set<std::int64_t> queued_;  // ids of jobs whose status is queued, for queued_jobs()
   std::set<std::int64_t> in_progress_;
+  std::map<std::int64_t, int> active_runs_;  // run id -> its jobs in queued_ and in_progress_ (active_run_ids())
   std::uint64_t running_version_ = 0;  // moves with in_progress_ and its jobs (running_version())
   struct LabelGroup {
     LabelSet labels;

@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <map>
 
 namespace ghscale::store {
@@ -28,6 +29,24 @@ Result<std::vector<QueuedGroup>> Store::queued_groups(std::size_t per_group) {
   out.reserve(groups.size());
   for (auto& [key, g] : groups) out.push_back(std::move(g));
   return out;
+}
+
+Result<std::vector<std::int64_t>> Store::active_run_ids(std::size_t limit) {
+  std::vector<std::int64_t> runs;
+  for (JobStatus status : {JobStatus::kQueued, JobStatus::kInProgress}) {
+    JobFilter filter;
+    filter.status = status;
+    filter.limit = std::size_t{1} << 40;
+    auto jobs = list_jobs(filter);
+    if (!jobs.ok()) return jobs.error();
+    for (const Job& j : *jobs) {
+      if (j.run_id != 0) runs.push_back(j.run_id);
+    }
+  }
+  std::sort(runs.begin(), runs.end());
+  runs.erase(std::unique(runs.begin(), runs.end()), runs.end());
+  if (runs.size() > limit) runs.resize(limit);
+  return runs;
 }
 
 }  // namespace ghscale::store

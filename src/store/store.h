@@ -111,6 +111,10 @@ class Store {
   // may then keep its last list of running jobs while the number stays. nullopt = unknown
   // (other processes write the store too): read the list each time.
   virtual std::optional<std::uint64_t> running_version() { return std::nullopt; }
+  // The distinct run ids (0 left out) of the jobs queued or in progress, ascending, at most
+  // `limit`: what the sweep tells known runs by, without reading the jobs themselves (a
+  // backlog of thousands would be copied every sweep). The default reads list_jobs().
+  virtual Result<std::vector<std::int64_t>> active_run_ids(std::size_t limit);
 
   // --- instances ----------------------------------------------------------------------
   // Inserts or replaces by instance_id.

@@ -149,6 +149,52 @@ TEST_F(ReconcilerTest, LostWebhookRecoveredBySweep) {
   EXPECT_EQ(rec->run_pass(PassKind::kSweep).swept_jobs, 0);  // recorded once
 }
 
+// Every instance busy at max_runners with more jobs waiting: a job the sweep's listing
+// could find would launch nothing, so it lists no queued runs (with a backlog of
+// thousands that cost calls every sweep), and lists again once the pool has room, finding
+// the job whose webhook was lost.
+TEST_F(ReconcilerTest, ASweepAtTheCapListsQueuedRunsAgainOnceThePoolHasRoom) {
+  pool.max_runners = 2;
+  pool.on_demand_base = 0;
+  auto rec = make_reconciler("me", {"acme/app"});
+  for (int j = 1; j <= 4; ++j) record(j, JobStatus::kQueued);
+  rec->run_pass(PassKind::kTick);
+  ASSERT_EQ(live().size(), 2u);
+  clock->advance(31s);
+  rec->run_pass(PassKind::kTick);
+  clock->advance(30s);
+  rec->run_pass(PassKind::kTick);
+  std::vector<std::string> ids, names;
+  for (const auto& i : live()) {
+    ids.push_back(i.id);
+    names.push_back(runner_name_for("linux", i.id));
+  }
+  start_job(1, names[0]);
+  start_job(2, names[1]);
+  rec->run_pass(PassKind::kTick);
+  ASSERT_EQ(rec->status().pools[0].counts.busy, 2);
+
+  const std::int64_t lost = fake->add_job(ghscale::testing::build_job(fake->add_run({.repo = "acme/app"})));
+  const std::int64_t listed_before = fake->requests_to("/repos/acme/app/actions/runs");
+  PassReport r = rec->run_pass(PassKind::kSweep);
+  EXPECT_EQ(r.swept_jobs, 0);
+  EXPECT_EQ(fake->requests_to("/repos/acme/app/actions/runs"), listed_before);
+  EXPECT_FALSE(store->get_job(lost).ok());
+
+  // The two jobs end and the other two are cancelled: room, and the next sweep lists.
+  clock->advance(1min);
+  finish_job_ephemeral(1, names[0], ids[0]);
+  finish_job_ephemeral(2, names[1], ids[1]);
+  record(3, JobStatus::kCompleted);
+  record(4, JobStatus::kCompleted);
+  rec->run_pass(PassKind::kTick);
+  r = rec->run_pass(PassKind::kSweep);
+  EXPECT_GT(fake->requests_to("/repos/acme/app/actions/runs"), listed_before);
+  EXPECT_EQ(r.swept_jobs, 1);
+  EXPECT_TRUE(store->get_job(lost).ok());
+  EXPECT_EQ(busy_terminations.load(), 0);
+}
+
 TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwice) {
   // GitHub assigned a job to the pool's scale set; its listener recorded it under the id of
   // that assignment. The REST API lists the same job queued under its own id, and a

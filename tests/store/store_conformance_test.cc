@@ -71,6 +71,29 @@ TEST_P(StoreConformance, RunningVersionMovesWithTheRunningJobs) {
   EXPECT_NE(*ended, *started);
 }
 
+// active_run_ids(): the runs of queued and running jobs, each once, ascending; not those of
+// waiting or completed jobs, nor run 0; cut at the limit.
+TEST_P(StoreConformance, ActiveRunIdsAreTheRunsOfQueuedAndRunningJobs) {
+  auto event = [&](const char* delivery, std::int64_t job, std::int64_t run, JobStatus status) {
+    JobEvent e = make_event(delivery, job, status, {"linux"}, now());
+    e.run_id = run;
+    return e;
+  };
+  for (const JobEvent& e : {event("a1", 1, 30, JobStatus::kQueued), event("a2", 2, 30, JobStatus::kQueued),
+                            event("a3", 3, 10, JobStatus::kQueued), event("a4", 3, 10, JobStatus::kInProgress),
+                            event("a5", 4, 20, JobStatus::kQueued), event("a6", 4, 20, JobStatus::kCompleted),
+                            event("a7", 5, 40, JobStatus::kWaiting), event("a8", 6, 0, JobStatus::kQueued),
+                            event("a9", 7, 50, JobStatus::kInProgress)}) {
+    ASSERT_TRUE(store_->record(e).ok());
+  }
+  auto runs = store_->active_run_ids(100);
+  ASSERT_TRUE(runs.ok()) << runs.error().describe();
+  EXPECT_EQ(*runs, (std::vector<std::int64_t>{10, 30, 50}));
+  runs = store_->active_run_ids(2);
+  ASSERT_TRUE(runs.ok()) << runs.error().describe();
+  EXPECT_EQ(*runs, (std::vector<std::int64_t>{10, 30}));
+}
+
 // get_lease reads the lease whoever holds it: nothing before anyone took it, the holder
 // and its token while held, and still the row (expired) after it is released.
 TEST_P(StoreConformance, GetLeaseShowsTheHolderWithoutTakingIt) {

@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -48,6 +50,10 @@ struct Sql {
            (status == JobStatus::kCompleted ? " WHERE" : " INDEXED BY jobs_active WHERE status < 3 AND") +
            " status = " + std::to_string(static_cast<int>(status)) + " ORDER BY job_id DESC LIMIT ?1";
   }
+  // Through jobs_active (its condition word for word), reading no job's columns but run_id.
+  std::string active_run_ids =
+      "SELECT DISTINCT run_id FROM jobs INDEXED BY jobs_active WHERE status < 3 AND status >= 1 AND run_id != 0 "
+      "ORDER BY run_id LIMIT ?1";
   std::string select_instance =
       std::string("SELECT ") + sqlite::kInstanceColumns + " FROM instances WHERE instance_id = ?1";
   std::string list_instances = std::string("SELECT ") + sqlite::kInstanceColumns +
@@ -234,6 +240,21 @@ class SqliteStore final : public Store {
       std::vector<Job> out;
       Status s = each_row(**stmt, [&](Stmt& row) {
         out.push_back(sqlite::read_job(row));
+        return true;
+      });
+      if (!s) return s.error();
+      return out;
+    });
+  }
+
+  Result<std::vector<std::int64_t>> active_run_ids(std::size_t limit) override {
+    return read([&](Connection& c) -> Result<std::vector<std::int64_t>> {
+      auto stmt = c.prepare(sql().active_run_ids);
+      if (!stmt) return stmt.error();
+      (*stmt)->bind(1, static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max())));
+      std::vector<std::int64_t> out;
+      Status s = each_row(**stmt, [&](Stmt& row) {
+        out.push_back(row.int64(0));
         return true;
       });
       if (!s) return s.error();
