@@ -15,6 +15,9 @@
 namespace ghscale::sandbox {
 namespace {
 
+constexpr std::size_t kPerPage = 100;           // GitHub's largest page
+constexpr std::size_t kFilteredListCap = 1000;  // where a filtered run list stops
+
 struct Outgoing {
   TimePoint due;
   std::uint64_t seq;
@@ -79,13 +82,15 @@ struct GitHubSim::State {
     ++repo_version[j.repo];
     ++run_version[j.run_id];
   }
-  // Counts a list call; conditional (version given) and unchanged: no quota.
+  // Counts a list of `items` as GitHub serves it, 100 to a page and a call per page;
+  // conditional (version given) and unchanged: every page a 304, no quota.
   // The caller's 0 is "never listed": the tag stored is the version plus one.
-  void count_list(std::uint64_t now_version, std::uint64_t* version) {
-    ++counts.api_calls;
+  void count_list(std::uint64_t now_version, std::uint64_t* version, std::size_t items) {
+    const auto pages = static_cast<std::int64_t>(std::max<std::size_t>(1, (items + kPerPage - 1) / kPerPage));
+    counts.api_calls += pages;
     const std::uint64_t tag = now_version + 1;
     if (version != nullptr && *version == tag) return;
-    ++counts.api_quota_calls;
+    counts.api_quota_calls += pages;
     if (version != nullptr) *version = tag;
   }
   std::set<std::int64_t> assigned;
@@ -657,8 +662,9 @@ Result<std::string> GitHubSim::registration_token() {
 std::vector<SimRunner> GitHubSim::list_runners(std::uint64_t* etag) {
   std::lock_guard lock(state_->mu);
   State& s = *state_;
-  ++s.counts.api_calls;
-  if (etag == nullptr || *etag != s.runners_version) ++s.counts.api_quota_calls;
+  const auto pages = static_cast<std::int64_t>(std::max<std::size_t>(1, (s.runners.size() + kPerPage - 1) / kPerPage));
+  s.counts.api_calls += pages;
+  if (etag == nullptr || *etag != s.runners_version) s.counts.api_quota_calls += pages;
   if (etag != nullptr) *etag = s.runners_version;
   std::vector<SimRunner> out;
   out.reserve(s.runners.size());
@@ -699,23 +705,25 @@ std::vector<SimJob> GitHubSim::list_queued_jobs() {
 std::vector<std::int64_t> GitHubSim::queued_runs(const std::string& repo, std::uint64_t* version) {
   std::lock_guard lock(state_->mu);
   State& s = *state_;
-  s.count_list(s.repo_version[repo], version);
+  // As GitHub answers ?status=queued: newest run first (ids grow with time here), a
+  // filtered list cut at 1,000 runs.
   std::vector<std::int64_t> out;
   if (auto it = s.queued_runs_of.find(repo); it != s.queued_runs_of.end()) {
-    out.reserve(it->second.size());
-    for (const auto& [run, queued] : it->second) out.push_back(run);
+    out.reserve(std::min(it->second.size(), kFilteredListCap));
+    for (auto run = it->second.rbegin(); run != it->second.rend() && out.size() < kFilteredListCap; ++run) out.push_back(run->first);
   }
+  s.count_list(s.repo_version[repo], version, out.size());
   return out;
 }
 
 std::vector<SimJob> GitHubSim::run_jobs(std::int64_t run_id, std::uint64_t* version) {
   std::lock_guard lock(state_->mu);
   State& s = *state_;
-  s.count_list(s.run_version[run_id], version);
   std::vector<SimJob> out;
   if (auto it = s.jobs_of_run.find(run_id); it != s.jobs_of_run.end()) {
     for (std::int64_t id : it->second) out.push_back(s.jobs.at(id));
   }
+  s.count_list(s.run_version[run_id], version, out.size());
   return out;
 }
 
@@ -730,7 +738,7 @@ std::optional<SimJob> GitHubSim::get_job(std::int64_t id) {
 
 std::vector<std::string> GitHubSim::repositories(std::uint64_t* version) {
   std::lock_guard lock(state_->mu);
-  state_->count_list(state_->repos_version, version);
+  state_->count_list(state_->repos_version, version, state_->repos.size());
   return {state_->repos.begin(), state_->repos.end()};
 }
 

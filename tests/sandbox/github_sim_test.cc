@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "provider/sim/sim_cloud.h"
 #include "sandbox/github_sim.h"
 #include "sandbox/scaled_clock.h"
@@ -144,6 +146,23 @@ TEST(GitHubSim, UnchangedSweepListsAskedConditionallyCostNoQuota) {
   w.github->run_jobs(run, &jobs_seen);
   w.github->repositories(&repos_seen);  // no new repository: free
   EXPECT_EQ(w.github->counts().api_quota_calls, before + 2);
+}
+
+// GitHub serves lists 100 to a page, a call each; a run list filtered by status is
+// newest first and stops at 1,000 runs. A simulated sweep costs what the real one would.
+TEST(GitHubSim, QueuedRunsAreNewestFirstPagedAndCutAtAThousand) {
+  World w;
+  std::vector<std::int64_t> runs;
+  for (int i = 0; i < 1250; ++i) runs.push_back(w.github->job(w.github->enqueue({0s, kLinux, 60s, "acme/app"}))->run_id);
+  const auto listed = w.github->queued_runs("acme/app");
+  ASSERT_EQ(listed.size(), 1000u);
+  EXPECT_EQ(listed.front(), runs.back());
+  EXPECT_EQ(listed.back(), runs[250]);
+  EXPECT_TRUE(std::is_sorted(listed.rbegin(), listed.rend()));
+  EXPECT_EQ(w.github->counts().api_calls, 10);
+  EXPECT_EQ(w.github->counts().api_quota_calls, 10);
+  EXPECT_TRUE(w.github->queued_runs("acme/other").empty());  // an empty list is one call
+  EXPECT_EQ(w.github->counts().api_calls, 11);
 }
 
 TEST(GitHubSim, AnyIdleRunnerWithMatchingLabelsTakesAnyJob) {
