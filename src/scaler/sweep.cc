@@ -96,13 +96,19 @@ std::set<std::string> Reconciler::repos_to_sweep(PassReport& report) {
 }
 
 // At the last pass, every pool had all its instances busy or booting (none idle), and
-// busy + demand at or above max_runners.
+// busy + demand at or above max_runners. A scale-set pool never counts as saturated: its
+// demand is what GitHub assigned to its scale set, which GitHub holds at max_runners, and
+// the sweep's look at the REST copies of those jobs is kept as it was.
 bool Reconciler::pools_saturated() const {
   std::lock_guard lock(status_mu_);
   if (status_.pools.empty()) return false;
   for (std::size_t i = 0; i < status_.pools.size() && i < options_.pools.size(); ++i) {
+    const config::PoolConfig& pool = options_.pools[i].config;
     const PoolCounts& c = status_.pools[i].counts;
-    if (!status_.pools[i].observed_at || c.idle > 0 || c.busy + c.demand < options_.pools[i].config.max_runners) return false;
+    if (pool.demand == config::Demand::kScaleSet || !status_.pools[i].observed_at || c.idle > 0 ||
+        c.busy + c.demand < pool.max_runners) {
+      return false;
+    }
   }
   return true;
 }
