@@ -1,6 +1,7 @@
 #include "github/rest_client.h"
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <map>
 #include <mutex>
@@ -121,6 +122,18 @@ struct RestClient::Impl {
 
   JitterBackoff backoff;  // 5xx and transport failures
 
+  // When the last call that ran out of attempts could not reach GitHub at all (connect,
+  // DNS, TLS, timeout), in ms since the epoch; 0 while GitHub answers. For kUnreachableFor
+  // after that, a call makes one attempt and no retries: during an outage a pass (or a
+  // `reconcile --once`) fails in one try per call instead of a full back-off on each,
+  // and the first answer, of any status, ends it.
+  static constexpr Duration kUnreachableFor = std::chrono::seconds(30);
+  std::atomic<std::int64_t> unreachable_at{0};
+  bool recently_unreachable() const {
+    const std::int64_t at = unreachable_at.load();
+    return at != 0 && to_unix_ms(now()) - at < kUnreachableFor.count();
+  }
+
   Impl(RestClientOptions o, Credentials c, std::shared_ptr<http::Client> t)
       : options(std::move(o)),
         credentials(std::move(c)),
@@ -231,6 +244,7 @@ struct RestClient::Impl {
     std::unique_lock<std::mutex> serial(mutating_mu, std::defer_lock);
     if (call.mutating) serial.lock();
     bool reauthenticated = false;
+    const int transport_attempts = recently_unreachable() ? 1 : options.max_attempts;
     for (int attempt = 1;; ++attempt) {
       if (stopping()) return stopped(call);
       const TimePoint blocked = limits.blocked_until();
@@ -262,10 +276,14 @@ struct RestClient::Impl {
 
       if (!sent) {
         limits.count_call(call.endpoint, "error");
-        if (attempt >= options.max_attempts) return call_error(ErrorKind::kRetryable, call.endpoint, sent.error().message);
+        if (attempt >= transport_attempts || attempt >= options.max_attempts) {
+          unreachable_at.store(std::max<std::int64_t>(1, to_unix_ms(now())));
+          return call_error(ErrorKind::kRetryable, call.endpoint, sent.error().message);
+        }
         if (!pause(backoff.delay(attempt))) return stopped(call);
         continue;
       }
+      unreachable_at.store(0);
       http::ClientResponse resp = std::move(sent).value();
       limits.count_call(call.endpoint, std::to_string(resp.status));
       limits.observe(resp.headers);

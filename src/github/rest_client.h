@@ -27,7 +27,8 @@ struct RestClientOptions {
   std::string api_url = "https://api.github.com";
   int rate_limit_reserve = 500;  // below this many calls left in a bucket, the sweep waits
   int max_in_flight = 10;        // GitHub asks for no more than 100 concurrent requests
-  int max_attempts = 4;          // per call, over 5xx, transport failures and told waits
+  int max_attempts = 4;          // per call, over 5xx, transport failures and told waits;
+                                 // one for 30 s after a call could not reach GitHub at all
   Duration max_wait = 5min;      // a told wait longer than this returns kThrottled instead
   Duration backoff_base = 1s;    // 5xx backoff: full jitter over base * 2^attempt, capped
   Duration backoff_cap = 30s;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <thread>
 
@@ -73,6 +74,54 @@ TEST_F(GitHubFixture, ServerErrorsRetryWithBoundedJitteredBackoff) {
   auto r = api->list_runners(org);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().kind, ErrorKind::kRetryable);
+}
+
+// A transport that cannot reach GitHub while `down` (as curl reports a refused connect).
+class SwitchableClient final : public http::Client {
+ public:
+  explicit SwitchableClient(std::shared_ptr<http::Client> inner) : inner_(std::move(inner)) {}
+  Result<http::ClientResponse> send(const http::ClientRequest& r) override {
+    ++sends;
+    if (down) return make_error(ErrorKind::kRetryable, r.method + " " + http::url_without_query(r.url) + ": Couldn't connect to server");
+    return inner_->send(r);
+  }
+  std::atomic<bool> down{false};
+  std::atomic<int> sends{0};
+
+ private:
+  std::shared_ptr<http::Client> inner_;
+};
+
+// A call that ran out of attempts without reaching GitHub makes the calls of the next
+// 30 s try once: an outage costs a pass (or `reconcile --once`) one try per call, not a
+// back-off on each. The first answer, or the 30 s, ends it.
+TEST_F(GitHubFixture, AfterGitHubWasUnreachableCallsTryOnceForAWhile) {
+  auto o = options();
+  o.max_attempts = 4;
+  auto net = std::make_shared<SwitchableClient>(transport());
+  auto api = pat_client(o, net);
+  net->down = true;
+  EXPECT_FALSE(api->list_runners(org).ok());
+  EXPECT_EQ(net->sends.load(), 4);
+  EXPECT_EQ(sleeps.size(), 3u);
+  auto r = api->generate_jit_config(org, {"jit-1", 1, {"self-hosted"}, "_work"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::kRetryable);
+  EXPECT_NE(r.error().message.find("Couldn't connect"), std::string::npos) << r.error().message;
+  EXPECT_EQ(net->sends.load(), 5);
+  EXPECT_EQ(sleeps.size(), 3u);
+  // GitHub answers again: the next failure retries as before.
+  net->down = false;
+  EXPECT_TRUE(api->list_runners(org).ok());
+  net->down = true;
+  net->sends = 0;
+  EXPECT_FALSE(api->list_runners(org).ok());
+  EXPECT_EQ(net->sends.load(), 4);
+  // 30 s on, still down: a full set of attempts again.
+  clock->advance(std::chrono::seconds(31));
+  net->sends = 0;
+  EXPECT_FALSE(api->list_runners(org).ok());
+  EXPECT_EQ(net->sends.load(), 4);
 }
 
 TEST_F(GitHubFixture, QuotaReserveDefersTheSweepButNotUrgentCalls) {
