@@ -129,6 +129,19 @@ class ReconcilerFixture : public ::testing::Test {
 
   std::vector<provider::CloudInstance> live() { return *sim->describe("linux"); }
 
+  // The live instances' ids and their (first) runners' names, in the cloud's order.
+  struct LiveNames {
+    std::vector<std::string> ids, names;
+  };
+  LiveNames live_names() {
+    LiveNames out;
+    for (const auto& i : live()) {
+      out.ids.push_back(i.id);
+      out.names.push_back(runner_name_for("linux", i.id));
+    }
+    return out;
+  }
+
   std::vector<Action> actions() {
     auto a = store->last_actions(10000);
     EXPECT_TRUE(a.ok());

@@ -60,11 +60,7 @@ TEST_F(ReconcilerTest, JobsLaunchRegisterServeAndScaleInWithoutTouchingBusyRunne
   EXPECT_EQ(st.pools[0].counts.on_demand, 1);
 
   // Three runners take jobs; two jobs are cancelled.
-  std::vector<std::string> ids, names;
-  for (const auto& i : live()) {
-    ids.push_back(i.id);
-    names.push_back(runner_name_for("linux", i.id));
-  }
+  const auto [ids, names] = live_names();
   start_job(1, names[0]);
   start_job(2, names[1]);
   start_job(3, names[2]);
@@ -164,11 +160,7 @@ TEST_F(ReconcilerTest, ASweepAtTheCapListsQueuedRunsAgainOnceThePoolHasRoom) {
   rec->run_pass(PassKind::kTick);
   clock->advance(30s);
   rec->run_pass(PassKind::kTick);
-  std::vector<std::string> ids, names;
-  for (const auto& i : live()) {
-    ids.push_back(i.id);
-    names.push_back(runner_name_for("linux", i.id));
-  }
+  const auto [ids, names] = live_names();
   start_job(1, names[0]);
   start_job(2, names[1]);
   rec->run_pass(PassKind::kTick);
