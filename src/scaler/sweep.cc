@@ -129,10 +129,9 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
   // webhooks, so listing them would cost a call per run on every sweep while a backlog
   // lasts; only a few of them are checked per sweep (in turn), for a sibling job whose
   // delivery was lost. Runs the store knows nothing of are all listed.
-  std::vector<std::int64_t> known_runs;  // ascending
-  if (auto runs = saturated ? Result<std::vector<std::int64_t>>(std::vector<std::int64_t>{}) : options_.store->active_run_ids(options_.max_jobs);
-      runs.ok()) {
-    known_runs = std::move(*runs);
+  std::vector<std::int64_t> known_runs;  // ascending; not read when nothing is listed
+  if (!saturated) {
+    if (auto runs = options_.store->active_run_ids(options_.max_jobs); runs.ok()) known_runs = std::move(*runs);
   }
   auto known_run = [&](std::int64_t run) { return std::binary_search(known_runs.begin(), known_runs.end(), run); };
   int known_run_checks = 0;
