@@ -18,6 +18,7 @@
 #include "core/duration.h"
 #include "core/file_read.h"
 #include "core/http_url.h"
+#include "core/runner_name.h"
 
 namespace ghscale::config {
 namespace {
@@ -561,6 +562,19 @@ class Loader {
         }
       }
       demand(pn, p, i, pool, scale_set_names);
+      // GitHub refuses a runner name over 64 characters: every registration would fail.
+      if (const int registrations = pool.ephemeral && pool.reuse.enabled ? pool.reuse.max_jobs : 1;
+          valid_pool_name(pool.name) && longest_runner_name(pool.name, registrations) > kMaxRunnerNameLength) {
+        const std::size_t room = kMaxRunnerNameLength - (longest_runner_name(pool.name, registrations) - pool.name.size());
+        r_.error(pn["name"], p + ".name",
+                 "\"" + pool.name + "\" makes runner names of up to " +
+                     std::to_string(longest_runner_name(pool.name, registrations)) + " characters (\"" +
+                     std::string(kRunnerNameHead) + pool.name + "-<instance id of up to " +
+                     std::to_string(kLongestInstanceIdLength) + ">" +
+                     (registrations > 1 ? "-r" + std::to_string(registrations) : std::string()) +
+                     "\"), over GitHub's " + std::to_string(kMaxRunnerNameLength) + ": at most " + std::to_string(room) +
+                     " characters here" + (registrations > 1 ? " (reuse.max_jobs counts too)" : ""));
+      }
       if ((have_min || have_max) && pool.min_idle > pool.max_runners) {
         YAML::Node at = have_min ? pn["min_idle"] : pn["max_runners"];
         r_.error(at, p + (have_min ? ".min_idle" : ".max_runners"),

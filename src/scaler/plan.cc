@@ -39,23 +39,11 @@ TimePoint idle_since_of(const InstanceView& i) {
   return t;
 }
 
-}  // namespace
-
-std::string runner_name_prefix(std::string_view pool) { return "ghscale-" + std::string(pool) + "-"; }
-
-std::string runner_name_for(std::string_view pool, std::string_view instance_id, int registration) {
-  std::string name = runner_name_prefix(pool) + std::string(instance_id);
-  if (registration > 1) name += "-r" + std::to_string(registration);
-  return name;
-}
-
-namespace {
-
 // The part of a runner name after "ghscale-<pool>-", or nullopt when it has another prefix.
 // Compared in pieces: these run for every live instance on every pass, and building the
 // prefix as a string each time was an allocation apiece.
 std::optional<std::string_view> after_prefix(std::string_view pool, std::string_view runner_name) {
-  constexpr std::string_view kHead = "ghscale-";
+  constexpr std::string_view kHead = kRunnerNameHead;
   if (runner_name.size() < kHead.size() + pool.size() + 1 || runner_name.substr(0, kHead.size()) != kHead ||
       runner_name.substr(kHead.size(), pool.size()) != pool || runner_name[kHead.size() + pool.size()] != '-') {
     return std::nullopt;

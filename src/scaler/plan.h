@@ -13,22 +13,21 @@
 #include "core/clock.h"
 #include "core/instance.h"
 #include "core/job.h"
+#include "core/runner_name.h"
 #include "provider/provider.h"
 
 namespace ghscale::scaler {
 
-// The runner name ghscale gives the instance `instance_id` of `pool`. Deterministic, so
-// the runner <-> instance link survives a crash without any stored state.
+// The runner name ghscale gives the instance `instance_id` of `pool` (core/runner_name.h).
 // An instance reused for its n-th job (n > 1) registers "<that name>-r<n>": every
 // registration has its own name, as GitHub may still list the last one for a moment.
-std::string runner_name_for(std::string_view pool, std::string_view instance_id, int registration = 1);
+using ghscale::runner_name_for;
+using ghscale::runner_name_prefix;  // "ghscale-POOL-", what every runner name of the pool starts with
 // The registration number a runner name of the instance carries (1 for the plain name);
 // 0 when the name is not one of the instance's.
 int registration_of(std::string_view pool, std::string_view instance_id, std::string_view runner_name);
 // The instance id a runner name of the pool carries ("" when it is not one of the pool's).
 std::string_view instance_of_runner(std::string_view pool, std::string_view runner_name);
-// The prefix every runner name of `pool` starts with ("ghscale-POOL-").
-std::string runner_name_prefix(std::string_view pool);
 
 // --- first-matching-pool rule ----------------------------------------------------------
 

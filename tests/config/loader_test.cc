@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/duration.h"
+#include "core/runner_name.h"
 
 namespace ghscale::config {
 namespace {
@@ -83,6 +84,31 @@ TEST(Loader, WarmPoolReadAndChecked) {
   EXPECT_NE(e.find("pools[0].warm_pool.coverage"), std::string::npos) << e;
   EXPECT_NE(e.find("pools[0].warm_pool.size"), std::string::npos) << e;
   EXPECT_NE(e.find("pools[0].warm_pool.enabled"), std::string::npos) << e;
+}
+
+// GitHub refuses runner names over 64 characters, so a pool whose names could be longer
+// ("ghscale-", the name, "-", an EC2 id of 19, "-r<max_jobs>") is refused at load, not
+// found out on the first registration.
+TEST(Loader, APoolNameThatMakesRunnerNamesOverGitHubsLimitIsRefused) {
+  auto pool = [](const std::string& name, const std::string& extra = "") {
+    return std::string(kMinimal) + "pools:\n  - name: " + name + "\n    labels: [linux]\n    scope: {org: acme}\n" +
+           "    provider: {type: sim}\n" + extra;
+  };
+  const std::string at_limit(32, 'a');  // 8 + 32 + 1 + 19 + "-r30" = 64
+  auto ok = load(pool(at_limit));
+  ASSERT_TRUE(ok.ok()) << errors(ok);
+  EXPECT_EQ(longest_runner_name(at_limit, 30), kMaxRunnerNameLength);
+  auto over = load(pool(at_limit + "b"));
+  ASSERT_FALSE(over.ok());
+  const std::string e = errors(over);
+  EXPECT_NE(e.find("pools[0].name"), std::string::npos) << e;
+  EXPECT_NE(e.find("65 characters"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most 32"), std::string::npos) << e;
+  // Fewer registrations per instance leave room for a longer name.
+  EXPECT_TRUE(load(pool(at_limit + "b", "    reuse: {max_jobs: 9}\n")).ok());
+  EXPECT_TRUE(load(pool(std::string(36, 'a'), "    reuse: {enabled: false}\n")).ok());
+  EXPECT_FALSE(load(pool(std::string(37, 'a'), "    reuse: {enabled: false}\n")).ok());
+  EXPECT_FALSE(load(pool(at_limit, "    reuse: {max_jobs: 100}\n")).ok());
 }
 
 TEST(Loader, ReuseReadAndChecked) {
