@@ -38,10 +38,14 @@ TEST_F(GitHubFixture, EveryRunnerCallForOrgAndRepoScope) {
     ASSERT_TRUE(jit.ok()) << jit.error().describe();
     EXPECT_FALSE(jit->encoded_jit_config.empty());
     EXPECT_EQ(fake->runner(jit->runner.id)->name, "jit-1");
-    // The same name again: GitHub answers 409.
+    // The same name again: GitHub answers 409. A name over 64 characters: 422.
     auto again = api->generate_jit_config(scope, {"jit-1", 1, {"self-hosted"}, "_work"});
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
+    auto too_long = api->generate_jit_config(scope, {std::string(65, 'j'), 1, {"self-hosted"}, "_work"});
+    ASSERT_FALSE(too_long.ok());
+    EXPECT_NE(too_long.error().message.find("422"), std::string::npos) << too_long.error().describe();
+    EXPECT_TRUE(api->generate_jit_config(scope, {std::string(64, 'j'), 1, {"self-hosted"}, "_work"}).ok());
 
     ASSERT_TRUE(api->delete_runner(scope, id).ok());
     auto gone = api->get_runner(scope, id);

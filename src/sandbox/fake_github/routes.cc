@@ -310,6 +310,10 @@ http::Response FakeGitHub::route_tokens(const http::Request& req, const std::vec
           !labels->is_array() || labels->as_array().empty()) {
         return error_response(422, "Invalid request.");
       }
+      // As GitHub: a runner's name is at most 64 characters.
+      if (name->as_string().empty() || name->as_string().size() > 64) {
+        return error_response(422, "Validation Failed: name must be 1 to 64 characters");
+      }
       for (const auto& [id, r] : s.runners) {
         if (r.scope == scope && r.name == name->as_string()) return error_response(409, "Already exists - A runner with the same name already exists.");
       }
