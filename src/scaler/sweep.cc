@@ -196,12 +196,28 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
   // lost in_progress/completed webhook would otherwise hold capacity for them forever.
   // A running job whose runner GitHub listed busy at the sweep pass is running indeed: no
   // call for it.
-  int checks = 0;
+  // The store has every workflow_job of the hook's scope, GitHub-hosted ones too. A queued
+  // job no pool takes, or one running on a runner not ours, holds no capacity: it is
+  // looked at only once its last word is an hour old, a few a sweep, so that a lost
+  // delivery does not keep it in the store for ever (checking every one cost a call per
+  // hosted job on every sweep). The running ones are listed whole, as the reconciler
+  // reads them each pass: newest first, ours would otherwise be cut behind hosted ones.
+  constexpr Duration kForeignAge = std::chrono::hours(1);
+  constexpr int kForeignChecks = 10;
+  auto ours = [&](const Job& j, JobStatus st) {
+    for (const auto& b : options_.pools) {
+      if (st == JobStatus::kQueued ? pool_takes(b.config, j.labels) : j.runner_name.rfind(runner_name_prefix(b.config.name), 0) == 0) {
+        return true;
+      }
+    }
+    return false;
+  };
+  int checks = 0, foreign_checks = 0;
   for (JobStatus st : {JobStatus::kQueued, JobStatus::kInProgress}) {
     if (saturated && st == JobStatus::kQueued) continue;
     store::JobFilter f;
     f.status = st;
-    f.limit = static_cast<std::size_t>(options_.max_sweep_job_checks);
+    f.limit = st == JobStatus::kInProgress ? options_.max_jobs : static_cast<std::size_t>(options_.max_sweep_job_checks);
     auto jobs = options_.store->list_jobs(f);
     if (!jobs.ok()) continue;
     for (const auto& j : *jobs) {
@@ -210,6 +226,10 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
       // Its run is still queued at GitHub, so the job most likely is too.
       if (st == JobStatus::kQueued && queued_runs_at_github.count(j.run_id) != 0) continue;
       if (st == JobStatus::kInProgress && busy_runners.count(j.runner_name) != 0) continue;
+      if (!ours(j, st)) {
+        if (now - j.received_at < kForeignAge || foreign_checks >= kForeignChecks) continue;
+        ++foreign_checks;
+      }
       ++checks;
       auto gh = options_.github->get_job(j.repository, j.job_id);
       if (!gh.ok()) continue;

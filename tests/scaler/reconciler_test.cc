@@ -187,6 +187,31 @@ TEST_F(ReconcilerTest, ASweepAtTheCapListsQueuedRunsAgainOnceThePoolHasRoom) {
   EXPECT_EQ(busy_terminations.load(), 0);
 }
 
+// The hook's scope sends every workflow_job, GitHub-hosted ones too. A running job on a
+// runner not ours holds no capacity: the sweep does not ask GitHub about it until its last
+// word is an hour old (a call per hosted job on every sweep, before); one on a runner of
+// the pool that GitHub no longer lists busy is asked about at once.
+TEST_F(ReconcilerTest, ASweepAsksAboutAJobOnAnotherRunnerOnlyOnceItIsOld) {
+  const std::int64_t run = fake->add_run({.repo = "acme/app"});
+  const std::int64_t hosted = fake->add_job(ghscale::testing::build_job(run, "in_progress"));
+  const std::int64_t mine = fake->add_job(ghscale::testing::build_job(run, "in_progress"));
+  fake->update_job(hosted, "completed", 0, "GitHub Actions 7");
+  fake->update_job(mine, "completed", 0, runner_name_for("linux", "i-gone"));
+  // Their in_progress deliveries arrived; the completed ones were lost.
+  record(hosted, JobStatus::kInProgress, "GitHub Actions 7", {"ubuntu-latest"});
+  record(mine, JobStatus::kInProgress, runner_name_for("linux", "i-gone"));
+  auto rec = make_reconciler("me", {"acme/app"});
+  const std::string hosted_path = "/repos/acme/app/actions/jobs/" + std::to_string(hosted);
+  rec->run_pass(PassKind::kSweep);
+  EXPECT_EQ(fake->requests_to(hosted_path), 0);
+  EXPECT_EQ(store->get_job(mine)->status, JobStatus::kCompleted);
+  EXPECT_EQ(store->get_job(hosted)->status, JobStatus::kInProgress);
+  clock->advance(61min);
+  rec->run_pass(PassKind::kSweep);
+  EXPECT_EQ(fake->requests_to(hosted_path), 1);
+  EXPECT_EQ(store->get_job(hosted)->status, JobStatus::kCompleted);
+}
+
 TEST_F(ReconcilerTest, AScaleSetPoolsJobSeenThroughRestOrAWebhookIsNotDemandTwice) {
   // GitHub assigned a job to the pool's scale set; its listener recorded it under the id of
   // that assignment. The REST API lists the same job queued under its own id, and a
