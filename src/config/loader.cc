@@ -563,17 +563,18 @@ class Loader {
       }
       demand(pn, p, i, pool, scale_set_names);
       // GitHub refuses a runner name over 64 characters: every registration would fail.
-      if (const int registrations = pool.ephemeral && pool.reuse.enabled ? pool.reuse.max_jobs : 1;
-          valid_pool_name(pool.name) && longest_runner_name(pool.name, registrations) > kMaxRunnerNameLength) {
-        const std::size_t room = kMaxRunnerNameLength - (longest_runner_name(pool.name, registrations) - pool.name.size());
-        r_.error(pn["name"], p + ".name",
-                 "\"" + pool.name + "\" makes runner names of up to " +
-                     std::to_string(longest_runner_name(pool.name, registrations)) + " characters (\"" +
-                     std::string(kRunnerNameHead) + pool.name + "-<instance id of up to " +
-                     std::to_string(kLongestInstanceIdLength) + ">" +
-                     (registrations > 1 ? "-r" + std::to_string(registrations) : std::string()) +
-                     "\"), over GitHub's " + std::to_string(kMaxRunnerNameLength) + ": at most " + std::to_string(room) +
-                     " characters here" + (registrations > 1 ? " (reuse.max_jobs counts too)" : ""));
+      if (valid_pool_name(pool.name)) {
+        const int registrations = pool.ephemeral && pool.reuse.enabled ? pool.reuse.max_jobs : 1;
+        if (const std::size_t longest = longest_runner_name(pool.name, registrations); longest > kMaxRunnerNameLength) {
+          const std::size_t room = kMaxRunnerNameLength - (longest - pool.name.size());
+          r_.error(pn["name"], p + ".name",
+                   "\"" + pool.name + "\" makes runner names of up to " + std::to_string(longest) + " characters (\"" +
+                       std::string(kRunnerNameHead) + pool.name + "-<instance id of up to " +
+                       std::to_string(kLongestInstanceIdLength) + ">" +
+                       (registrations > 1 ? "-r" + std::to_string(registrations) : std::string()) + "\"), over GitHub's " +
+                       std::to_string(kMaxRunnerNameLength) + ": at most " + std::to_string(room) + " characters here" +
+                       (registrations > 1 ? " (reuse.max_jobs counts too)" : ""));
+        }
       }
       if ((have_min || have_max) && pool.min_idle > pool.max_runners) {
         YAML::Node at = have_min ? pn["min_idle"] : pn["max_runners"];

@@ -18,6 +18,9 @@ namespace {
 constexpr std::size_t kPerPage = 100;           // GitHub's largest page
 constexpr std::size_t kFilteredListCap = 1000;  // where a filtered run list stops
 
+// The calls a list of `items` takes: a page each 100, one for an empty list.
+std::int64_t pages_of(std::size_t items) { return static_cast<std::int64_t>(std::max<std::size_t>(1, (items + kPerPage - 1) / kPerPage)); }
+
 struct Outgoing {
   TimePoint due;
   std::uint64_t seq;
@@ -86,7 +89,7 @@ struct GitHubSim::State {
   // conditional (version given) and unchanged: every page a 304, no quota.
   // The caller's 0 is "never listed": the tag stored is the version plus one.
   void count_list(std::uint64_t now_version, std::uint64_t* version, std::size_t items) {
-    const auto pages = static_cast<std::int64_t>(std::max<std::size_t>(1, (items + kPerPage - 1) / kPerPage));
+    const std::int64_t pages = pages_of(items);
     counts.api_calls += pages;
     const std::uint64_t tag = now_version + 1;
     if (version != nullptr && *version == tag) return;
@@ -662,7 +665,7 @@ Result<std::string> GitHubSim::registration_token() {
 std::vector<SimRunner> GitHubSim::list_runners(std::uint64_t* etag) {
   std::lock_guard lock(state_->mu);
   State& s = *state_;
-  const auto pages = static_cast<std::int64_t>(std::max<std::size_t>(1, (s.runners.size() + kPerPage - 1) / kPerPage));
+  const std::int64_t pages = pages_of(s.runners.size());
   s.counts.api_calls += pages;
   if (etag == nullptr || *etag != s.runners_version) s.counts.api_quota_calls += pages;
   if (etag != nullptr) *etag = s.runners_version;

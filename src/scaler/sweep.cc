@@ -206,7 +206,7 @@ int Reconciler::sweep(PassReport& report, const std::set<std::string>& busy_runn
   constexpr int kForeignChecks = 10;
   auto ours = [&](const Job& j, JobStatus st) {
     for (const auto& b : options_.pools) {
-      if (st == JobStatus::kQueued ? pool_takes(b.config, j.labels) : j.runner_name.rfind(runner_name_prefix(b.config.name), 0) == 0) {
+      if (st == JobStatus::kQueued ? pool_takes(b.config, j.labels) : !instance_of_runner(b.config.name, j.runner_name).empty()) {
         return true;
       }
     }

@@ -95,9 +95,10 @@ void bind_job(Stmt& s, const Job& job) {
       .bind(22, job.received_at);
 }
 
+const char* const kFromActiveJobs = "FROM jobs INDEXED BY jobs_active WHERE status < 3";
+
 std::string queued_jobs_sql() {
-  return std::string("SELECT ") + kJobColumns +
-         " FROM jobs INDEXED BY jobs_active WHERE status < 3 AND status = 1 ORDER BY job_id LIMIT ?1";
+  return std::string("SELECT ") + kJobColumns + " " + kFromActiveJobs + " AND status = 1 ORDER BY job_id LIMIT ?1";
 }
 
 const char* const kInstanceColumns =

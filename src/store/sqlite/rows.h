@@ -26,10 +26,15 @@ LabelSet parse_labels_column(const Stmt& stmt);
 // Binds ?1..?22 in kJobColumns order.
 void bind_job(Stmt& stmt, const Job& job);
 
-// queued_jobs(): forced onto the partial index jobs_queued (job_id WHERE status = 1),
-// whose order is the ORDER BY. Left to itself the planner picked a rowid scan (walking
-// every completed job) on a young file and a range scan plus sort on an analysed one;
-// tests/store checks the plan.
+// "FROM jobs INDEXED BY jobs_active WHERE status < 3": the jobs not completed, through the
+// partial index jobs_active (status WHERE status < 3), which holds the job id as its last
+// column. SQLite uses a partial index only when the query repeats its condition word for
+// word, so every query of active jobs starts with this and adds its own terms with AND.
+// Left to itself the planner picked a rowid scan (walking every completed job) on a young
+// file and a range scan plus sort on an analysed one; tests/store checks the plan.
+extern const char* const kFromActiveJobs;
+
+// queued_jobs(): the status = 1 entries of jobs_active, already in job id order.
 std::string queued_jobs_sql();
 
 extern const char* const kInstanceColumns;

@@ -42,18 +42,17 @@ struct Sql {
       "created_at = ?19, started_at = ?20, completed_at = ?21, received_at = ?22 WHERE job_id = ?1";
   std::string queued_jobs = sqlite::queued_jobs_sql();
   std::string list_all = std::string("SELECT ") + sqlite::kJobColumns + " FROM jobs ORDER BY job_id DESC LIMIT ?1";
-  // SQLite uses a partial index only when the query repeats its condition (status < 3)
-  // word for word; the status itself is a literal for the same reason. Only
-  // completed jobs are listed by walking the table backwards, where most rows match.
+  // Active jobs through jobs_active (sqlite::kFromActiveJobs); the status is a literal, as
+  // the planner needs it to pick that index. Only completed jobs are listed by walking the
+  // table backwards, where most rows match.
   std::string list_by_status(JobStatus status) const {
-    return std::string("SELECT ") + sqlite::kJobColumns + " FROM jobs" +
-           (status == JobStatus::kCompleted ? " WHERE" : " INDEXED BY jobs_active WHERE status < 3 AND") +
+    return std::string("SELECT ") + sqlite::kJobColumns + " " +
+           (status == JobStatus::kCompleted ? std::string("FROM jobs WHERE") : std::string(sqlite::kFromActiveJobs) + " AND") +
            " status = " + std::to_string(static_cast<int>(status)) + " ORDER BY job_id DESC LIMIT ?1";
   }
-  // Through jobs_active (its condition word for word), reading no job's columns but run_id.
-  std::string active_run_ids =
-      "SELECT DISTINCT run_id FROM jobs INDEXED BY jobs_active WHERE status < 3 AND status >= 1 AND run_id != 0 "
-      "ORDER BY run_id LIMIT ?1";
+  // Reading no job's columns but run_id.
+  std::string active_run_ids = std::string("SELECT DISTINCT run_id ") + sqlite::kFromActiveJobs +
+                               " AND status >= 1 AND run_id != 0 ORDER BY run_id LIMIT ?1";
   std::string select_instance =
       std::string("SELECT ") + sqlite::kInstanceColumns + " FROM instances WHERE instance_id = ?1";
   std::string list_instances = std::string("SELECT ") + sqlite::kInstanceColumns +
